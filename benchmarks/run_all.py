@@ -1,0 +1,20 @@
+"""Run every benchmarks/bench_*.py in turn (each prints its own figures)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def main() -> int:
+    here = Path(__file__).parent
+    failed = 0
+    for script in sorted(here.glob("bench_*.py")):
+        print(f"\n=== {script.name} ===", flush=True)
+        failed += subprocess.run([sys.executable, str(script)], check=False).returncode != 0
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

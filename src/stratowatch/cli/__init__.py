@@ -1,0 +1,1 @@
+"""The `stratowatch` command line: thin; parse, call the library, present with rich."""

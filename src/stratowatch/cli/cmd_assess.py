@@ -1,0 +1,11 @@
+"""`stratowatch assess` (placeholder until its issue lands)."""
+
+from __future__ import annotations
+
+import typer
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the top-level app."""

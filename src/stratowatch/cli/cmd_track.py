@@ -1,0 +1,11 @@
+"""`stratowatch track` (placeholder until its issue lands)."""
+
+from __future__ import annotations
+
+import typer
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the top-level app."""

@@ -1,0 +1,72 @@
+"""Top-level `stratowatch` app: each command module adds itself with ``register(app)``.
+
+Errors from the library (`StratowatchError`) become a one-paragraph message on stderr and the
+error's exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from .. import __version__
+from ..errors import StratowatchError
+from . import (
+    cmd_assess,
+    cmd_demo,
+    cmd_engage,
+    cmd_predict,
+    cmd_track,
+    cmd_verify,
+    cmd_wind,
+)
+from .common import err_console
+
+__all__ = ["app", "main"]
+
+
+class _Group(TyperGroup):
+    """Turns library errors into messages and exit codes for every subcommand."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer vendors click; its Context type is private
+        try:
+            return super().invoke(ctx)
+        except StratowatchError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+
+
+app = typer.Typer(
+    name="stratowatch",
+    cls=_Group,
+    help="High-altitude balloons: wind, prediction, tracking, assessment.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"stratowatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
+) -> None:
+    """stratowatch: where is it, where did it come from, where will it go, and what if it falls."""
+
+
+for _module in (cmd_wind, cmd_predict, cmd_verify, cmd_track, cmd_assess, cmd_engage, cmd_demo):
+    _module.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,40 @@
+"""Shared fixtures. Real data lives in ../shared/data (relative to the project root)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("STRATOWATCH_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+def _require(env: str) -> bool:
+    return os.environ.get(env, "") not in ("", "0", "false", "no")
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real-data folder; skips when absent, fails when STRATOWATCH_REQUIRE_SHARED=1."""
+    if not SHARED.is_dir():
+        if _require("STRATOWATCH_REQUIRE_SHARED"):
+            pytest.fail(f"shared data folder {SHARED} is missing and STRATOWATCH_REQUIRE_SHARED=1")
+        pytest.skip(f"shared data folder {SHARED} not present")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """A Chromium executable; skips when absent, fails when STRATOWATCH_REQUIRE_BROWSER=1."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    if _require("STRATOWATCH_REQUIRE_BROWSER"):
+        pytest.fail(
+            "no Chromium found and STRATOWATCH_REQUIRE_BROWSER=1 (apt-get install chromium)"
+        )
+    pytest.skip("no Chromium found")
