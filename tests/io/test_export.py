@@ -1,0 +1,233 @@
+"""Writers: GeoJSON, KML, CZML and CSV of one FeatureCollection, parsed back."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stratowatch.errors import InputError
+from stratowatch.io.export import GX_NS, KML_NS, write_features
+from stratowatch.timeutil import to_epoch
+
+K = f"{{{KML_NS}}}"
+GX = f"{{{GX_NS}}}"
+
+
+def sample() -> dict[str, Any]:
+    """A report point, a timed track, an untimed border line, a corridor polygon with a hole."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [-108.5, 45.78, 18300.0]},
+                "properties": {
+                    "layer": "reports",
+                    "name": "Billings",
+                    "time": "2023-02-01T19:00:00Z",
+                    "radius_km": 50.0,
+                    "style": {"color": "#ff0000"},
+                },
+            },
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [[-108.5, 45.78, 18300], [-100.0, 42.0, 18300], [-95.75, 39.95]],
+                },
+                "properties": {
+                    "layer": "track",
+                    "name": "track 1",
+                    "times": ["2023-02-01T19:00:00Z", "2023-02-02T19:00:00Z", "2023-02-03T15:30Z"],
+                    "style": {"color": "#00aa00", "width": 3},
+                },
+            },
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": [[-120, 49], [-95, 49]]},
+                "properties": {"layer": "borders", "name": "US/Canada"},
+            },
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [[-100, 40], [-90, 40], [-90, 45], [-100, 45], [-100, 40]],
+                        [[-96, 42], [-94, 42], [-94, 43], [-96, 42]],
+                    ],
+                },
+                "properties": {
+                    "layer": "corridor",
+                    "name": "90 % at +24 h",
+                    "time": "2023-02-02T19:00:00Z",
+                    "level": 0.9,
+                    "nan_value": float("nan"),
+                    "style": {"color": "#3366cc", "opacity": 0.3},
+                },
+            },
+        ],
+    }
+
+
+def test_geojson_round_trip(tmp_path: Path) -> None:
+    out = write_features(tmp_path / "a.geojson", sample())
+    back = json.loads(out.read_text())
+    assert back["type"] == "FeatureCollection"
+    assert len(back["features"]) == 4
+    assert back["features"][0]["geometry"]["coordinates"] == [-108.5, 45.78, 18300.0]
+    # a NaN property becomes null, never the invalid JSON token NaN
+    assert back["features"][3]["properties"]["nan_value"] is None
+
+
+def test_kml_parses_and_keeps_geometry_and_time(tmp_path: Path) -> None:
+    out = write_features(tmp_path / "a.kml", sample())
+    root = ET.parse(out).getroot()
+    assert root.tag == K + "kml"
+    doc = root.find(K + "Document")
+    assert doc is not None
+    folders = {f.findtext(K + "name"): f for f in doc.findall(K + "Folder")}
+    assert set(folders) == {"reports", "track", "borders", "corridor"}
+    # point with its time stamp and altitude
+    pm = folders["reports"].find(K + "Placemark")
+    assert pm is not None
+    assert pm.findtext(f"{K}TimeStamp/{K}when") == "2023-02-01T19:00:00Z"
+    lon, lat, alt = (float(x) for x in pm.findtext(f"{K}Point/{K}coordinates", "").split(","))
+    assert (lon, lat, alt) == (-108.5, 45.78, 18300.0)
+    data = {d.get("name"): d.findtext(K + "value") for d in pm.iter(K + "Data")}
+    assert data["radius_km"] == "50.0"
+    # the timed line is an animated gx:Track with one <when> per <gx:coord>
+    track = folders["track"].find(f"{K}Placemark/{GX}Track")
+    assert track is not None
+    whens = [w.text for w in track.findall(K + "when")]
+    coords = [c.text for c in track.findall(GX + "coord")]
+    assert len(whens) == len(coords) == 3
+    assert whens[2] == "2023-02-03T15:30:00Z"
+    # untimed line stays a LineString; polygon keeps its hole
+    assert folders["borders"].find(f"{K}Placemark/{K}LineString") is not None
+    poly = folders["corridor"].find(f"{K}Placemark/{K}Polygon")
+    assert poly is not None
+    assert len(poly.findall(K + "innerBoundaryIs")) == 1
+    # styles: KML colour order is aabbggrr, so red #ff0000 is ..0000ff
+    styles = {s.get("id"): s for s in doc.findall(K + "Style")}
+    sid = (pm.findtext(K + "styleUrl") or "")[1:]
+    assert (styles[sid].findtext(f"{K}IconStyle/{K}color") or "").endswith("0000ff")
+
+
+def test_czml_structure(tmp_path: Path) -> None:
+    out = write_features(tmp_path / "a.czml", sample())
+    packets = json.loads(out.read_text())
+    doc = packets[0]
+    assert doc["id"] == "document" and doc["version"] == "1.0"
+    start, end = doc["clock"]["interval"].split("/")
+    assert start == "2023-02-01T19:00:00Z" and end == "2023-02-03T15:30:00Z"
+    by_id = {p["id"]: p for p in packets[1:]}
+    assert by_id["f0"]["position"]["cartographicDegrees"] == [-108.5, 45.78, 18300.0]
+    assert by_id["f0"]["point"]["color"]["rgba"][:3] == [255, 0, 0]
+    moving = by_id["f1-moving"]
+    s = moving["position"]["cartographicDegrees"]
+    assert moving["position"]["epoch"] == "2023-02-01T19:00:00Z"
+    assert len(s) == 4 * 3
+    # sample offsets are seconds from the epoch
+    t_last = to_epoch("2023-02-03T15:30Z") - to_epoch("2023-02-01T19:00Z")
+    assert s[0::4] == [0.0, 86400.0, t_last]
+    assert "path" in moving
+    assert len(by_id["f2"]["polyline"]["positions"]["cartographicDegrees"]) == 6
+    poly = by_id["f3"]["polygon"]
+    assert len(poly["positions"]["cartographicDegrees"]) == 15
+    assert len(poly["holes"]["cartographicDegrees"]) == 1
+    assert by_id["f3"]["availability"].startswith("2023-02-02T19:00:00Z/")
+
+
+def test_csv_one_row_per_vertex(tmp_path: Path) -> None:
+    out = write_features(tmp_path / "a.csv", sample())
+    with out.open() as fh:
+        rows = list(csv.DictReader(fh))
+    # 1 point + 3 track vertices + 2 border vertices + 5 + 4 ring vertices
+    assert len(rows) == 1 + 3 + 2 + 5 + 4
+    track = [r for r in rows if r["layer"] == "track"]
+    assert [r["time"] for r in track][2] == "2023-02-03T15:30:00Z"
+    assert track[2]["alt_m"] == ""
+    assert float(track[1]["lon"]) == -100.0
+    assert rows[0]["radius_km"] == "50.0"
+    hole = [r for r in rows if r["layer"] == "corridor" and r["ring"] == "1"]
+    assert len(hole) == 4
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".kml", ".czml", ".csv"])
+def test_empty_collection(tmp_path: Path, suffix: str) -> None:
+    out = write_features(tmp_path / f"e{suffix}", {"type": "FeatureCollection", "features": []})
+    text = out.read_text()
+    if suffix == ".kml":
+        assert ET.fromstring(text).find(K + "Document") is not None
+    elif suffix == ".czml":
+        assert json.loads(text) == [{"id": "document", "name": "stratowatch", "version": "1.0"}]
+    elif suffix == ".csv":
+        assert text.splitlines()[0].startswith("feature,part,ring,vertex")
+        assert len(text.splitlines()) == 1
+    else:
+        assert json.loads(text)["features"] == []
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+@pytest.mark.parametrize("suffix", [".geojson", ".kml", ".czml", ".csv"])
+def test_non_finite_coordinates_rejected(tmp_path: Path, suffix: str, bad: float) -> None:
+    fc = sample()
+    fc["features"][1]["geometry"]["coordinates"][1][1] = bad
+    with pytest.raises(InputError) as err:
+        write_features(tmp_path / f"x{suffix}", fc)
+    assert err.value.field == "features[1].geometry.coordinates[1]"
+    assert "non-finite" in str(err.value)
+    assert not (tmp_path / f"x{suffix}").exists()
+
+
+def test_bad_inputs_are_named(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="unsupported output format"):
+        write_features(tmp_path / "a.shp", sample())
+    fc = sample()
+    fc["features"][0]["geometry"]["coordinates"] = [10.0, 95.0]
+    with pytest.raises(InputError, match="latitude out of range"):
+        write_features(tmp_path / "a.kml", fc)
+    fc = sample()
+    fc["features"][1]["properties"]["times"] = ["2023-02-01T19:00Z"]
+    with pytest.raises(InputError, match="times do not match"):
+        write_features(tmp_path / "a.czml", fc)
+    fc = sample()
+    fc["features"][0]["properties"]["time"] = "yesterday"
+    with pytest.raises(InputError) as err:
+        write_features(tmp_path / "a.csv", fc)
+    assert err.value.field == "features[0].properties.time"
+    fc = sample()
+    fc["features"][2]["geometry"] = {"type": "Circle", "coordinates": [0, 0]}
+    with pytest.raises(InputError, match="unsupported geometry"):
+        write_features(tmp_path / "a.geojson", fc)
+    with pytest.raises(InputError, match="not a FeatureCollection"):
+        write_features(tmp_path / "a.geojson", {"type": "Feature"})
+
+
+def test_multi_geometries(tmp_path: Path) -> None:
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "MultiPolygon",
+                    "coordinates": [
+                        [[[0, 0], [1, 0], [1, 1], [0, 0]]],
+                        [[[5, 5], [6, 5], [6, 6], [5, 5]]],
+                    ],
+                },
+                "properties": {"layer": "borders", "name": "two islands"},
+            }
+        ],
+    }
+    root = ET.parse(write_features(tmp_path / "m.kml", fc)).getroot()
+    assert len(list(root.iter(K + "Polygon"))) == 2
+    packets = json.loads(write_features(tmp_path / "m.czml", fc).read_text())
+    assert [p["id"] for p in packets[1:]] == ["f0-0", "f0-1"]
