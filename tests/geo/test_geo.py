@@ -1,0 +1,159 @@
+"""Geography: countries, land/water, coast distance, territorial sea, population, sites."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from shapely.geometry import Polygon
+
+from stratowatch.errors import InputError
+from stratowatch.geo import (
+    TERRITORIAL_SEA,
+    AsciiGridPopulation,
+    country_at,
+    default_population,
+    distance_to_coast,
+    haversine,
+    is_land,
+    read_sites,
+    territory_at,
+)
+
+# Montana outline from public coordinates of its borders: 49 N (Canada) from 116.049 W to
+# 104.048 W; 104.04 W (the Dakotas) down to 45 N; 45 N (Wyoming) to 111.053 W; then the Idaho line
+# along the Centennial Mountains (Raynolds Pass 44.72 N 111.47 W, Monida Pass 44.56 N 112.35 W),
+# Bannock and Lemhi Passes (44.81 N 113.27 W; 44.97 N 113.44 W), the Bitterroot Range (Lost Trail
+# Pass 45.69 N 113.94 W, Lolo Pass 46.635 N 114.58 W, Lookout Pass 47.457 N 115.70 W) and 116.049 W
+# north to 49 N (US Census Bureau state descriptions; pass coordinates from USGS GNIS).
+MONTANA = Polygon(
+    [
+        (-116.049, 49.0),
+        (-104.048, 49.0),
+        (-104.040, 45.0),
+        (-111.053, 45.0),
+        (-111.053, 44.476),
+        (-111.47, 44.72),
+        (-111.80, 44.53),
+        (-112.35, 44.56),
+        (-112.83, 44.43),
+        (-113.27, 44.81),
+        (-113.44, 44.97),
+        (-113.80, 45.55),
+        (-113.94, 45.69),
+        (-114.50, 45.71),
+        (-114.40, 46.0),
+        (-114.58, 46.635),
+        (-115.10, 47.00),
+        (-115.70, 47.457),
+        (-115.73, 47.70),
+        (-116.049, 47.98),
+    ]
+)
+
+
+def test_haversine_quarter_meridian() -> None:
+    """Pole to equator on the IUGG mean sphere: pi/2 * 6371008.8 m = 10,007.6 km."""
+    assert haversine(0.0, 0.0, 90.0, 0.0) == pytest.approx(np.pi / 2 * 6371008.8)
+
+
+def test_country_at_known_points() -> None:
+    codes = country_at([45.78, 50.0, 52.52, 33.55, 0.0], [-108.5, -100.0, 13.4, -78.88, -30.0])
+    assert list(codes) == ["US", "CA", "DE", "", ""]
+
+
+def test_land_and_water() -> None:
+    land = is_land([45.78, 33.55, 0.0, 48.86], [-108.5, -78.88, -30.0, 2.35])
+    assert list(land) == [True, False, False, True]
+
+
+def test_surfside_distance_to_coast_and_territorial_sea() -> None:
+    """The 2023 engagement point was reported ~6 nmi (11.1 km) off Surfside Beach, SC."""
+    d = float(distance_to_coast(33.55, -78.88))
+    assert 8_000 < d < 14_000
+    assert d < TERRITORIAL_SEA == pytest.approx(22_224.0)
+    # 33.55 N 78.88 W is in US territorial sea; 150 km further out is international water
+    assert list(territory_at([33.55, 32.5], [-78.88, -77.9])) == ["US", ""]
+    assert float(distance_to_coast(45.78, -108.5, max_distance=50_000)) == 50_000
+
+
+def test_population_montana_within_factor_1p5() -> None:
+    """US Census 2020: Montana 1,084,225 inhabitants; the model must be within a factor 1.5."""
+    grid = default_population().grid(44.3, 49.05, -116.1, -104.0, step=0.02)
+    people = grid.total(MONTANA)
+    assert 1_084_225 / 1.5 < people < 1_084_225 * 1.5
+    assert grid.total() > people  # the box also holds parts of Idaho, Wyoming, Canada
+
+
+def test_population_billings_dense_sea_empty() -> None:
+    pop = default_population()
+    billings = pop.grid(45.6, 46.0, -108.8, -108.3, step=0.01)
+    assert billings.at(45.78, -108.5)[()] * 1e6 > 500  # people per km2 in Billings
+    sea = pop.grid(33.3, 33.8, -79.1, -78.6, step=0.01)
+    assert sea.at(33.55, -78.88)[()] == 0.0
+
+
+def test_population_conserved_across_resolutions() -> None:
+    pop = default_population()
+    coarse = pop.grid(45.0, 47.0, -110.0, -107.0, step=0.05).total()
+    fine = pop.grid(45.0, 47.0, -110.0, -107.0, step=0.01).total()
+    assert coarse == pytest.approx(fine, rel=0.03)
+
+
+def test_ascii_grid_population(tmp_path: Path) -> None:
+    """A 2x3 GPW-style density raster (people/km2): the total equals sum(density * area)."""
+    path = tmp_path / "pop.asc"
+    path.write_text(
+        "ncols 3\nnrows 2\nxllcorner 10\nyllcorner 0\ncellsize 1\nNODATA_value -9999\n"
+        "100 200 -9999\n0 50 10\n"
+    )
+    src = AsciiGridPopulation(path)
+    g = src.grid(0.0, 2.0, 10.0, 13.0, step=1.0)
+    area = g.cell_area()  # row 0 = south
+    expected = (0 + 50 + 10) * 1e-6 * area[0] + (100 + 200) * 1e-6 * area[1]
+    assert g.total() == pytest.approx(expected)
+    assert g.at(1.5, 11.5)[()] == pytest.approx(200e-6)
+    bad = tmp_path / "bad.asc"
+    bad.write_text("ncols 3\nnrows 2\nxllcorner 10\nyllcorner 0\ncellsize 1\n1 2 3\n")
+    with pytest.raises(InputError, match="does not match"):
+        AsciiGridPopulation(bad)
+
+
+def test_read_sites_example(shared_data: Path) -> None:
+    sites = read_sites(shared_data / "geo" / "sensitive_sites_example.csv")
+    assert len(sites) == 13
+    assert sites[0].name == "Malmstrom Air Force Base" and sites[0].radius == 5000.0
+
+
+@pytest.mark.parametrize(
+    ("row", "field"),
+    [
+        ("Base X,91.0,-100,5", "lat"),
+        ("Base X,45,abc,5", "lon"),
+        ("Base X,45,-100,-5", "radius_km"),
+        (",45,-100,5", "name"),
+        ("Base X,45,-100,", "radius_km"),
+    ],
+)
+def test_read_sites_bad_rows(tmp_path: Path, row: str, field: str) -> None:
+    path = tmp_path / "sites.csv"
+    path.write_text("name,lat,lon,radius_km\nGood,45,-100,5\n" + row + "\n")
+    with pytest.raises(InputError) as info:
+        read_sites(path)
+    assert info.value.line == 3 and info.value.field == field
+    assert "sites.csv" in str(info.value)
+
+
+def test_read_sites_geojson_and_missing_columns(tmp_path: Path) -> None:
+    gj = tmp_path / "s.geojson"
+    gj.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","geometry":'
+        '{"type":"Point","coordinates":[-100.5,45.0]},"properties":{"name":"A","radius_m":800}}]}'
+    )
+    (site,) = read_sites(gj)
+    assert (site.lat, site.lon, site.radius) == (45.0, -100.5, 800.0)
+    bad = tmp_path / "s.csv"
+    bad.write_text("name,latitude,lon\nA,1,2\n")
+    with pytest.raises(InputError, match="missing columns"):
+        read_sites(bad)

