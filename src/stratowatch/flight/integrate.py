@@ -1,0 +1,243 @@
+"""Run stages for arrays of members through the compiled integrator (`flight.kernel`).
+
+`integrate` validates and broadcasts the inputs, reduces the wind to kernel arrays, runs the
+members in chunks (bounded memory, progress callbacks) and returns a `RunResult`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from ..atmosphere.wind import FLAG_ABOVE, WindField
+from ..errors import ConfigError, InputError
+from .kernel import END_DONE, END_REGION, END_STEPS, END_TIME, END_WINDTIME, run_members
+from .models import Stage
+from .windargs import KernelWind, kernel_wind
+
+__all__ = ["RunResult", "integrate", "END_NAMES"]
+
+FloatArray = npt.NDArray[np.float64]
+END_NAMES = {
+    END_TIME: "time",
+    END_DONE: "done",
+    END_REGION: "left wind region",
+    END_WINDTIME: "left wind time span",
+    END_STEPS: "step limit",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class RunResult:
+    """Member states from `integrate`.
+
+    lat, lon, alt : (n, n_out) at lead times ``k * out_step`` (NaN after a member stops).
+    end_time, end_lat, end_lon, end_alt, end_speed, end_lead : (n,) last state (epoch s, deg,
+    deg, m, m/s, s since the member's start). reason : (n,) ``END_*`` code; stage : (n,) index
+    of the stage each member ended in; flags : (n,) OR of wind-domain flags; steps : (n,).
+    """
+
+    lat: FloatArray
+    lon: FloatArray
+    alt: FloatArray
+    end_time: FloatArray
+    end_lat: FloatArray
+    end_lon: FloatArray
+    end_alt: FloatArray
+    end_speed: FloatArray
+    end_lead: FloatArray
+    reason: npt.NDArray[np.int8]
+    stage: npt.NDArray[np.int64]
+    flags: npt.NDArray[np.int8]
+    steps: npt.NDArray[np.int64]
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _as_members(name: str, value: npt.ArrayLike, n: int) -> FloatArray:
+    arr = np.asarray(value, dtype=np.float64).ravel()
+    if arr.size == 1:
+        arr = np.full(n, float(arr[0]))
+    if arr.size != n:
+        raise InputError(
+            f"{name} has {arr.size} values for {n} members", field=name, expected=f"1 or {n}"
+        )
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InputError(
+            f"non-finite {name} at member {i}", field=name, value=float(arr[i]), expected="finite"
+        )
+    return np.ascontiguousarray(arr)
+
+
+def integrate(
+    stages: Sequence[Stage],
+    wind: WindField | KernelWind,
+    t0: npt.ArrayLike,
+    lat: npt.ArrayLike,
+    lon: npt.ArrayLike,
+    alt: npt.ArrayLike,
+    *,
+    duration: float,
+    backward: bool = False,
+    vel: npt.ArrayLike | None = None,
+    member: npt.ArrayLike | None = None,
+    until_above: npt.ArrayLike | None = None,
+    until_below: npt.ArrayLike | None = None,
+    params: npt.ArrayLike | None = None,
+    out_step: float = 600.0,
+    keep_paths: bool = True,
+    chunk: int = 20_000,
+    progress: Callable[[int, int], None] | None = None,
+    max_steps: int = 1_000_000,
+) -> RunResult:
+    """Integrate members through ``stages`` for at most ``duration`` seconds.
+
+    Parameters
+    ----------
+    stages : the profile, run in order.
+    wind : a `WindField` (or its `KernelWind`).
+    t0, lat, lon, alt : (n,) or scalars: start epoch s, degrees, m.
+    duration : s, > 0; ``backward`` runs time backwards (dt < 0).
+    vel : (n, 3) east/north/up m/s at the start (first ballistic stage only).
+    member : (n,) wind-ensemble member per member (default ``i % members``).
+    until_above, until_below : (n, S) per-member terminator overrides (NaN: stage default).
+    params : (n, S, 4) per-member model parameters replacing the stages' own (``Model.params``).
+    out_step : s between stored path points; ``keep_paths=False`` stores only the start.
+    chunk : members per kernel call (bounds memory); ``progress(done, total)`` after each.
+    """
+    if not stages:
+        raise ConfigError("a profile needs at least one stage")
+    if not (math.isfinite(duration) and duration > 0.0):
+        raise ConfigError(f"duration must be positive seconds, got {duration!r}")
+    if not (math.isfinite(out_step) and out_step > 0.0):
+        raise ConfigError(f"output step must be positive seconds, got {out_step!r}")
+    kw = wind if isinstance(wind, KernelWind) else kernel_wind(wind)
+    shapes = [np.shape(x) for x in (t0, lat, lon, alt)]
+    n = max(int(np.prod(s)) for s in shapes)
+    if n == 0:
+        raise ConfigError("no members to integrate (members must be >= 1)")
+    tt = _as_members("time", t0, n)
+    la = _as_members("lat", lat, n)
+    lo = _as_members("lon", lon, n)
+    al = _as_members("alt", alt, n)
+    if np.any(np.abs(la) > 90.0):
+        i = int(np.argmax(np.abs(la) > 90.0))
+        raise InputError(
+            "latitude out of range", field="lat", value=float(la[i]), expected="-90..90"
+        )
+    lo = ((lo + 180.0) % 360.0) - 180.0
+    s_count = len(stages)
+    kinds = np.array([st.model.kind for st in stages], dtype=np.int64)
+    par = np.empty((n, s_count, 4))
+    par[:] = np.array([st.model.params() for st in stages], dtype=np.float64)[None, :, :]
+    if params is not None:
+        par[:] = np.broadcast_to(np.asarray(params, dtype=np.float64), (n, s_count, 4))
+    hi = np.array([np.nan if st.until_above is None else st.until_above for st in stages])
+    low = np.array([np.nan if st.until_below is None else st.until_below for st in stages])
+    term_hi = np.ascontiguousarray(np.broadcast_to(hi, (n, s_count)), dtype=np.float64)
+    term_lo = np.ascontiguousarray(np.broadcast_to(low, (n, s_count)), dtype=np.float64)
+    for over, target in ((until_above, term_hi), (until_below, term_lo)):
+        if over is not None:
+            o = np.broadcast_to(np.asarray(over, dtype=np.float64), (n, s_count))
+            target[:] = np.where(np.isnan(o), target, o)
+    if vel is None:
+        v0 = np.zeros((n, 3))
+    else:
+        v0 = np.ascontiguousarray(np.broadcast_to(np.asarray(vel, dtype=np.float64), (n, 3)))
+        if not np.all(np.isfinite(v0)):
+            raise InputError("non-finite start velocity", field="vel", expected="finite m/s")
+    if member is None:
+        mem = np.arange(n, dtype=np.int64) % max(kw.members, 1)
+    else:
+        mem = np.ascontiguousarray(np.broadcast_to(np.asarray(member, dtype=np.int64), (n,)))
+        if np.any(mem < 0) or np.any(mem >= max(kw.members, 1)):
+            raise InputError(
+                "wind member index out of range",
+                field="member",
+                value=int(mem[(mem < 0) | (mem >= kw.members)][0]),
+                expected=f"0..{kw.members - 1}",
+            )
+    dt_max = np.array([st.dt_max for st in stages], dtype=np.float64)
+    dz_max = np.array([st.dz_max for st in stages], dtype=np.float64)
+    n_out = int(math.floor(duration / out_step + 1e-9)) + 1 if keep_paths else 1
+    direction = -1.0 if backward else 1.0
+    out = np.full((3, n, n_out), np.nan)
+    end = np.empty((n, 6))
+    flags = np.empty(n, dtype=np.int8)
+    reason = np.empty(n, dtype=np.int8)
+    stage = np.empty(n, dtype=np.int64)
+    steps = np.empty(n, dtype=np.int64)
+    chunk = max(int(chunk), 1)
+    for a in range(0, n, chunk):
+        b = min(a + chunk, n)
+        o, e, f, r, s, k = run_members(
+            tt[a:b],
+            la[a:b],
+            lo[a:b],
+            al[a:b],
+            v0[a:b],
+            kinds,
+            np.ascontiguousarray(par[a:b]),
+            np.ascontiguousarray(term_hi[a:b]),
+            np.ascontiguousarray(term_lo[a:b]),
+            dt_max,
+            dz_max,
+            float(duration),
+            direction,
+            float(kw.cell_m),
+            float(out_step),
+            n_out,
+            True,
+            kw.strict_time,
+            np.ascontiguousarray(mem[a:b]),
+            kw.grid,
+            kw.pert,
+            kw.use_pert,
+            int(max_steps),
+        )
+        out[:, a:b] = o
+        end[a:b] = e
+        flags[a:b] = f
+        reason[a:b] = r
+        stage[a:b] = s
+        steps[a:b] = k
+        if progress is not None:
+            progress(b, n)
+    warnings = list(kw.meta.warnings)
+    above = int(np.count_nonzero(flags & FLAG_ABOVE))
+    if above:
+        warnings.append(
+            f"{above} member(s) flew above the wind data's top "
+            f"({kw.meta.alt_max:.0f} m); its highest level was used there"
+        )
+    for code, label in (
+        (END_REGION, "left the wind data's region"),
+        (END_STEPS, "hit the step limit"),
+    ):
+        c = int(np.count_nonzero(reason == code))
+        if c:
+            warnings.append(f"{c} member(s) {label} and stopped early")
+    c = int(np.count_nonzero(reason == END_WINDTIME))
+    if c:
+        warnings.append(f"{c} member(s) left the wind data's time span and stopped early")
+    return RunResult(
+        lat=out[0],
+        lon=out[1],
+        alt=out[2],
+        end_time=end[:, 0].copy(),
+        end_lat=end[:, 1].copy(),
+        end_lon=end[:, 2].copy(),
+        end_alt=end[:, 3].copy(),
+        end_speed=end[:, 4].copy(),
+        end_lead=end[:, 5].copy(),
+        reason=reason,
+        stage=stage,
+        flags=flags,
+        steps=steps,
+        warnings=tuple(warnings),
+    )

@@ -1,0 +1,496 @@
+r"""The one compiled integrator: many members, each through a sequence of stages.
+
+Every member is integrated independently (``prange`` over members) through its stages; a stage
+is a motion model (``KIND_*``) with per-member parameters and altitude terminators, and the run
+stops at the end of the last stage, after ``duration`` seconds, or when the parcel leaves the
+wind data's region. Steps are clipped so that the output lead times are hit exactly; altitude
+terminators are located inside the step that crosses them by secant iteration to within 1 % of
+that step's altitude change (as Tawhiri's solver bisects, [TAWHIRI]_).
+
+Balloon models (float, ascent, descent, drag descent) move horizontally with the wind and
+vertically at the model's rate, integrated with Heun's predictor-corrector (the scheme of
+HYSPLIT, [DRAXLER1998]_), in ECEF coordinates on the WGS84 ellipsoid (`flight.earth`).
+The ballistic model integrates the full 3-D equations of motion of a body with ballistic
+coefficient :math:`\beta = m / (C_D A)` (kg/m2) in the rotating Earth frame:
+
+.. math::
+    \dot{\mathbf v} = -\frac{\rho(h)}{2\beta} |\mathbf v - \mathbf w| (\mathbf v - \mathbf w)
+        - g(h)\,\hat{\mathbf u} - 2\,\boldsymbol\Omega \times \mathbf v
+
+with :math:`\mathbf w` the (horizontal) wind, :math:`\rho` from [USSA1976]_, :math:`g(h)` the
+inverse-square law. Drag is stiff near the ground (relaxation time :math:`2\beta/(\rho|v|)` is
+about a second), so each step solves the linear ODE with the drag rate
+:math:`k = \rho |\mathbf v - \mathbf w| / (2\beta)` frozen exactly (exponential integrator),
+then repeats with :math:`k` and the forcing averaged between the start and the predicted end
+(an exponential Heun scheme, second order; stable for any step). The terminal velocity
+:math:`v_t = \sqrt{2\beta g/\rho}` is its fixed point.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit, prange
+
+from ..atmosphere.perturb import perturbation_at as _perturbation_at
+from ..atmosphere.standard import RHO0, density_scalar
+from ..atmosphere.wind import FLAG_REGION, FLAG_TIME, interp_point
+from .earth import (
+    OMEGA_EARTH,
+    ecef_to_geodetic,
+    ecef_to_latlon,
+    enu_basis,
+    geodetic_to_ecef,
+    gravity,
+)
+
+__all__ = [
+    "KIND_FLOAT",
+    "KIND_ASCENT",
+    "KIND_DESCENT",
+    "KIND_DRAG",
+    "KIND_BALLISTIC",
+    "END_TIME",
+    "END_DONE",
+    "END_REGION",
+    "END_WINDTIME",
+    "END_STEPS",
+    "run_members",
+]
+
+KIND_FLOAT = 0
+KIND_ASCENT = 1
+KIND_DESCENT = 2
+KIND_DRAG = 3
+KIND_BALLISTIC = 4
+
+END_RUNNING = 0
+END_TIME = 1  # the requested duration elapsed
+END_DONE = 2  # the last stage's terminator fired (landed, burst with no next stage, ...)
+END_REGION = 3  # left the wind data's lat/lon region
+END_WINDTIME = 4  # left the wind data's time span
+END_STEPS = 5  # step budget exhausted (a guard; should not happen)
+
+_TWO_PI = 2.0 * math.pi
+
+
+@njit(cache=True, inline="always")
+def _wind(
+    t: float,
+    lat: float,
+    lon: float,
+    h: float,
+    m: int,
+    grid: tuple,
+    pert: tuple,
+    use_pert: bool,
+) -> tuple[float, float, int]:
+    u, v, f = interp_point(
+        t,
+        lat,
+        lon,
+        h,
+        grid[0],
+        grid[1],
+        grid[2],
+        grid[3],
+        grid[4],
+        grid[5],
+        grid[6],
+        grid[7],
+        grid[8],
+        grid[9],
+    )
+    if use_pert:
+        du, dv = _perturbation_at(
+            m, t, lat, lon, h, pert[0], pert[1], pert[2], pert[3], pert[4], pert[5], pert[6]
+        )
+        u += du
+        v += dv
+    return u, v, f
+
+
+@njit(cache=True, inline="always")
+def _vrate(kind: int, p: npt.NDArray[np.float64], t_stage: float, t: float, h: float) -> float:
+    """Vertical speed (m/s) of the balloon models."""
+    if kind == KIND_FLOAT:
+        # optional oscillation  h = h0 + A sin(2 pi (t - t_stage) / P)
+        if p[0] != 0.0 and p[1] > 0.0:
+            om = _TWO_PI / p[1]
+            return p[0] * om * math.cos(om * (t - t_stage))
+        return 0.0
+    if kind == KIND_ASCENT:
+        return p[0]
+    if kind == KIND_DESCENT:
+        # parachute: v = v_sl sqrt(rho0 / rho(h))
+        return -p[0] * math.sqrt(RHO0 / density_scalar(h))
+    if kind == KIND_DRAG:
+        # quasi-steady drag descent: v = sqrt(2 beta g / rho)
+        return -math.sqrt(2.0 * p[0] * gravity(h) / density_scalar(h))
+    return 0.0
+
+
+@njit(cache=True)
+def _advect_step(
+    kind: int,
+    p: npt.NDArray[np.float64],
+    t_stage: float,
+    t: float,
+    lat: float,
+    lon: float,
+    h: float,
+    dt: float,
+    u1: float,
+    v1: float,
+    w1: float,
+    m: int,
+    grid: tuple,
+    pert: tuple,
+    use_pert: bool,
+) -> tuple[float, float, float, int, float]:
+    """One Heun step of a wind-borne balloon; (u1, v1, w1) are the rates at the start."""
+    x0, y0, z0 = geodetic_to_ecef(lat, lon, h)
+    ex, ey, ez, nx, ny, nz, ux, uy, uz = enu_basis(lat, lon)
+    ax = u1 * ex + v1 * nx + w1 * ux
+    ay = u1 * ey + v1 * ny + w1 * uy
+    az = u1 * ez + v1 * nz + w1 * uz
+    latp, lonp = ecef_to_latlon(x0 + dt * ax, y0 + dt * ay, z0 + dt * az)
+    hp = h + dt * w1
+    u2, v2, f2 = _wind(t + dt, latp, lonp, hp, m, grid, pert, use_pert)
+    w2 = _vrate(kind, p, t_stage, t + dt, hp)
+    ex, ey, ez, nx, ny, nz, ux, uy, uz = enu_basis(latp, lonp)
+    bx = u2 * ex + v2 * nx + w2 * ux
+    by = u2 * ey + v2 * ny + w2 * uy
+    bz = u2 * ez + v2 * nz + w2 * uz
+    h2 = 0.5 * dt
+    latn, lonn = ecef_to_latlon(x0 + h2 * (ax + bx), y0 + h2 * (ay + by), z0 + h2 * (az + bz))
+    speed = math.sqrt(u2 * u2 + v2 * v2 + w2 * w2)
+    return latn, lonn, h + h2 * (w1 + w2), f2, speed
+
+
+@njit(cache=True, inline="always")
+def _phi_psi(k: float, tau: float) -> tuple[float, float, float]:
+    """exp(-k tau), phi = (1 - e^{-k tau}) / k and psi = (tau - phi) / k, stable as k -> 0."""
+    kt = k * tau
+    if abs(kt) < 1e-4:
+        phi = tau * (1.0 - kt / 2.0 + kt * kt / 6.0)
+        psi = tau * tau * (0.5 - kt / 6.0 + kt * kt / 24.0)
+        return 1.0 - kt + kt * kt / 2.0, phi, psi
+    e = math.exp(-kt)
+    phi = (1.0 - e) / k
+    return e, phi, (tau - phi) / k
+
+
+@njit(cache=True, inline="always")
+def _ballistic_forcing(
+    t: float,
+    lat: float,
+    lon: float,
+    h: float,
+    vx: float,
+    vy: float,
+    vz: float,
+    beta: float,
+    m: int,
+    grid: tuple,
+    pert: tuple,
+    use_pert: bool,
+) -> tuple[float, float, float, float, int, float]:
+    """Drag rate k (1/s) and c = k w + F (m/s2, ECEF) of dv/dt = -k v + c at a state."""
+    u, v, f = _wind(t, lat, lon, h, m, grid, pert, use_pert)
+    ex, ey, ez, nx, ny, nz, ux, uy, uz = enu_basis(lat, lon)
+    wx = u * ex + v * nx
+    wy = u * ey + v * ny
+    wz = u * ez + v * nz
+    rx = vx - wx
+    ry = vy - wy
+    rz = vz - wz
+    rel = math.sqrt(rx * rx + ry * ry + rz * rz)
+    k = density_scalar(h) * rel / (2.0 * beta)
+    g = gravity(h)
+    # gravity along the local up, Coriolis -2 Omega x v with Omega = (0, 0, OMEGA_EARTH)
+    cx = k * wx - g * ux + 2.0 * OMEGA_EARTH * vy
+    cy = k * wy - g * uy - 2.0 * OMEGA_EARTH * vx
+    cz = k * wz - g * uz
+    vu = vx * ux + vy * uy + vz * uz
+    return k, cx, cy, cz, f, vu
+
+
+@njit(cache=True)
+def _ballistic_step(
+    t: float,
+    lat: float,
+    lon: float,
+    h: float,
+    vx: float,
+    vy: float,
+    vz: float,
+    dt: float,
+    beta: float,
+    k1: float,
+    c1x: float,
+    c1y: float,
+    c1z: float,
+    m: int,
+    grid: tuple,
+    pert: tuple,
+    use_pert: bool,
+) -> tuple[float, float, float, float, float, float, int]:
+    """One exponential-Heun step of the ballistic equations (see module notes)."""
+    x0, y0, z0 = geodetic_to_ecef(lat, lon, h)
+    e, phi, psi = _phi_psi(k1, dt)
+    pvx = vx * e + c1x * phi
+    pvy = vy * e + c1y * phi
+    pvz = vz * e + c1z * phi
+    latp, lonp, hp = ecef_to_geodetic(
+        x0 + vx * phi + c1x * psi, y0 + vy * phi + c1y * psi, z0 + vz * phi + c1z * psi
+    )
+    k2, c2x, c2y, c2z, f2, _ = _ballistic_forcing(
+        t + dt, latp, lonp, hp, pvx, pvy, pvz, beta, m, grid, pert, use_pert
+    )
+    k = 0.5 * (k1 + k2)
+    cx = 0.5 * (c1x + c2x)
+    cy = 0.5 * (c1y + c2y)
+    cz = 0.5 * (c1z + c2z)
+    e, phi, psi = _phi_psi(k, dt)
+    latn, lonn, hn = ecef_to_geodetic(
+        x0 + vx * phi + cx * psi, y0 + vy * phi + cy * psi, z0 + vz * phi + cz * psi
+    )
+    return latn, lonn, hn, vx * e + cx * phi, vy * e + cy * phi, vz * e + cz * phi, f2
+
+
+@njit(cache=True, parallel=True)
+def run_members(
+    t0: npt.NDArray[np.float64],
+    lat0: npt.NDArray[np.float64],
+    lon0: npt.NDArray[np.float64],
+    alt0: npt.NDArray[np.float64],
+    vel0: npt.NDArray[np.float64],
+    kinds: npt.NDArray[np.int64],
+    par: npt.NDArray[np.float64],
+    term_hi: npt.NDArray[np.float64],
+    term_lo: npt.NDArray[np.float64],
+    dt_max: npt.NDArray[np.float64],
+    dz_max: npt.NDArray[np.float64],
+    duration: float,
+    direction: float,
+    cell_m: float,
+    out_step: float,
+    n_out: int,
+    stop_region: bool,
+    stop_time: bool,
+    member: npt.NDArray[np.int64],
+    grid: tuple,
+    pert: tuple,
+    use_pert: bool,
+    max_steps: int,
+) -> tuple[
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.int8],
+    npt.NDArray[np.int8],
+    npt.NDArray[np.int8],
+    npt.NDArray[np.int64],
+]:
+    """Integrate ``n`` members through ``S`` stages.
+
+    Parameters
+    ----------
+    t0, lat0, lon0, alt0 : (n,) start (epoch s, deg, deg, m).
+    vel0 : (n, 3) east/north/up velocity (m/s) at the start (used by a first ballistic stage).
+    kinds : (S,) ``KIND_*`` per stage. par : (n, S, 4) model parameters.
+    term_hi, term_lo : (n, S) the stage ends when alt >= hi or alt <= lo (NaN: no such end).
+    dt_max, dz_max : (S,) largest step (s) and largest altitude change per step (m).
+    duration : seconds to run each member from its own start; direction +1 or -1.
+    cell_m : wind grid spacing (m); a step moves at most 0.75 of it.
+    out_step, n_out : outputs at lead times k * out_step, k < n_out.
+    member : (n,) wind-ensemble member index of each member.
+
+    Returns
+    -------
+    out : (3, n, n_out) lat, lon, alt at the output lead times (NaN after a member stops).
+    end : (n, 6) time, lat, lon, alt, speed (m/s), lead time (s) of the last state.
+    flags : (n,) int8, OR of the wind-domain flags met. reason : (n,) int8 ``END_*``.
+    stage : (n,) index of the stage the member ended in.
+    steps : (n,) steps taken.
+    """
+    n = t0.shape[0]
+    ns = kinds.shape[0]
+    out = np.full((3, n, n_out), np.nan)
+    end = np.full((n, 6), np.nan)
+    flags = np.zeros(n, dtype=np.int8)
+    reason = np.zeros(n, dtype=np.int8)
+    stage_out = np.zeros(n, dtype=np.int64)
+    steps = np.zeros(n, dtype=np.int64)
+    for i in prange(n):
+        m = member[i]
+        t = t0[i]
+        lat = lat0[i]
+        lon = lon0[i]
+        h = alt0[i]
+        t_end = t0[i] + direction * duration
+        ex, ey, ez, nx, ny, nz, ux, uy, uz = enu_basis(lat, lon)
+        vx = vel0[i, 0] * ex + vel0[i, 1] * nx + vel0[i, 2] * ux
+        vy = vel0[i, 0] * ey + vel0[i, 1] * ny + vel0[i, 2] * uy
+        vz = vel0[i, 0] * ez + vel0[i, 1] * nz + vel0[i, 2] * uz
+        out[0, i, 0] = lat
+        out[1, i, 0] = lon
+        out[2, i, 0] = h
+        k_out = 1
+        s = 0
+        t_stage = t
+        fl = 0
+        why = END_RUNNING
+        speed = 0.0
+        nstep = 0
+        while True:
+            kind = kinds[s]
+            p = par[i, s]
+            hi = term_hi[i, s]
+            lo = term_lo[i, s]
+            # a stage whose end already holds at its start is skipped
+            if (hi == hi and h >= hi) or (lo == lo and h <= lo):
+                s += 1
+                if s >= ns:
+                    why = END_DONE
+                    break
+                t_stage = t
+                continue
+            # the next time that must be hit exactly: an output lead time or the end
+            t_hit = t_end
+            if k_out < n_out:
+                t_o = t0[i] + direction * k_out * out_step
+                if (t_o - t_end) * direction < 0.0:
+                    t_hit = t_o
+            rem = (t_hit - t) * direction
+            dt = dt_max[s]
+            if kind == KIND_BALLISTIC:
+                beta = p[0]
+                k1, c1x, c1y, c1z, f1, vu = _ballistic_forcing(
+                    t, lat, lon, h, vx, vy, vz, beta, m, grid, pert, use_pert
+                )
+                vh = math.sqrt(max(vx * vx + vy * vy + vz * vz - vu * vu, 0.0))
+                if abs(vu) * dt > dz_max[s]:
+                    dt = dz_max[s] / abs(vu)
+                if vh * dt > 0.75 * cell_m:
+                    dt = 0.75 * cell_m / vh
+                u1 = 0.0
+                v1 = 0.0
+                w1 = 0.0
+            else:
+                u1, v1, f1 = _wind(t, lat, lon, h, m, grid, pert, use_pert)
+                w1 = _vrate(kind, p, t_stage, t, h)
+                sp = math.sqrt(u1 * u1 + v1 * v1)
+                if sp * dt > 0.75 * cell_m:
+                    dt = 0.75 * cell_m / sp
+                if abs(w1) * dt > dz_max[s]:
+                    dt = dz_max[s] / abs(w1)
+                k1 = c1x = c1y = c1z = 0.0
+                beta = 1.0
+            fl |= f1
+            if dt >= rem:
+                dt = rem
+            dts = direction * dt
+            if kind == KIND_BALLISTIC:
+                lat1, lon1, h1, vx1, vy1, vz1, f2 = _ballistic_step(
+                    t, lat, lon, h, vx, vy, vz, dts, beta, k1, c1x, c1y, c1z, m, grid, pert,
+                    use_pert,
+                )  # fmt: skip
+                sp1 = math.sqrt(vx1 * vx1 + vy1 * vy1 + vz1 * vz1)
+            else:
+                lat1, lon1, h1, f2, sp1 = _advect_step(
+                    kind, p, t_stage, t, lat, lon, h, dts, u1, v1, w1, m, grid, pert, use_pert
+                )
+                vx1 = vy1 = vz1 = 0.0
+            nstep += 1
+            target = np.nan
+            if hi == hi and h1 >= hi:
+                target = hi
+            elif lo == lo and h1 <= lo:
+                target = lo
+            if target == target:
+                # locate the crossing inside the step: secant on the altitude
+                fr = (target - h) / (h1 - h) if h1 != h else 1.0
+                tol = 0.01 * abs(h1 - h)
+                for _ in range(8):
+                    if kind == KIND_BALLISTIC:
+                        lat1, lon1, h1, vx1, vy1, vz1, f2 = _ballistic_step(
+                            t, lat, lon, h, vx, vy, vz, dts * fr, beta, k1, c1x, c1y, c1z, m,
+                            grid, pert, use_pert,
+                        )  # fmt: skip
+                        sp1 = math.sqrt(vx1 * vx1 + vy1 * vy1 + vz1 * vz1)
+                    else:
+                        lat1, lon1, h1, f2, sp1 = _advect_step(
+                            kind, p, t_stage, t, lat, lon, h, dts * fr, u1, v1, w1, m, grid,
+                            pert, use_pert,
+                        )  # fmt: skip
+                    err = h1 - target
+                    if abs(err) <= tol or h1 == h:
+                        break
+                    fr = fr * (target - h) / (h1 - h)
+                t = t + dts * fr
+                lat = lat1
+                lon = lon1
+                h = target
+                vx, vy, vz = vx1, vy1, vz1
+                speed = sp1
+                fl |= f2
+                s += 1
+                if s >= ns:
+                    why = END_DONE
+                    break
+                t_stage = t
+                if kinds[s] == KIND_BALLISTIC and kind != KIND_BALLISTIC:
+                    # released from the balloon: start with its velocity (wind + vertical)
+                    uu, vv, _ = _wind(t, lat, lon, h, m, grid, pert, use_pert)
+                    ww = _vrate(kind, p, t_stage, t, h)
+                    ex, ey, ez, nx, ny, nz, ux, uy, uz = enu_basis(lat, lon)
+                    vx = uu * ex + vv * nx + ww * ux
+                    vy = uu * ey + vv * ny + ww * uy
+                    vz = uu * ez + vv * nz + ww * uz
+                continue
+            t = t + dts if dt < rem else t_hit
+            lat = lat1
+            lon = lon1
+            h = h1
+            vx, vy, vz = vx1, vy1, vz1
+            speed = sp1
+            fl |= f2
+            if k_out < n_out and t == t_hit and t_hit != t_end:
+                out[0, i, k_out] = lat
+                out[1, i, k_out] = lon
+                out[2, i, k_out] = h
+                k_out += 1
+            elif t == t_end:
+                while (
+                    k_out < n_out
+                    and (t0[i] + direction * k_out * out_step - t_end) * direction <= 1e-6
+                ):
+                    out[0, i, k_out] = lat
+                    out[1, i, k_out] = lon
+                    out[2, i, k_out] = h
+                    k_out += 1
+                why = END_TIME
+                break
+            if stop_region and (f2 & FLAG_REGION):
+                why = END_REGION
+                break
+            if stop_time and (f2 & FLAG_TIME):
+                why = END_WINDTIME
+                break
+            if nstep >= max_steps:
+                why = END_STEPS
+                break
+        end[i, 0] = t
+        end[i, 1] = lat
+        end[i, 2] = lon
+        end[i, 3] = h
+        end[i, 4] = speed
+        end[i, 5] = (t - t0[i]) * direction
+        flags[i] = fl
+        reason[i] = why
+        stage_out[i] = min(s, ns - 1)
+        steps[i] = nstep
+    return out, end, flags, reason, stage_out, steps
