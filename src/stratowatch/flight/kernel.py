@@ -291,7 +291,7 @@ def run_members(
     npt.NDArray[np.float64],
     npt.NDArray[np.int8],
     npt.NDArray[np.int8],
-    npt.NDArray[np.int8],
+    npt.NDArray[np.int64],
     npt.NDArray[np.int64],
 ]:
     """Integrate ``n`` members through ``S`` stages.
