@@ -161,6 +161,37 @@ class GriddedSource(_FileFormat):
         return open_gridded(spec, bbox=bbox, levels=levels, strict_time=strict_time)
 
 
+@dataclass(frozen=True)
+class FetchedSource:
+    """A directory written by ``wind fetch gfs`` (its manifest lists the files and the bbox)."""
+
+    name: str
+    description: str
+
+    def can_open(self, spec: Spec) -> bool:
+        from .fetch import MANIFEST
+
+        return isinstance(spec, str | Path) and (Path(spec) / MANIFEST).is_file()
+
+    def open(
+        self,
+        spec: Spec,
+        *,
+        bbox: BBox | None = None,
+        levels: Sequence[float] | None = None,
+        time: str | float | None = None,
+        strict_time: bool = True,
+    ) -> WindField:
+        from .fetch import read_manifest
+        from .gridded import open_gridded
+
+        assert isinstance(spec, str | Path)
+        files, box = read_manifest(spec)
+        return open_gridded(
+            files, bbox=bbox if bbox is not None else box, levels=levels, strict_time=strict_time
+        )
+
+
 class WyomingSource(_FileFormat):
     def open(
         self,
@@ -203,6 +234,9 @@ SOURCES: dict[str, WindSource] = {
         "GFS GRIB2/GRIB1 or ERA5 NetCDF on pressure levels; a list of files = time series",
         ("grib", "netcdf"),
         multi=True,
+    ),
+    "fetched": FetchedSource(
+        "fetched", "a directory written by `stratowatch wind fetch gfs` (files + bbox)"
     ),
     "wyoming": WyomingSource(
         "wyoming", "University of Wyoming radiosonde CSV (uniform profile)", ("wyoming",)

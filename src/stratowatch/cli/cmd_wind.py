@@ -1,11 +1,198 @@
-"""`stratowatch wind` (placeholder until its issue lands)."""
+"""`stratowatch wind ...`: sample any wind source at a point, describe it, fetch GFS subsets."""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import os
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
 import typer
 
+from ..atmosphere.sources import open_wind
+from ..atmosphere.wind import FLAG_ABOVE, FLAG_BELOW, FLAG_REGION, GriddedWind
+from ..errors import InputError
+from ..timeutil import iso, to_epoch
+from .common import console, print_json
+
 __all__ = ["register"]
+
+_DEFAULT_OUT = Path("gfs")
+
+wind_app = typer.Typer(help="Wind sources: sample, describe, fetch.", no_args_is_help=True)
+fetch_app = typer.Typer(help="Download wind data (only the needed GRIB messages).")
+
+
+def _source_list(source: str) -> str | list[str]:
+    """``a.grib2,b.grib2`` (several forecast hours) -> a list; anything else as is."""
+    parts = [s.strip() for s in source.split(",") if s.strip()]
+    return parts if len(parts) > 1 else source
+
+
+@wind_app.command("sample")
+def sample(
+    source: str = typer.Option(
+        "climatology",
+        "--source",
+        help="calm, climatology, a wind file (GRIB/NetCDF/Wyoming CSV/IGRA2), or files a,b,c.",
+    ),
+    time: str | None = typer.Option(
+        None, "--time", help="ISO-8601 UTC time (default: the file's first time, else now)."
+    ),
+    lat: float = typer.Option(..., "--lat", help="Latitude, degrees north."),
+    lon: float = typer.Option(..., "--lon", help="Longitude, degrees east."),
+    alt: float = typer.Option(..., "--alt", help="Altitude, m above mean sea level."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Wind (u, v, speed, direction it blows from) of a source at one point."""
+    wind = open_wind(_source_list(source))
+    if time is not None:
+        t = to_epoch(time)
+    elif wind.meta.time_start is not None:
+        t = wind.meta.time_start
+    else:
+        t = dt.datetime.now(dt.UTC).timestamp()
+    u_arr, v_arr = wind.uv(t, lat, lon, alt)
+    u, v = float(np.asarray(u_arr)), float(np.asarray(v_arr))
+    speed = math.hypot(u, v)
+    direction = (math.degrees(math.atan2(-u, -v)) % 360.0) if speed > 0 else 0.0
+    warnings = list(wind.meta.warnings)
+    if isinstance(wind, GriddedWind) and wind.last_flags.size:
+        f = int(np.asarray(wind.last_flags).ravel()[0])
+        if f & FLAG_ABOVE:
+            warnings.append(f"{alt:g} m is above the data's top level: top-level wind used")
+        if f & FLAG_BELOW:
+            warnings.append(f"{alt:g} m is below the data's lowest level: lowest wind used")
+        if f & FLAG_REGION:
+            warnings.append("point outside the data's region: edge value used")
+    result = {
+        "u": round(u, 3),
+        "v": round(v, 3),
+        "speed": round(speed, 3),
+        "direction": round(direction, 1),
+        "source": wind.meta.source,
+        "time": iso(t),
+        "lat": lat,
+        "lon": lon,
+        "alt": alt,
+        "warnings": warnings,
+    }
+    if as_json:
+        print_json(result)
+        return
+    console.print(
+        f"[bold]{wind.meta.source}[/] at {iso(t)}, {lat:.4f}, {lon:.4f}, {alt:,.0f} m",
+        highlight=False,
+    )
+    console.print(
+        f"u = {u:.2f} m/s  v = {v:.2f} m/s  speed = {speed:.2f} m/s ({speed / 0.514444:.1f} kt)"
+        f"  from {direction:.0f} deg",
+        highlight=False,
+    )
+    for w in warnings:
+        console.print(f"[yellow]note:[/] {w}", highlight=False)
+
+
+@wind_app.command("info")
+def info(
+    source: str = typer.Option("climatology", "--source", help="As for `wind sample`."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """What a wind source is and where it is valid (times, altitudes, region, spacing)."""
+    wind = open_wind(_source_list(source))
+    d = wind.meta.describe()
+    if as_json:
+        print_json(d)
+        return
+    for k, v in d.items():
+        console.print(f"{k:>18}: {v}", highlight=False)
+
+
+def _parse_hours(text: str) -> list[int]:
+    """``0-48`` (every 3 h), ``0-48:6``, ``0,3,6`` -> forecast hours."""
+    try:
+        if "-" in text:
+            span, _, step = text.partition(":")
+            a, b = (int(x) for x in span.split("-", 1))
+            st = int(step) if step else 3
+            if st <= 0 or b < a:
+                raise ValueError
+            return list(range(a, b + 1, st))
+        return sorted({int(x) for x in text.split(",") if x.strip()})
+    except ValueError:
+        raise InputError(
+            "cannot parse forecast hours",
+            field="--hours",
+            value=text,
+            expected="0-48, 0-48:6 or 0,3,6",
+        ) from None
+
+
+def _parse_floats(text: str, field: str, n: int | None = None) -> list[float]:
+    try:
+        vals = [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        vals = []
+    if not vals or (n is not None and len(vals) != n) or not all(math.isfinite(x) for x in vals):
+        raise InputError(
+            "cannot parse numbers",
+            field=field,
+            value=text,
+            expected=f"{n} comma-separated numbers" if n else "comma-separated numbers",
+        )
+    return vals
+
+
+@fetch_app.command("gfs")
+def fetch_gfs_cmd(
+    run: str = typer.Option(..., "--run", help="Model run, YYYYMMDDHH (HH = 00, 06, 12, 18)."),
+    hours: str = typer.Option(
+        "0-48", "--hours", help="Forecast hours: 0-48 (3-hourly), 0-48:6, 0,3,6."
+    ),
+    bbox: str = typer.Option(
+        ..., "--bbox", help="west,south,east,north in degrees (west > east crosses the dateline)."
+    ),
+    levels: str = typer.Option(
+        "250,200,150,100,70,50,30,20,10", "--levels", help="Pressure levels, hPa."
+    ),
+    out: Annotated[Path, typer.Option("--out", help="Output directory.")] = _DEFAULT_OUT,
+    base_url: str | None = typer.Option(
+        None,
+        "--base-url",
+        help="Server root (default: $STRATOWATCH_GFS_URL or the NOAA NOMADS filter-free layout).",
+    ),
+    resolution: str = typer.Option("0p25", "--resolution", help="GFS grid: 0p25, 0p50 or 1p00."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Download only the u, v, gh messages of the wanted levels of a GFS run (HTTP byte ranges)."""
+    from ..atmosphere.fetch import DEFAULT_GFS_URL, ENV_GFS_URL, fetch_gfs
+
+    box = _parse_floats(bbox, "--bbox", 4)
+    url = base_url or os.environ.get(ENV_GFS_URL) or DEFAULT_GFS_URL
+    result = fetch_gfs(
+        run,
+        hours=_parse_hours(hours),
+        levels=_parse_floats(levels, "--levels"),
+        out_dir=out,
+        base_url=url,
+        resolution=resolution,
+        bbox=(box[0], box[1], box[2], box[3]),
+    )
+    if as_json:
+        print_json(result.describe())
+        return
+    console.print(
+        f"fetched {len(result.files)} forecast hour(s), {result.messages} messages, "
+        f"{result.bytes / 1e6:.1f} MB into {out}",
+        highlight=False,
+    )
+    for f in result.files:
+        console.print(f"  {f}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the top-level app."""
+    wind_app.add_typer(fetch_app, name="fetch")
+    app.add_typer(wind_app, name="wind")
