@@ -1,0 +1,249 @@
+""" "Same object?" for a new report against existing tracks, and the track's drift as wind data.
+
+`propagate` is the one place where a track's state is carried to another time: an ensemble
+drawn from the track's state (position, velocity relative to the wind, altitude estimate) is
+drifted with the wind at each member's altitude plus the filter's random walk, forward or
+backward in time. `same_object` compares a report with that predicted distribution:
+
+    L_k = P_D N(x_report - mean_k; 0, C_k + R_report) [* N(alt; alt_k, s_k^2 + s_report^2)]
+    p_k = L_k / (sum_j L_j + lambda),  p_new = lambda / (sum_j L_j + lambda)   [BarShalom2009]_
+
+with C_k the ensemble's horizontal covariance, R_report the report's own covariance (radius
+and time uncertainty times the ensemble's speed), and lambda the density of reports from other
+objects (per m^2, times 1/40 km when altitude is used: any altitude 0-40 km equally likely).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..atmosphere.sources import open_wind
+from ..atmosphere.wind import CalmWind, WindField
+from ..timeutil import iso
+from .geometry import distance_m, enu_offset, offset_latlon
+from .observations import Observations
+from .tracker import Track, TrackerConfig
+
+__all__ = [
+    "Ensemble",
+    "propagate",
+    "SameObjectVerdict",
+    "same_object",
+    "WindSamples",
+    "track_wind",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Ensemble:
+    """Members' positions at one time: lat, lon (deg), alt (m), ground velocity ve, vn (m/s)."""
+
+    time: float
+    lat: FloatArray
+    lon: FloatArray
+    alt: FloatArray
+    ve: FloatArray
+    vn: FloatArray
+
+
+def propagate(
+    track: Track,
+    time: float,
+    *,
+    wind: str | WindField = "calm",
+    members: int = 400,
+    q_h: float | None = None,
+    seed: int = 0,
+    max_step: float = 1800.0,
+) -> Ensemble:
+    """An ensemble of ``track``'s position at ``time`` (epoch s), from its nearest state.
+
+    Members start from the state's Gaussian (position sigmas, velocity-relative-to-wind
+    sigmas) and the altitude estimate (hypothesis weights, or mean +- sigma), then drift with
+    ``wind`` at their own altitude plus a random walk of spectral density ``q_h`` (m^2/s^3;
+    default: the tracker's for this wind) in steps of at most ``max_step`` s, forward or
+    backward.
+    """
+    field_ = open_wind(wind)
+    if q_h is None:
+        q_h = TrackerConfig.for_wind(field_).motion.q_h
+    rng = np.random.default_rng(seed)
+    # nearest state in time (the one before, or the first)
+    k = track.state_at(time)
+    if k + 1 < len(track) and abs(track.time[k + 1] - time) < abs(track.time[k] - time):
+        k += 1
+    n = members
+    e0 = rng.normal(0.0, track.sigma_e[k], n)
+    n0 = rng.normal(0.0, track.sigma_n[k], n)
+    lat, lon = offset_latlon(np.full(n, track.lat[k]), np.full(n, track.lon[k]), e0, n0)
+    a = track.altitude
+    if a.hypotheses is not None and a.weights is not None:
+        alt = rng.choice(a.hypotheses, size=n, p=a.weights / a.weights.sum())
+    else:
+        alt = np.full(n, track.alt[k]) + rng.normal(0.0, max(track.sigma_alt[k], 1.0), n)
+    de = (track.ve[k] - track.wind_u[k]) + rng.normal(0.0, track.sigma_ve[k], n)
+    dn = (track.vn[k] - track.wind_v[k]) + rng.normal(0.0, track.sigma_vn[k], n)
+    t = float(track.time[k])
+    total = float(time) - t
+    nsub = max(1, math.ceil(abs(total) / max_step))
+    h = total / nsub
+    calm = isinstance(field_, CalmWind)
+    u = np.zeros(n)
+    v = np.zeros(n)
+    for _ in range(nsub):
+        if not calm:
+            u, v = field_.uv(np.full(n, t), lat, lon, alt)
+        lat, lon = offset_latlon(lat, lon, (u + de) * h, (v + dn) * h)
+        de = de + rng.normal(0.0, math.sqrt(q_h * abs(h)), n)
+        dn = dn + rng.normal(0.0, math.sqrt(q_h * abs(h)), n)
+        t += h
+    if not calm:
+        u, v = field_.uv(np.full(n, t), lat, lon, alt)
+    return Ensemble(float(time), lat, lon, alt, u + de, v + dn)
+
+
+@dataclass(frozen=True)
+class SameObjectVerdict:
+    """Probabilities that a report belongs to each track (``p_track``) or to a new object."""
+
+    report_time: float
+    report_lat: float
+    report_lon: float
+    track_ids: tuple[int, ...]
+    p_track: tuple[float, ...]
+    p_new: float
+    distance_km: tuple[float, ...]
+    sigma_km: tuple[float, ...]
+    explanation: str
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "time": iso(self.report_time),
+            "lat": self.report_lat,
+            "lon": self.report_lon,
+            "tracks": [
+                {"track_id": t, "p_same": p, "distance_km": round(d, 1), "sigma_km": round(s, 1)}
+                for t, p, d, s in zip(
+                    self.track_ids, self.p_track, self.distance_km, self.sigma_km, strict=True
+                )
+            ],
+            "p_new": self.p_new,
+            "explanation": self.explanation,
+        }
+
+
+def same_object(
+    tracks: Track | list[Track] | tuple[Track, ...],
+    report: Observations,
+    index: int = 0,
+    *,
+    wind: str | WindField = "calm",
+    members: int = 400,
+    p_detect: float = 0.9,
+    new_object_density: float = 4e-15,
+    seed: int = 0,
+) -> SameObjectVerdict:
+    """Is row ``index`` of ``report`` the same object as one of ``tracks``, or a new one?
+
+    Each track's ensemble (`propagate`) at the report time gives the predicted distribution;
+    see the module docstring for the probabilities.
+    """
+    tl = [tracks] if isinstance(tracks, Track) else list(tracks)
+    field_ = open_wind(wind)
+    t = float(report.time[index])
+    rlat, rlon, ralt = float(report.lat[index]), float(report.lon[index]), float(report.alt[index])
+    sig_h = float(report.sigma_h[index])
+    sig_t = float(report.time_sigma[index])
+    use_alt = math.isfinite(ralt)
+    loglike = []
+    dist = []
+    sig = []
+    for k, tr in enumerate(tl):
+        ens = propagate(tr, t, wind=field_, members=members, seed=seed + k)
+        e, n = enu_offset(rlat, rlon, ens.lat, ens.lon)
+        m = np.array([e.mean(), n.mean()])
+        C = np.cov(np.vstack([e, n])) + np.eye(2) * sig_h**2
+        vel = np.array([ens.ve.mean(), ens.vn.mean()])
+        C = C + sig_t**2 * np.outer(vel, vel)
+        d2 = float(m @ np.linalg.solve(C, m))
+        ll = math.log(p_detect) - 0.5 * (
+            d2 + math.log(np.linalg.det(C)) + 2 * math.log(2 * math.pi)
+        )
+        if use_alt:
+            va = float(np.var(ens.alt)) + float(report.sigma_alt[index]) ** 2
+            ll += -0.5 * ((ralt - float(ens.alt.mean())) ** 2 / va + math.log(2 * math.pi * va))
+        loglike.append(ll)
+        dist.append(float(distance_m(rlat, rlon, ens.lat.mean(), ens.lon.mean())) / 1000.0)
+        sig.append(math.sqrt(0.5 * (C[0, 0] + C[1, 1])) / 1000.0)
+    lam = new_object_density / (40_000.0 if use_alt else 1.0)
+    ll_all = np.array(loglike + [math.log(lam)])
+    mx = float(ll_all.max())
+    w = np.exp(ll_all - mx)
+    p = w / w.sum()
+    p_tracks = tuple(float(x) for x in p[:-1])
+    p_new = float(p[-1])
+    where = f"{iso(t)} at {rlat:.2f}, {rlon:.2f}"
+    if tl:
+        b = int(np.argmax(p_tracks))
+        tid = tl[b].track_id
+        detail = f"{dist[b]:.0f} km from track {tid}'s predicted position (spread {sig[b]:.0f} km)"
+        if p_tracks[b] >= p_new:
+            text = f"report {where} is consistent with track {tid}: p = {p_tracks[b]:.3g}; {detail}"
+        else:
+            text = (
+                f"report {where} is a different object: p(same as track {tid}) = "
+                f"{p_tracks[b]:.2g}, p(new object) = {p_new:.3g}; {detail}"
+            )
+    else:
+        text = f"report {where}: no tracks to compare; a new object"
+    return SameObjectVerdict(
+        t, rlat, rlon, tuple(x.track_id for x in tl), p_tracks, p_new, tuple(dist), tuple(sig), text
+    )
+
+
+@dataclass(frozen=True)
+class WindSamples:
+    """Wind measured by a track's own drift: at each updated state (after the second update)
+    time (epoch s), lat, lon (deg), alt (m), u, v (m/s) and one-sigma (m/s)."""
+
+    time: FloatArray
+    lat: FloatArray
+    lon: FloatArray
+    alt: FloatArray
+    u: FloatArray
+    v: FloatArray
+    sigma: FloatArray
+
+    def as_tuple(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """(alt, u, v, sigma), e.g. for `atmosphere.wind.profile_wind` or a bias correction."""
+        return self.alt, self.u, self.v, self.sigma
+
+
+def track_wind(track: Track, *, min_updates: int = 2) -> WindSamples:
+    """The track's velocity as measurements of the wind at its altitude.
+
+    A free balloon moves with the air [Tawhiri]_, so the filtered ground velocity is a wind
+    measurement whose sigma is the filter's velocity sigma. States before the
+    ``min_updates``-th update (velocity not yet observed) are left out.
+    """
+    upd = np.flatnonzero(track.obs_index >= 0)
+    sel = upd[min_updates - 1 :] if upd.size >= min_updates else upd[:0]
+    alt = track.alt[sel].copy()
+    if track.altitude.hypotheses is not None:
+        alt[:] = track.altitude.mean
+    return WindSamples(
+        track.time[sel].copy(),
+        track.lat[sel].copy(),
+        track.lon[sel].copy(),
+        alt,
+        track.ve[sel].copy(),
+        track.vn[sel].copy(),
+        np.sqrt(0.5 * (track.sigma_ve[sel] ** 2 + track.sigma_vn[sel] ** 2)),
+    )

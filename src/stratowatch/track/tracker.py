@@ -1,0 +1,819 @@
+"""Multi-target tracking: gating, global-nearest-neighbour assignment, track management, the
+altitude-hypothesis bank, and the per-report "same object?" probabilities.
+
+For each scan (reports sharing a time, within ``scan_window``) every live track is predicted to
+the scan time with the wind-aware model (`FilterBatch.predict`), all track-report innovations
+are computed at once, pairs beyond the chi-square gate are excluded, and
+`scipy.optimize.linear_sum_assignment` minimises the summed cost d^2 + ln det S (the GNN
+assignment with the Gaussian likelihood cost [Blackman1999]_ 6.2). Unassigned reports start
+tentative tracks; ``confirm_hits`` updates confirm a track; ``delete_misses`` consecutive missed
+scans (for scanning sensors) or ``max_coast`` seconds without an update end it. A gated pair
+is refused when its likelihood is below the new-object density (a new object explains the
+report better).
+
+"Same object?" per report: with detection probability P_D and a density ``new_object_density``
+(per m^2) of reports from new objects or clutter, the probability that the report belongs to
+track k is
+
+    p_k = P_D N(y_k; 0, S_k) / (sum_j P_D N(y_j; 0, S_j) + lambda)         [BarShalom2009]_
+
+and p_new = lambda / (same denominator), evaluated with every live track's predicted horizontal
+distribution (the single-scan marginal association probability of JPDA/MHT).
+
+Unknown altitude: a track started from a report without altitude carries one filter row per
+candidate float altitude (``alt_hypotheses``). Each row drifts with the wind at its own
+altitude; the product of its innovation likelihoods measures how well that altitude's wind
+explains the observed drift. Posterior weights w_i ~ prior_i exp(loglik_i) give the altitude
+estimate and its spread (a multiple-model bank, [BarShalom2001]_ 11.6).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy.optimize import linear_sum_assignment
+from scipy.stats import chi2
+
+from ..atmosphere.sources import open_wind
+from ..atmosphere.wind import WindField
+from ..timeutil import iso
+from .filter import LOG2PI, FilterBatch, MotionModel
+from .observations import Observations
+from .triangulate import sightings_to_fixes
+
+__all__ = [
+    "TrackerConfig",
+    "Track",
+    "AltitudeEstimate",
+    "Decision",
+    "TrackingResult",
+    "track_observations",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+TENTATIVE, CONFIRMED, ENDED = 0, 1, 2
+_STATUS = {TENTATIVE: "tentative", CONFIRMED: "confirmed", ENDED: "ended"}
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    """Tracker settings (SI units).
+
+    motion : process noise of the wind-aware model.
+    p_detect : probability a live object is reported in a scan.
+    new_object_density : density of reports from new objects or clutter, per m^2 (default
+        4e-15: two unrelated objects over the whole Earth, 2 / 5.1e14 m^2).
+    gate_probability : chi-square gate (probability mass kept).
+    confirm_hits : updates that confirm a track.
+    delete_misses / tentative_misses : consecutive missed scans that end a confirmed /
+        tentative track (None: only ``max_coast`` applies; right for sparse reports).
+    max_coast : s without an update that end a track.
+    init_velocity_sigma : one-sigma of a new track's velocity relative to the wind, m/s.
+    init_vz_sigma : one-sigma of a new track's vertical speed when its altitude is known, m/s.
+    alt_hypotheses : candidate altitudes (m) for tracks started without an altitude.
+    scan_window : reports within this many seconds of a scan's first report share the scan.
+    record_coasting : also record predicted states of tracks not updated in a scan.
+    """
+
+    motion: MotionModel = field(default_factory=MotionModel)
+    p_detect: float = 0.9
+    new_object_density: float = 4e-15
+    gate_probability: float = 0.9999
+    confirm_hits: int = 3
+    delete_misses: int | None = None
+    tentative_misses: int | None = None
+    max_coast: float = 3 * 86400.0
+    init_velocity_sigma: float = 5.0
+    init_vz_sigma: float = 5.0
+    alt_hypotheses: tuple[float, ...] = tuple(float(a) for a in range(2000, 30001, 1000))
+    scan_window: float = 0.0
+    record_coasting: bool = False
+
+    @staticmethod
+    def for_wind(wind: WindField) -> TrackerConfig:
+        """Defaults matched to how well a wind source knows the real wind: a forecast or
+        sounding leaves ~3 m/s of error [Stoffelen2020]_, a monthly climatology or calm air
+        ~10 m/s that changes over a day or two (random-walk q = 2 sigma^2 / 2 days)."""
+        kind = wind.meta.kind.lower()
+        if "climatolog" in kind or "calm" in kind:
+            return TrackerConfig(motion=MotionModel(q_h=1.2e-3), init_velocity_sigma=10.0)
+        return TrackerConfig(motion=MotionModel(q_h=2e-4), init_velocity_sigma=3.0)
+
+
+@dataclass(frozen=True)
+class AltitudeEstimate:
+    """Altitude of a track: mean and one-sigma (m), how it was obtained, and for tracks
+    started without altitude the hypothesis weights, overall and from the drift alone."""
+
+    mean: float
+    sigma: float
+    method: str
+    hypotheses: FloatArray | None = None
+    weights: FloatArray | None = None
+    drift_mean: float | None = None
+    drift_sigma: float | None = None
+    drift_weights: FloatArray | None = None
+
+    def describe(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "mean_m": round(self.mean, 1),
+            "sigma_m": round(self.sigma, 1),
+            "method": self.method,
+        }
+        if self.drift_mean is not None and self.drift_sigma is not None:
+            out["from_drift_alone_m"] = round(self.drift_mean, 1)
+            out["from_drift_alone_sigma_m"] = round(self.drift_sigma, 1)
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class Track:
+    """One track's filtered states (arrays of length n, time-ordered; SI units).
+
+    Columns: time (epoch s), lat, lon (deg), alt (m), sigma_e, sigma_n, sigma_alt (m),
+    ve, vn, vz (m/s, ground velocity), sigma_ve, sigma_vn (m/s), wind_u, wind_v (m/s, the
+    model wind at the state), obs_index (row of the observation that updated it, -1 when
+    coasting).
+    """
+
+    track_id: int
+    status: str
+    time: FloatArray
+    lat: FloatArray
+    lon: FloatArray
+    alt: FloatArray
+    sigma_e: FloatArray
+    sigma_n: FloatArray
+    sigma_alt: FloatArray
+    ve: FloatArray
+    vn: FloatArray
+    vz: FloatArray
+    sigma_ve: FloatArray
+    sigma_vn: FloatArray
+    wind_u: FloatArray
+    wind_v: FloatArray
+    obs_index: IntArray
+    sources: tuple[str, ...]
+    n_updates: int
+    altitude: AltitudeEstimate
+
+    def __len__(self) -> int:
+        return int(self.time.shape[0])
+
+    def __repr__(self) -> str:
+        return (
+            f"Track({self.track_id}, {self.status}, n={len(self)}, "
+            f"{iso(self.time[0])}..{iso(self.time[-1])}, alt={self.altitude.mean:.0f}"
+            f"+-{self.altitude.sigma:.0f} m)"
+        )
+
+    def state_at(self, t: float) -> int:
+        """Index of the last state at or before ``t`` (0 when ``t`` precedes the track)."""
+        return max(int(np.searchsorted(self.time, t, side="right")) - 1, 0)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "track_id": self.track_id,
+            "status": self.status,
+            "start": iso(self.time[0]),
+            "end": iso(self.time[-1]),
+            "n_states": len(self),
+            "n_updates": self.n_updates,
+            "sources": list(self.sources),
+            "first": [round(float(self.lat[0]), 4), round(float(self.lon[0]), 4)],
+            "last": [round(float(self.lat[-1]), 4), round(float(self.lon[-1]), 4)],
+            "altitude": self.altitude.describe(),
+        }
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the tracker did with one observation and why."""
+
+    obs_index: int
+    time: float
+    kind: str
+    source: str
+    action: str  # "update", "new track", "skipped"
+    track_id: int | None
+    p_track: float | None
+    p_new: float
+    best_track: int | None
+    best_p: float | None
+    distance_km: float | None
+    explanation: str
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "obs": self.obs_index,
+            "time": iso(self.time),
+            "kind": self.kind,
+            "source": self.source,
+            "action": self.action,
+            "track_id": self.track_id,
+            "p_same": None if self.p_track is None else round(self.p_track, 6),
+            "p_new": round(self.p_new, 6),
+            "explanation": self.explanation,
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class TrackingResult:
+    """Tracks, the per-observation decisions, the input observations and their issues."""
+
+    tracks: tuple[Track, ...]
+    observations: Observations
+    decisions: tuple[Decision, ...]
+    wind_source: str
+    config: TrackerConfig
+
+    def track(self, track_id: int) -> Track:
+        for t in self.tracks:
+            if t.track_id == track_id:
+                return t
+        raise KeyError(track_id)
+
+    @property
+    def confirmed(self) -> tuple[Track, ...]:
+        return tuple(t for t in self.tracks if t.n_updates >= self.config.confirm_hits)
+
+
+class _Recorder:
+    """Collects state rows scan by scan (arrays), split into tracks at the end."""
+
+    def __init__(self) -> None:
+        self.chunks: list[FloatArray] = []
+
+    def add(
+        self, batch: FilterBatch, rows: IntArray, track_ids: IntArray, obs_index: IntArray
+    ) -> None:
+        if rows.size == 0:
+            return
+        P = batch.P[rows]
+        vel = batch.velocity(rows)
+        self.chunks.append(
+            np.column_stack(
+                [
+                    track_ids.astype(np.float64),
+                    batch.t[rows],
+                    batch.lat[rows],
+                    batch.lon[rows],
+                    batch.alt[rows],
+                    np.sqrt(P[:, 0, 0]),
+                    np.sqrt(P[:, 1, 1]),
+                    np.sqrt(P[:, 2, 2]),
+                    vel,
+                    np.sqrt(P[:, 3, 3]),
+                    np.sqrt(P[:, 4, 4]),
+                    batch.wind[rows],
+                    obs_index.astype(np.float64),
+                ]
+            )
+        )
+
+    def table(self) -> FloatArray:
+        if not self.chunks:
+            return np.zeros((0, 17))
+        return np.concatenate(self.chunks)
+
+
+class _Tracker:
+    def __init__(self, obs: Observations, wind: WindField, cfg: TrackerConfig) -> None:
+        self.obs = obs
+        self.wind = wind
+        self.cfg = cfg
+        self.batch = FilterBatch()
+        self.row_track = np.zeros(0, dtype=np.int64)
+        self.row_logprior = np.zeros(0)
+        self.row_bank = np.zeros(0, dtype=bool)
+        # per track
+        self.status: list[int] = []
+        self.hits: list[int] = []
+        self.misses: list[int] = []
+        self.last_update: list[float] = []
+        self.sources: list[set[str]] = []
+        self.rec = _Recorder()
+        self.decisions: list[Decision] = []
+        self.gate2 = float(chi2.ppf(cfg.gate_probability, 2))
+        self.gate3 = float(chi2.ppf(cfg.gate_probability, 3))
+
+    # --- tracks ------------------------------------------------------------------------------
+    def live_tracks(self) -> IntArray:
+        st = np.asarray(self.status, dtype=np.int64)
+        return np.flatnonzero(st != ENDED).astype(np.int64)
+
+    def map_rows(self, tracks: IntArray) -> IntArray:
+        """The most probable row (altitude hypothesis) of each track in ``tracks``."""
+        if tracks.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        live = np.isin(self.row_track, tracks)
+        rows = np.flatnonzero(live)
+        score = self.batch.loglik[rows] + self.row_logprior[rows]
+        order = np.lexsort((-score, self.row_track[rows]))
+        r_sorted = rows[order]
+        tr_sorted = self.row_track[r_sorted]
+        first = np.concatenate([[True], tr_sorted[1:] != tr_sorted[:-1]])
+        best = dict(zip(tr_sorted[first].tolist(), r_sorted[first].tolist(), strict=True))
+        return np.array([best[int(t)] for t in tracks], dtype=np.int64)
+
+    def new_tracks(self, idx: IntArray) -> IntArray:
+        """Start one tentative track per observation index (positional kinds)."""
+        o = self.obs
+        cfg = self.cfg
+        ids = []
+        for i in idx.tolist():
+            tid = len(self.status)
+            ids.append(tid)
+            self.status.append(TENTATIVE)
+            self.hits.append(1)
+            self.misses.append(0)
+            self.last_update.append(float(o.time[i]))
+            self.sources.append({str(o.source[i])})
+            sig_h2 = o.sigma_h[i] ** 2 + (o.time_sigma[i] * cfg.init_velocity_sigma) ** 2
+            if math.isfinite(o.alt[i]):
+                alts = np.array([o.alt[i]])
+                sa = o.sigma_alt[i] if math.isfinite(o.sigma_alt[i]) else 1000.0
+                sig_alt = np.array([sa])
+                vz_sig = cfg.init_vz_sigma
+                qz = np.array([np.nan])
+                logprior = np.zeros(1)
+                bank = False
+            else:
+                # hypothesis rows hold their altitude: reports score them, never move them
+                alts = np.asarray(cfg.alt_hypotheses, dtype=np.float64)
+                sig_alt = np.full(alts.size, 1.0)
+                vz_sig = 0.0
+                qz = np.zeros(alts.size)
+                logprior = np.full(alts.size, -math.log(alts.size))
+                bank = True
+            k = alts.size
+            P = np.zeros((k, 6, 6))
+            P[:, 0, 0] = sig_h2
+            P[:, 1, 1] = sig_h2
+            P[:, 2, 2] = sig_alt**2
+            P[:, 3, 3] = cfg.init_velocity_sigma**2
+            P[:, 4, 4] = cfg.init_velocity_sigma**2
+            P[:, 5, 5] = vz_sig**2
+            rows = self.batch.add(
+                np.full(k, o.time[i]),
+                np.full(k, o.lat[i]),
+                np.full(k, o.lon[i]),
+                alts,
+                P,
+                qz=qz,
+            )
+            # the wind at the start, so the first recorded velocity is meaningful
+            self.batch.predict(rows, o.time[i], self.wind, cfg.motion)
+            u, v = self.wind.uv(
+                self.batch.t[rows], self.batch.lat[rows], self.batch.lon[rows], alts
+            )
+            self.batch.wind[rows, 0] = u
+            self.batch.wind[rows, 1] = v
+            self.row_track = np.concatenate([self.row_track, np.full(k, tid, dtype=np.int64)])
+            self.row_logprior = np.concatenate([self.row_logprior, logprior])
+            self.row_bank = np.concatenate([self.row_bank, np.full(k, bank)])
+            self.rec.add(self.batch, rows[:1], np.array([tid]), np.array([i]))
+        return np.array(ids, dtype=np.int64)
+
+    # --- one scan ----------------------------------------------------------------------------
+    def scan(self, idx: IntArray) -> None:
+        o = self.obs
+        cfg = self.cfg
+        t_scan = float(o.time[idx].max())
+        live = self.live_tracks()
+        if live.size:
+            live_rows = np.flatnonzero(np.isin(self.row_track, live)).astype(np.int64)
+            self.batch.predict(live_rows, t_scan, self.wind, cfg.motion)
+        pos = idx[o.positional[idx]]
+        ang = idx[~o.positional[idx]]
+        updated_tracks: list[int] = []
+        updated_obs: list[int] = []
+        if pos.size:
+            ut, uo = self.associate_positions(live, pos)
+            updated_tracks += ut
+            updated_obs += uo
+        for i in ang.tolist():
+            live_now = self.live_tracks()
+            tid = self.associate_angle(live_now, i)
+            if tid is not None:
+                updated_tracks.append(tid)
+                updated_obs.append(i)
+        self.manage(live, updated_tracks, updated_obs, t_scan)
+        # record the states
+        if updated_tracks:
+            tr = np.array(updated_tracks, dtype=np.int64)
+            rows = self.map_rows(tr)
+            self.rec.add(self.batch, rows, tr, np.array(updated_obs, dtype=np.int64))
+        if cfg.record_coasting:
+            coast = np.setdiff1d(self.live_tracks(), np.array(updated_tracks, dtype=np.int64))
+            coast = coast[np.array([self.hits[c] > 1 or True for c in coast], dtype=bool)]
+            if coast.size:
+                rows = self.map_rows(coast)
+                self.rec.add(self.batch, rows, coast, np.full(coast.size, -1, dtype=np.int64))
+
+    def associate_positions(self, live: IntArray, pos: IntArray) -> tuple[list[int], list[int]]:
+        o = self.obs
+        cfg = self.cfg
+        lam = cfg.new_object_density
+        assigned_t: list[int] = []
+        assigned_o: list[int] = []
+        M = pos.size
+        if live.size:
+            rows = self.map_rows(live)
+            y, S, _ = self.batch.position_innovation(
+                rows,
+                o.lat[pos],
+                o.lon[pos],
+                o.alt[pos],
+                o.sigma_h[pos],
+                o.sigma_alt[pos],
+                o.time_sigma[pos],
+            )
+            # association on the horizontal distributions only: altitude jumps (burst,
+            # cut-down) must not split a track; altitude still enters the update
+            Sh = S[..., :2, :2]
+            yh = y[..., :2]
+            Sh_inv = np.linalg.inv(Sh)
+            d2h = np.einsum("tmi,tmij,tmj->tm", yh, Sh_inv, yh)
+            logdet_h = np.linalg.slogdet(Sh)[1]
+            ok = d2h < self.gate2
+            cost = np.where(ok, d2h + logdet_h, 1e12)
+            # association probabilities from the horizontal likelihoods
+            loglike = math.log(cfg.p_detect) - 0.5 * (d2h + logdet_h + 2 * LOG2PI)
+            mx = np.maximum(loglike.max(axis=0), math.log(lam))
+            like = np.exp(loglike - mx[None, :])
+            denom = like.sum(axis=0) + np.exp(math.log(lam) - mx)
+            p = like / denom[None, :]
+            p_new = np.exp(math.log(lam) - mx) / denom
+            r_i, c_i = linear_sum_assignment(cost)
+            # a pair inside the gate is still refused when a new object explains the report
+            # better (likelihood below the new-object density): vague reports far away
+            good = (cost[r_i, c_i] < 1e12) & (loglike[r_i, c_i] > math.log(lam))
+            r_i, c_i = r_i[good], c_i[good]
+            if r_i.size:
+                trk = live[r_i]
+                ob = pos[c_i]
+                # update every row (hypothesis) of each assigned track
+                row_sel = np.flatnonzero(np.isin(self.row_track, trk))
+                which = {int(t): int(j) for t, j in zip(trk, ob, strict=True)}
+                obs_for_row = np.array([which[int(t)] for t in self.row_track[row_sel]])
+                self.batch.update_position(
+                    row_sel.astype(np.int64),
+                    o.lat[obs_for_row],
+                    o.lon[obs_for_row],
+                    o.alt[obs_for_row],
+                    o.sigma_h[obs_for_row],
+                    o.sigma_alt[obs_for_row],
+                    o.time_sigma[obs_for_row],
+                )
+                assigned_t = trk.tolist()
+                assigned_o = ob.tolist()
+            col_assigned = np.full(M, -1, dtype=np.int64)
+            col_assigned[c_i] = r_i
+            dist = np.hypot(yh[..., 0], yh[..., 1])
+            best = np.argmax(p, axis=0)
+        else:
+            col_assigned = np.full(M, -1, dtype=np.int64)
+            p = np.zeros((0, M))
+            p_new = np.ones(M)
+        unassigned = pos[col_assigned < 0]
+        new_ids = self.new_tracks(unassigned) if unassigned.size else np.zeros(0, dtype=np.int64)
+        new_of = dict(zip(unassigned.tolist(), new_ids.tolist(), strict=True))
+        for j in range(M):
+            i = int(pos[j])
+            if col_assigned[j] >= 0:
+                r = int(col_assigned[j])
+                tid = int(live[r])
+                pt = float(p[r, j])
+                dk = float(dist[r, j]) / 1000.0
+                nsig = math.sqrt(float(d2h[r, j]))
+                text = (
+                    f"{o.kind[i]} {iso(o.time[i])} from {o.source[i]} is consistent with track "
+                    f"{tid}: p = {pt:.3g} ({dk:.1f} km from its prediction, {nsig:.1f} sigma)"
+                )
+                self.decisions.append(
+                    Decision(
+                        i,
+                        float(o.time[i]),
+                        str(o.kind[i]),
+                        str(o.source[i]),
+                        "update",
+                        tid,
+                        pt,
+                        float(p_new[j]),
+                        tid,
+                        pt,
+                        dk,
+                        text,
+                    )
+                )
+            else:
+                tid = new_of[i]
+                if live.size:
+                    b = int(best[j])
+                    bt = int(live[b])
+                    bp = float(p[b, j])
+                    dk = float(dist[b, j]) / 1000.0
+                    gate_note = "" if d2h[b, j] < self.gate2 else ", outside its gate"
+                    text = (
+                        f"{o.kind[i]} {iso(o.time[i])} from {o.source[i]} is a different object: "
+                        f"p(same as track {bt}) = {bp:.2g} ({dk:.0f} km from its prediction, "
+                        f"{math.sqrt(d2h[b, j]):.1f} sigma{gate_note}); "
+                        f"p(new) = {float(p_new[j]):.3g}; new track {tid}"
+                    )
+                    self.decisions.append(
+                        Decision(
+                            i,
+                            float(o.time[i]),
+                            str(o.kind[i]),
+                            str(o.source[i]),
+                            "new track",
+                            tid,
+                            None,
+                            float(p_new[j]),
+                            bt,
+                            bp,
+                            dk,
+                            text,
+                        )
+                    )
+                else:
+                    text = (
+                        f"{o.kind[i]} {iso(o.time[i])} from {o.source[i]}: no existing track; "
+                        f"new track {tid}"
+                    )
+                    self.decisions.append(
+                        Decision(
+                            i,
+                            float(o.time[i]),
+                            str(o.kind[i]),
+                            str(o.source[i]),
+                            "new track",
+                            tid,
+                            None,
+                            1.0,
+                            None,
+                            None,
+                            None,
+                            text,
+                        )
+                    )
+        return assigned_t, assigned_o
+
+    def associate_angle(self, live: IntArray, i: int) -> int | None:
+        """EKF update of the best-gated track with one sighting / radar plot, else a radar plot
+        starts a track (converted to a position); a lone sighting is skipped."""
+        o = self.obs
+        kind = str(o.kind[i])
+        text_head = f"{kind} {iso(o.time[i])} from {o.source[i]}"
+        if live.size:
+            rows = self.map_rows(live)
+            n = rows.size
+            y, H, R, k = self.batch.angle_innovation(
+                rows,
+                np.full(n, o.sensor_lat[i]),
+                np.full(n, o.sensor_lon[i]),
+                np.full(n, o.sensor_alt[i]),
+                np.full(n, o.az[i]),
+                np.full(n, o.el[i]),
+                np.full(n, o.range[i]),
+                np.full(n, o.sigma_ang[i]),
+                np.full(n, o.sigma_range[i]),
+            )
+            P = self.batch.P[rows]
+            S = H @ P @ np.swapaxes(H, 1, 2) + R
+            d2 = np.einsum("mi,mij,mj->m", y, np.linalg.inv(S), y)
+            gate = self.gate3 if k == 3 else self.gate2
+            b = int(np.argmin(d2))
+            if d2[b] < gate:
+                tid = int(live[b])
+                row_sel = np.flatnonzero(self.row_track == tid).astype(np.int64)
+                m = row_sel.size
+                y2, H2, R2, _ = self.batch.angle_innovation(
+                    row_sel,
+                    np.full(m, o.sensor_lat[i]),
+                    np.full(m, o.sensor_lon[i]),
+                    np.full(m, o.sensor_alt[i]),
+                    np.full(m, o.az[i]),
+                    np.full(m, o.el[i]),
+                    np.full(m, o.range[i]),
+                    np.full(m, o.sigma_ang[i]),
+                    np.full(m, o.sigma_range[i]),
+                )
+                self.batch.update(row_sel, y2, H2, R2, n_h=1)
+                self.decisions.append(
+                    Decision(
+                        i,
+                        float(o.time[i]),
+                        kind,
+                        str(o.source[i]),
+                        "update",
+                        tid,
+                        None,
+                        0.0,
+                        tid,
+                        None,
+                        None,
+                        f"{text_head} fits track {tid} ({math.sqrt(d2[b]):.1f} sigma); EKF update",
+                    )
+                )
+                return tid
+        if kind == "radar":
+            from .triangulate import radar_to_position
+
+            lat, lon, alt = radar_to_position(
+                o.sensor_lat[i], o.sensor_lon[i], o.sensor_alt[i], o.az[i], o.el[i], o.range[i]
+            )
+            sig_h = max(float(o.range[i] * o.sigma_ang[i]), float(o.sigma_range[i]))
+            tid = self._start_from_point(i, lat, lon, alt, sig_h, sig_h)
+            self.decisions.append(
+                Decision(
+                    i,
+                    float(o.time[i]),
+                    kind,
+                    str(o.source[i]),
+                    "new track",
+                    tid,
+                    None,
+                    1.0,
+                    None,
+                    None,
+                    None,
+                    f"{text_head} fits no track; new track {tid}",
+                )
+            )
+            return None
+        self.decisions.append(
+            Decision(
+                i,
+                float(o.time[i]),
+                kind,
+                str(o.source[i]),
+                "skipped",
+                None,
+                None,
+                1.0,
+                None,
+                None,
+                None,
+                f"{text_head} fits no track and a single sighting has no range; "
+                "two sightings from different places are needed to start a track",
+            )
+        )
+        return None
+
+    def _start_from_point(
+        self, i: int, lat: float, lon: float, alt: float, sig_h: float, sig_alt: float
+    ) -> int:
+        o = self.obs
+        saved = (o.lat[i], o.lon[i], o.alt[i], o.sigma_h[i], o.sigma_alt[i])
+        o.lat[i], o.lon[i], o.alt[i], o.sigma_h[i], o.sigma_alt[i] = lat, lon, alt, sig_h, sig_alt
+        try:
+            tid = int(self.new_tracks(np.array([i], dtype=np.int64))[0])
+        finally:
+            o.lat[i], o.lon[i], o.alt[i], o.sigma_h[i], o.sigma_alt[i] = saved
+        return tid
+
+    def manage(self, live: IntArray, updated: list[int], updated_obs: list[int], t: float) -> None:
+        cfg = self.cfg
+        upd = set(updated)
+        for tid, i in zip(updated, updated_obs, strict=True):
+            self.sources[tid].add(str(self.obs.source[i]))
+        for tid in upd:
+            self.hits[tid] += 1
+            self.misses[tid] = 0
+            self.last_update[tid] = t
+            if self.status[tid] == TENTATIVE and self.hits[tid] >= cfg.confirm_hits:
+                self.status[tid] = CONFIRMED
+        for tid in live.tolist():
+            if tid in upd:
+                continue
+            self.misses[tid] += 1
+            st = self.status[tid]
+            limit = cfg.delete_misses if st == CONFIRMED else cfg.tentative_misses
+            if (limit is not None and self.misses[tid] >= limit) or (
+                t - self.last_update[tid] > cfg.max_coast
+            ):
+                self.status[tid] = ENDED
+
+    def run(self) -> None:
+        o = self.obs
+        n = len(o)
+        if n == 0:
+            return
+        start = 0
+        # scans: runs of reports within scan_window of the run's first time
+        while start < n:
+            stop = start + 1
+            while stop < n and o.time[stop] - o.time[start] <= self.cfg.scan_window:
+                stop += 1
+            self.scan(np.arange(start, stop, dtype=np.int64))
+            start = stop
+
+    # --- results -----------------------------------------------------------------------------
+    def altitude(self, tid: int, states: FloatArray) -> AltitudeEstimate:
+        """Altitude of a track: its last filtered state, or the hypothesis mixture."""
+        rows = np.flatnonzero(self.row_track == tid)
+        b = self.batch
+        if not self.row_bank[rows[0]]:
+            return AltitudeEstimate(float(states[-1, 4]), float(states[-1, 7]), "measured")
+        hyp = np.asarray(self.cfg.alt_hypotheses, dtype=np.float64)
+        # within-hypothesis spread: uniform over one grid spacing
+        spacing2 = float(np.median(np.diff(hyp)) ** 2 / 12.0) if hyp.size > 1 else 0.0
+
+        def mix(score: FloatArray) -> tuple[FloatArray, float, float]:
+            w = np.exp(score - score.max())
+            w /= w.sum()
+            mean = float(np.sum(w * hyp))
+            var = float(np.sum(w * (hyp - mean) ** 2)) + spacing2
+            return w, mean, math.sqrt(var)
+
+        prior = self.row_logprior[rows]
+        w, mean, sd = mix(b.loglik[rows] + prior)
+        wd, md, sdd = mix(b.loglik_h[rows] + prior)
+        used = states[:, 15].astype(np.int64)
+        used = used[used >= 0]
+        had_alt = bool(np.any(np.isfinite(self.obs.alt[used])))
+        method = "wind drift + reported altitudes" if had_alt else "wind drift"
+        if self.hits[tid] < 2:
+            method = "prior only (one report)"
+        return AltitudeEstimate(mean, sd, method, hyp, w, md, sdd, wd)
+
+    def result(self, wind_source: str) -> TrackingResult:
+        table = self.rec.table()
+        tracks = []
+        for tid in range(len(self.status)):
+            sel = table[table[:, 0] == tid]
+            sel = sel[np.argsort(sel[:, 1], kind="stable")]
+            alt_est = (
+                self.altitude(tid, sel)
+                if len(sel)
+                else AltitudeEstimate(math.nan, math.nan, "none")
+            )
+            if alt_est.hypotheses is not None:
+                # a float-altitude track: report the estimate, not one hypothesis
+                sel[:, 4] = alt_est.mean
+                sel[:, 7] = alt_est.sigma
+            status = _STATUS[self.status[tid]]
+            if self.status[tid] == ENDED:
+                status = "ended" if self.hits[tid] >= self.cfg.confirm_hits else "dropped"
+            tracks.append(
+                Track(
+                    track_id=tid,
+                    status=status,
+                    time=sel[:, 1].copy(),
+                    lat=sel[:, 2].copy(),
+                    lon=sel[:, 3].copy(),
+                    alt=sel[:, 4].copy(),
+                    sigma_e=sel[:, 5].copy(),
+                    sigma_n=sel[:, 6].copy(),
+                    sigma_alt=sel[:, 7].copy(),
+                    ve=sel[:, 8].copy(),
+                    vn=sel[:, 9].copy(),
+                    vz=sel[:, 10].copy(),
+                    sigma_ve=sel[:, 11].copy(),
+                    sigma_vn=sel[:, 12].copy(),
+                    wind_u=sel[:, 13].copy(),
+                    wind_v=sel[:, 14].copy(),
+                    obs_index=sel[:, 15].astype(np.int64),
+                    sources=tuple(sorted(self.sources[tid])),
+                    n_updates=self.hits[tid],
+                    altitude=alt_est,
+                )
+            )
+        return TrackingResult(
+            tracks=tuple(t for t in tracks if len(t)),
+            observations=self.obs,
+            decisions=tuple(sorted(self.decisions, key=lambda d: d.obs_index)),
+            wind_source=wind_source,
+            config=self.cfg,
+        )
+
+
+def track_observations(
+    observations: Observations,
+    *,
+    wind: str | WindField = "calm",
+    config: TrackerConfig | None = None,
+) -> TrackingResult:
+    """Turn observations of any kind into tracks.
+
+    Observations are sorted by time and exact repeats removed first (so out-of-order and
+    duplicated reports never cause duplicate updates); sightings of one moment from different
+    places are triangulated into fixes. ``wind`` is a `WindField` or a name for `open_wind`
+    (``calm``, ``climatology``, a file).
+    """
+    field_ = open_wind(wind)
+    cfg = config or TrackerConfig.for_wind(field_)
+    obs = sightings_to_fixes(observations.deduplicated())
+    # the tracker writes temporarily into rows it converts (radar plots): use a private copy
+    obs = obs.take(np.arange(len(obs)))
+    tr = _Tracker(obs, field_, cfg)
+    tr.run()
+    return tr.result(field_.meta.source)
