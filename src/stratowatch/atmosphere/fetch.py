@@ -156,7 +156,8 @@ def _get(
 def _merge(entries: list[IdxEntry]) -> list[tuple[int, int | None, int]]:
     """Contiguous byte ranges (start, end-exclusive or None, message count)."""
     out: list[tuple[int, int | None, int]] = []
-    for e in sorted(entries, key=lambda e: e.start):
+    unique = {e.start: e for e in entries}  # fields packed in one message share its offset
+    for e in sorted(unique.values(), key=lambda e: e.start):
         if out and out[-1][1] is not None and out[-1][1] == e.start:
             out[-1] = (out[-1][0], e.end, out[-1][2] + 1)
         else:
