@@ -1,0 +1,546 @@
+"""Ensemble predictions: `predict(...) -> Prediction`.
+
+A prediction runs N members of a flight profile through the compiled integrator
+(`flight.integrate`). Members differ by: perturbed winds (`atmosphere.perturb.PerturbedWind`,
+correlated errors, ``wind_sigma``), float altitude / burst altitude / start altitude
+(``alt_sigma``), start position (``pos_sigma_m``) and start time (``time_sigma_s``); and by the
+ensemble member of a wind source that has several. Outputs per lead time: the median path,
+50 % / 90 % regions and all member paths; backward runs give an origin probability map.
+"""
+
+from __future__ import annotations
+
+import math
+import time as _time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from ..atmosphere.perturb import PerturbedWind
+from ..atmosphere.wind import WindField
+from ..errors import ConfigError, DomainError, InputError
+from ..flight.integrate import integrate
+from ..flight.kernel import END_DONE, END_TIME
+from ..flight.models import (
+    Ascent,
+    Ballistic,
+    Float,
+    ParachuteDescent,
+    Stage,
+)
+from ..flight.windargs import resolve_wind
+from ..timeutil import iso, to_epoch
+from .regions import (
+    ellipse,
+    ellipse_polygon,
+    from_local_en,
+    histogram_map,
+    median_lonlat,
+    radius_quantiles_km,
+    wrap180,
+)
+
+__all__ = ["predict", "Prediction", "Profile"]
+
+FloatArray = npt.NDArray[np.float64]
+Profile = Literal["float", "standard", "descent", "fall"]
+_PROFILES = ("float", "standard", "descent", "fall")
+
+
+@dataclass(frozen=True, eq=False)
+class Prediction:
+    """The result of `predict`.
+
+    times : (nt,) epoch s of the output lead times (nominal start + k * output step; backward
+        runs go back in time). lat, lon, alt : (members, nt), NaN after a member stops.
+    end_time, end_lat, end_lon, end_alt : (members,) where each member ended (landed, or the
+        last state at the horizon). landed : (members,) bool (the profile's last stage ended,
+        e.g. touched the ground). warnings : list of str. elapsed_s : s spent integrating.
+    """
+
+    times: FloatArray
+    lat: FloatArray
+    lon: FloatArray
+    alt: FloatArray
+    end_time: FloatArray
+    end_lat: FloatArray
+    end_lon: FloatArray
+    end_alt: FloatArray
+    landed: npt.NDArray[np.bool_]
+    profile: str
+    backward: bool
+    wind_source: str
+    warnings: list[str] = field(default_factory=list)
+    elapsed_s: float = 0.0
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def members(self) -> int:
+        return int(self.lat.shape[0])
+
+    @property
+    def end(self) -> dict[str, float]:
+        """Median end point and the radii (km) holding 50 % and 90 % of the members' ends."""
+        lat, lon = median_lonlat(self.end_lat, self.end_lon)
+        r50, r90 = radius_quantiles_km(self.end_lat, self.end_lon, lat, lon, (0.5, 0.9))
+        return {
+            "time": float(np.nanmedian(self.end_time)),
+            "lat": lat,
+            "lon": lon,
+            "alt": float(np.nanmedian(self.end_alt)),
+            "r50_km": r50,
+            "r90_km": r90,
+            "landed_fraction": float(self.landed.mean()),
+        }
+
+    def median_path(self) -> dict[str, FloatArray]:
+        """Median (lat, lon, alt) over the members alive at each output time, and the count."""
+        nt = self.times.size
+        lat = np.full(nt, np.nan)
+        lon = np.full(nt, np.nan)
+        alt = np.full(nt, np.nan)
+        alive = np.isfinite(self.lat).sum(axis=0).astype(np.float64)
+        for k in range(nt):
+            if alive[k] > 0:
+                lat[k], lon[k] = median_lonlat(self.lat[:, k], self.lon[:, k])
+                alt[k] = float(np.nanmedian(self.alt[:, k]))
+        return {"times": self.times, "lat": lat, "lon": lon, "alt": alt, "members": alive}
+
+    def regions(
+        self, levels: tuple[float, ...] = (0.5, 0.9), *, every: int = 1
+    ) -> list[dict[str, Any]]:
+        """Confidence ellipses per output time (every ``every``-th), one per level: dicts with
+        ``time`` (epoch s), ``level``, centre ``lat``/``lon``, ``semi_major_km``,
+        ``semi_minor_km``, ``orientation_deg`` (clockwise from north), ``coverage`` and ``n``
+        (see `predict.regions.ellipse`). Times with fewer than 3 members alive are skipped."""
+        out = []
+        for k in range(0, self.times.size, max(int(every), 1)):
+            for lv in levels:
+                if not 0.0 < lv < 1.0:
+                    raise ConfigError(f"region level must be between 0 and 1, got {lv}")
+                e = ellipse(self.lat[:, k], self.lon[:, k], lv)
+                if e is not None:
+                    e["time"] = float(self.times[k])
+                    out.append(e)
+        return out
+
+    def origin_map(self, *, cell_deg: float = 0.5) -> dict[str, Any]:
+        """For backward runs: the probability that the object came from each lat/lon cell,
+        from the members' end points (cells sorted by probability, with cumulative sums)."""
+        if not self.backward:
+            raise ConfigError("origin_map needs a backward prediction (backward=True)")
+        if not (math.isfinite(cell_deg) and cell_deg > 0):
+            raise ConfigError(f"cell size must be positive degrees, got {cell_deg}")
+        return histogram_map(self.end_lat, self.end_lon, cell_deg)
+
+    def to_features(
+        self, *, member_paths: bool = False, region_every_s: float = 3 * 3600.0,
+        max_points: int = 2000,
+    ) -> dict[str, Any]:  # fmt: skip
+        """A GeoJSON FeatureCollection for `io.export.write_features`: the median path
+        (``times``), member paths on request, 50/90 % region polygons every
+        ``region_every_s`` (``time``), the members' end points (at most ``max_points``) and,
+        for backward runs, the origin cells."""
+        feats: list[dict[str, Any]] = []
+        mp = self.median_path()
+        ok = np.isfinite(mp["lat"])
+        coords = _line(mp["lon"][ok], mp["lat"][ok], mp["alt"][ok])
+        feats.append(
+            _feature(
+                {"type": "LineString", "coordinates": coords},
+                layer="median_path",
+                name="median path",
+                times=[iso(t) for t in mp["times"][ok]],
+                style={"color": "#d62728", "width": 3},
+            )
+        )
+        if member_paths:
+            for i in range(self.members):
+                good = np.isfinite(self.lat[i])
+                if good.sum() >= 2:
+                    feats.append(
+                        _feature(
+                            {
+                                "type": "LineString",
+                                "coordinates": _line(
+                                    self.lon[i][good], self.lat[i][good], self.alt[i][good]
+                                ),
+                            },
+                            layer="members",
+                            name=f"member {i}",
+                            times=[iso(t) for t in self.times[good]],
+                            style={"color": "#7f7f7f", "width": 1, "opacity": 0.4},
+                        )
+                    )
+        step = float(abs(self.times[1] - self.times[0])) if self.times.size > 1 else 1.0
+        every = max(int(round(region_every_s / step)), 1)
+        for r in self.regions((0.5, 0.9), every=every):
+            feats.append(
+                _feature(
+                    {"type": "Polygon", "coordinates": [ellipse_polygon(r)]},
+                    layer="region",
+                    name=f"{int(r['level'] * 100)} % region",
+                    time=iso(r["time"]),
+                    level=r["level"],
+                    semi_major_km=round(r["semi_major_km"], 3),
+                    semi_minor_km=round(r["semi_minor_km"], 3),
+                    orientation_deg=round(r["orientation_deg"], 1),
+                    coverage=round(r["coverage"], 3),
+                    style={"color": "#ff7f0e" if r["level"] < 0.75 else "#1f77b4", "opacity": 0.3},
+                )
+            )
+        idx = np.arange(self.members)
+        if idx.size > max_points:
+            idx = np.linspace(0, self.members - 1, max_points).astype(np.int64)
+        for i in idx.tolist():
+            if np.isfinite(self.end_lat[i]):
+                feats.append(
+                    _feature(
+                        {
+                            "type": "Point",
+                            "coordinates": [
+                                round(float(self.end_lon[i]), 6),
+                                round(float(self.end_lat[i]), 6),
+                                round(float(self.end_alt[i]), 1),
+                            ],
+                        },
+                        layer="end_points",
+                        name=f"member {int(i)} end",
+                        time=iso(float(self.end_time[i])),
+                        landed=bool(self.landed[i]),
+                    )
+                )
+        end = self.end
+        if math.isfinite(end["lat"]):
+            feats.append(
+                _feature(
+                    {"type": "Point", "coordinates": [round(end["lon"], 6), round(end["lat"], 6)]},
+                    layer="end_median",
+                    name="median end",
+                    time=iso(end["time"]),
+                    r50_km=round(end["r50_km"], 3),
+                    r90_km=round(end["r90_km"], 3),
+                )
+            )
+        if self.backward:
+            om = self.origin_map()
+            c = om["cell_deg"]
+            for cell in om["cells"][:500]:
+                x0, y0 = cell["lon_min"], cell["lat_min"]
+                ring = [[x0, y0], [x0 + c, y0], [x0 + c, y0 + c], [x0, y0 + c], [x0, y0]]
+                feats.append(
+                    _feature(
+                        {"type": "Polygon", "coordinates": [ring]},
+                        layer="origin",
+                        name="origin cell",
+                        probability=round(cell["probability"], 5),
+                        cumulative=round(cell["cumulative"], 5),
+                    )
+                )
+        return {
+            "type": "FeatureCollection",
+            "features": feats,
+            "properties": {
+                "profile": self.profile,
+                "backward": self.backward,
+                "members": self.members,
+                "wind": self.wind_source,
+                "warnings": list(self.warnings),
+            },
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready summary (the CLI's ``--json`` object)."""
+        e = self.end
+        return {
+            "members": self.members,
+            "profile": self.profile,
+            "backward": self.backward,
+            "wind": self.wind_source,
+            "end": {
+                "time": iso(e["time"]) if math.isfinite(e["time"]) else None,
+                "lat": round(e["lat"], 5),
+                "lon": round(e["lon"], 5),
+                "alt_m": round(e["alt"], 1),
+                "r50_km": round(e["r50_km"], 3),
+                "r90_km": round(e["r90_km"], 3),
+                "landed_fraction": round(e["landed_fraction"], 4),
+            },
+            "warnings": list(self.warnings),
+            "elapsed_s": round(self.elapsed_s, 4),
+        }
+
+
+def _line(lon: FloatArray, lat: FloatArray, alt: FloatArray) -> list[list[float]]:
+    return [
+        [round(float(o), 6), round(float(a), 6), round(float(h), 1)]
+        for o, a, h in zip(lon, lat, alt, strict=True)
+    ]
+
+
+def _feature(geometry: dict[str, Any], **props: Any) -> dict[str, Any]:
+    return {"type": "Feature", "geometry": geometry, "properties": props}
+
+
+def _num(name: str, value: Any, *, positive: bool = False, nonneg: bool = False) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(v):
+        raise ConfigError(f"{name} must be finite, got {value!r}")
+    if positive and v <= 0.0:
+        raise ConfigError(f"{name} must be > 0, got {value!r}")
+    if nonneg and v < 0.0:
+        raise ConfigError(f"{name} must be >= 0, got {value!r}")
+    return v
+
+
+def predict(
+    time: Any,
+    lat: float,
+    lon: float,
+    alt: float,
+    *,
+    profile: Profile = "float",
+    wind: str | WindField | Any = "climatology",
+    hours: float = 48.0,
+    members: int = 1,
+    float_alt: float | None = None,
+    float_pressure: float | None = None,
+    oscillation_m: float = 0.0,
+    oscillation_period_s: float = 0.0,
+    ascent_rate: float = 5.0,
+    burst_alt: float = 30000.0,
+    descent_rate: float = 5.0,
+    beta: float | None = None,
+    wind_sigma: float | None = None,
+    alt_sigma: float = 0.0,
+    pos_sigma_m: float = 0.0,
+    time_sigma_s: float = 0.0,
+    backward: bool = False,
+    seed: int = 0,
+    output_step_s: float = 600.0,
+    ground: float = 0.0,
+    dt_s: float = 600.0,
+    progress: Callable[[int, int], None] | None = None,
+    chunk: int = 20_000,
+) -> Prediction:
+    """Predict where a balloon (or a falling object) goes, as an ensemble.
+
+    Parameters
+    ----------
+    time : start (ISO string, datetime, datetime64 or epoch s, UTC).
+    lat, lon : degrees; alt : m above MSL, where the object is at ``time``.
+    profile : ``float`` (ascend to ``float_alt`` if above ``alt``, then float until the
+        horizon), ``standard`` (ascend at ``ascent_rate`` to ``burst_alt``, then parachute
+        descent at ``descent_rate`` m/s sea-level to the ground), ``descent`` (parachute descent
+        from now), ``fall`` (ballistic fall, ``beta`` kg/m2, released with the wind's velocity).
+    wind : ``climatology``, ``calm``, a wind file path, or a `WindField`.
+    hours : horizon (h); a member stops earlier when it lands or leaves the wind region.
+    members : ensemble size (>= 1).
+    float_alt / float_pressure : float altitude (m), or pressure (Pa, US1976 altitude);
+        default: the start altitude. oscillation_m, oscillation_period_s : optional float
+        oscillation amplitude (m) and period (s).
+    wind_sigma : m/s RMS wind error per component for perturbed members (default 3.5 when
+        members > 1 and the wind is not calm; 0 turns perturbations off).
+    alt_sigma : m, spread of the float altitude (float), burst altitude (standard) or start
+        altitude (descent, fall). pos_sigma_m : m, start position spread (each axis);
+        time_sigma_s : s, start time spread.
+    backward : integrate back in time (float only): where did it come from?
+    seed : random seed of the perturbations; output_step_s : s between path points;
+    ground : m above MSL where descents end; dt_s : largest time step (s; the wind grid and the
+    vertical motion bound it further); progress : ``callable(done, total)`` per chunk.
+
+    Raises
+    ------
+    ConfigError for impossible parameters, DomainError when the run leaves the wind data's
+    time span, InputError for bad coordinates or times.
+    """
+    t0 = to_epoch(time)
+    la = _num("lat", lat)
+    lo = _num("lon", lon)
+    al = _num("alt", alt)
+    if abs(la) > 90.0:
+        raise InputError("latitude out of range", field="lat", value=la, expected="-90..90")
+    if profile not in _PROFILES:
+        raise ConfigError(f"unknown profile {profile!r}; expected one of {', '.join(_PROFILES)}")
+    if isinstance(members, bool) or int(members) != members or int(members) < 1:
+        raise ConfigError(f"members must be a whole number >= 1, got {members!r}")
+    n = int(members)
+    h = _num("hours", hours, positive=True)
+    step = _num("output step", output_step_s, positive=True)
+    dt = _num("time step", dt_s, positive=True)
+    alt_sd = _num("alt_sigma", alt_sigma, nonneg=True)
+    pos_sd = _num("pos_sigma_m", pos_sigma_m, nonneg=True)
+    time_sd = _num("time_sigma_s", time_sigma_s, nonneg=True)
+    gnd = _num("ground", ground)
+    if backward and profile != "float":
+        raise ConfigError(
+            f"backward runs support the float profile only (got {profile!r}): a backward run "
+            "asks where a floating balloon came from"
+        )
+    base = resolve_wind(wind)
+    meta = base.meta
+    calm = meta.kind == "calm"
+    sigma = (3.5 if (n > 1 and not calm) else 0.0) if wind_sigma is None else wind_sigma
+    sigma = _num("wind_sigma", sigma, nonneg=True)
+    warnings: list[str] = []
+    duration = h * 3600.0
+    # the wind must cover the run (a single time is a steady field, flagged by the source)
+    if (
+        meta.time_start is not None
+        and meta.time_end is not None
+        and meta.time_end > meta.time_start
+    ):
+        a = t0 - (duration if backward else 0.0) - 3 * time_sd
+        b = t0 + (0.0 if backward else duration) + 3 * time_sd
+        if a < meta.time_start - 1.0 or b > meta.time_end + 1.0:
+            raise DomainError(
+                f"the run {iso(a)} .. {iso(b)} ({h:g} h{' backward' if backward else ''}) is "
+                f"outside the wind data's span {iso(meta.time_start)} .. {iso(meta.time_end)} "
+                f"({meta.source}); shorten --hours or use a wind that covers it"
+            )
+    rng = np.random.default_rng(seed)
+    field_: Any = base
+    if sigma > 0.0 and n > 1:
+        field_ = PerturbedWind(base, members=n, sigma=sigma, seed=seed)
+    elif sigma > 0.0:
+        warnings.append("wind_sigma ignored for a single member (deterministic run)")
+    t_start = np.full(n, t0)
+    lat0 = np.full(n, la)
+    lon0 = np.full(n, lo)
+    alt0 = np.full(n, al)
+    if n > 1 and pos_sd > 0.0:
+        e = rng.normal(0.0, pos_sd, n)
+        nn = rng.normal(0.0, pos_sd, n)
+        lat0, lon0 = from_local_en(e, nn, la, lo)
+    if n > 1 and time_sd > 0.0:
+        t_start = t0 + rng.normal(0.0, time_sd, n)
+    alt_dev = rng.normal(0.0, alt_sd, n) if (n > 1 and alt_sd > 0.0) else np.zeros(n)
+    stages: list[Stage]
+    until_above: FloatArray | None = None
+    until_below: FloatArray | None = None
+    vel = None
+    if profile == "float":
+        if float_alt is not None and float_pressure is not None:
+            raise ConfigError("give float_alt or float_pressure, not both")
+        fa = (
+            Float.isobaric(float_pressure)
+            if float_pressure is not None
+            else (al if float_alt is None else _num("float_alt", float_alt))
+        )
+        flt = Stage(Float(_num("oscillation", oscillation_m), oscillation_period_s), dt_max=dt)
+        target = fa + alt_dev
+        if fa > al + 1.0:
+            rate = _num("ascent rate", ascent_rate, positive=True)
+            stages = [Stage(Ascent(rate), until_above=fa, dt_max=min(dt, 60.0)), flt]
+            until_above = np.stack([target, np.full(n, np.nan)], axis=1)
+        elif fa < al - 1.0:
+            rate = _num("descent rate", descent_rate, positive=True)
+            stages = [Stage(ParachuteDescent(rate), until_below=fa, dt_max=min(dt, 60.0)), flt]
+            until_below = np.stack([target, np.full(n, np.nan)], axis=1)
+        else:
+            stages = [flt]
+            alt0 = target
+    elif profile == "standard":
+        rate = _num("ascent rate", ascent_rate, positive=True)
+        drate = _num("descent rate", descent_rate, positive=True)
+        burst = _num("burst altitude", burst_alt)
+        if burst <= al:
+            raise ConfigError(
+                f"burst altitude {burst:g} m is not above the start altitude {al:g} m"
+            )
+        if al < gnd:
+            raise ConfigError(f"start altitude {al:g} m is below the ground ({gnd:g} m)")
+        stages = [
+            Stage(Ascent(rate), until_above=burst, dt_max=min(dt, 60.0)),
+            Stage(ParachuteDescent(drate), until_below=gnd, dt_max=min(dt, 60.0)),
+        ]
+        until_above = np.stack([np.maximum(burst + alt_dev, al + 1.0), np.full(n, np.nan)], axis=1)
+    elif profile == "descent":
+        drate = _num("descent rate", descent_rate, positive=True)
+        if al <= gnd:
+            raise ConfigError(f"start altitude {al:g} m is not above the ground ({gnd:g} m)")
+        stages = [Stage(ParachuteDescent(drate), until_below=gnd, dt_max=min(dt, 60.0))]
+        alt0 = np.maximum(al + alt_dev, gnd + 1.0)
+    else:  # fall
+        if beta is None:
+            raise ConfigError("the fall profile needs beta (ballistic coefficient, kg/m2)")
+        b = _num("beta", beta, positive=True)
+        if al <= gnd:
+            raise ConfigError(f"start altitude {al:g} m is not above the ground ({gnd:g} m)")
+        stages = [Stage(Ballistic(b), until_below=gnd, dt_max=min(dt, 10.0), dz_max=400.0)]
+        alt0 = np.maximum(al + alt_dev, gnd + 1.0)
+        mem = np.arange(n) % int(getattr(field_.meta, "members", 1) or 1)
+        u, v = field_.uv(t_start, lat0, lon0, alt0, mem) if n > 1 else field_.uv(
+            t_start, lat0, lon0, alt0
+        )  # fmt: skip
+        vel = np.stack([np.asarray(u), np.asarray(v), np.zeros(n)], axis=1)
+    if alt0.max() > meta.alt_max + 1.0 or (
+        until_above is not None and np.nanmax(until_above) > meta.alt_max + 1.0
+    ):
+        warnings.append(
+            f"altitude above the wind data's top ({meta.alt_max:.0f} m): its highest level's "
+            "wind is used there"
+        )
+    t_run = _time.perf_counter()
+    res = integrate(
+        stages,
+        field_,
+        t_start,
+        lat0,
+        lon0,
+        alt0,
+        duration=duration,
+        backward=backward,
+        vel=vel,
+        until_above=until_above,
+        until_below=until_below,
+        out_step=step,
+        chunk=chunk,
+        progress=progress,
+    )
+    elapsed = _time.perf_counter() - t_run
+    for w in res.warnings:
+        if w not in warnings:
+            warnings.append(w)
+    landed = res.reason == END_DONE
+    if profile in ("standard", "descent", "fall"):
+        short = int(np.count_nonzero(res.reason == END_TIME))
+        if short:
+            warnings.append(f"{short} member(s) still airborne at the {h:g} h horizon")
+    sign = -1.0 if backward else 1.0
+    times = t0 + sign * step * np.arange(res.lat.shape[1], dtype=np.float64)
+    return Prediction(
+        times=times,
+        lat=res.lat,
+        lon=wrap180(res.lon),
+        alt=res.alt,
+        end_time=res.end_time,
+        end_lat=res.end_lat,
+        end_lon=wrap180(res.end_lon),
+        end_alt=res.end_alt,
+        landed=landed,
+        profile=profile,
+        backward=bool(backward),
+        wind_source=meta.source,
+        warnings=warnings,
+        elapsed_s=elapsed,
+        params={
+            "time": iso(t0),
+            "lat": la,
+            "lon": lo,
+            "alt": al,
+            "hours": h,
+            "members": n,
+            "wind_sigma": sigma,
+            "alt_sigma": alt_sd,
+            "pos_sigma_m": pos_sd,
+            "time_sigma_s": time_sd,
+            "seed": int(seed),
+        },
+    )
