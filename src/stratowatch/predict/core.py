@@ -178,6 +178,8 @@ class Prediction:
         step = float(abs(self.times[1] - self.times[0])) if self.times.size > 1 else 1.0
         every = max(int(round(region_every_s / step)), 1)
         for r in self.regions((0.5, 0.9), every=every):
+            if r["semi_major_km"] <= 1e-6:
+                continue  # no spread yet (all members at one point): no polygon to draw
             feats.append(
                 _feature(
                     {"type": "Polygon", "coordinates": [ellipse_polygon(r)]},
