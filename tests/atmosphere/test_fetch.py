@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from stratowatch.atmosphere import open_wind
 from stratowatch.atmosphere.fetch import FetchError, fetch_gfs, parse_idx
+from stratowatch.atmosphere.wind import GriddedWind
 from stratowatch.cli.main import app
 from stratowatch.timeutil import to_epoch
 
@@ -26,7 +27,7 @@ def _idx_of(path: Path) -> str:
     NCEP packs u and v into one GRIB2 message (two fields); as in wgrib2 inventories the
     fields of one message share its offset and are numbered N.1, N.2.
     """
-    lines = []
+    lines: list[str] = []
     eccodes.codes_grib_multi_support_on()
     last_offset = -1
     sub = 0
@@ -144,6 +145,7 @@ def test_fetch_only_needed_messages(
     assert 1 <= len(ranges) <= 9  # adjacent messages merged into one request
     # the written file holds exactly those messages and opens as a WindField
     w = open_wind(tmp_path)  # the directory: manifest supplies files + bbox
+    assert isinstance(w, GriddedWind)
     assert w.grid.nz == 3 and w.grid.nx < 20
     u, v = w.uv(to_epoch("2011-01-15T12:00Z"), 47.5, -111.0, 18_000.0)
     assert float(u) == pytest.approx(26.0, abs=0.3) and float(v) == pytest.approx(-18.4, abs=0.3)

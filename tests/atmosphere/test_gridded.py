@@ -16,6 +16,7 @@ from stratowatch.atmosphere.gridded import (
     open_gridded,
 )
 from stratowatch.atmosphere.standard import G0, altitude_from_pressure
+from stratowatch.atmosphere.wind import GriddedWind
 from stratowatch.errors import DomainError, InputError
 from stratowatch.timeutil import to_epoch
 
@@ -77,6 +78,7 @@ def test_gfs_grib2_reference_point(shared_data: Path) -> None:
 def test_gfs_grib1_reads(shared_data: Path) -> None:
     path = shared_data / GRIB1
     w = open_wind(path)
+    assert isinstance(w, GriddedWind)
     assert w.grid.nz == 26 and w.grid.ny == 73 and w.grid.nx == 144
     u, v = w.uv(to_epoch("2011-10-11T00:00Z"), 47.5, -111.0, 18_000.0)
     ux, vx = _plain_xarray_column(path, 47.5, 249.0, 18_000.0)
@@ -149,6 +151,7 @@ def _era5(
 def test_era5_layouts(tmp_path: Path, layout: str, lon_180: bool) -> None:
     path = _era5(tmp_path, layout, lon_180=lon_180)
     w = open_wind(path)
+    assert isinstance(w, GriddedWind)
     assert w.grid.lat0 == -90.0 and w.grid.dlat == 10.0  # flipped to south-north
     assert w.grid.lon_periodic
     h = altitude_from_pressure(np.array([50_000.0, 10_000.0]))
@@ -174,6 +177,7 @@ def test_era5_files_concatenated_along_time(tmp_path: Path) -> None:
         ds.isel(valid_time=[1]).to_netcdf(tmp_path / "b.nc")
     whole = open_wind(both)
     parts = open_wind([tmp_path / "b.nc", tmp_path / "a.nc"])  # any order
+    assert isinstance(parts, GriddedWind)
     assert parts.grid.times.size == 2
     pts = (to_epoch("2023-02-01T04:00Z"), [10.0, -33.0], [5.0, 200.0], [3000.0, 17_000.0])
     assert np.allclose(parts.uv(*pts), whole.uv(*pts))
