@@ -144,6 +144,8 @@ def test_cli_bad_input(
 ) -> None:
     src = str(shared_data / GRIB2)
     lat, lon, time = "47.5", "-111", "2011-01-15T12:00Z"
+    if case in ("lat95", "nan", "badtime"):
+        src = "climatology"  # the point checks are the same for every source; skip the GRIB load
     if case == "lat95":
         lat = "95"
     elif case == "nan":
