@@ -49,7 +49,8 @@ def _load() -> dict[str, np.ndarray]:
 
 @functools.cache
 def climatology_grid() -> WindGrid:
-    """The climatology as a `WindGrid` (loaded once per process, then shared; read-only).
+    """The climatology as a `WindGrid` (loaded once per process, then shared: do not modify its
+    arrays; they stay writeable so numba compiles one kernel signature for every source).
 
     Times: seconds into the year of the 15th, 12 UT, of months 1..12; ``period`` = `YEAR_S`.
     Heights: geometric altitude above MSL (the same in every column).
@@ -64,8 +65,6 @@ def climatology_grid() -> WindGrid:
     lat = d["lat"].astype(np.float64)
     lon = d["lon"].astype(np.float64)
     z = np.ascontiguousarray(np.broadcast_to(alt[None, :, None, None], u.shape), dtype=np.float32)
-    for a in (u, v, z):
-        a.setflags(write=False)
     return WindGrid(
         times=times.astype(np.float64),
         lat0=float(lat[0]),
