@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+
 from ..errors import InputError
 from ..timeutil import parse_time
 from ..track.observations import Observations, make_observations
@@ -504,12 +506,45 @@ def read_aprs_log(path: str | Path, *, strict: bool = False) -> Observations:
     return out.result()
 
 
+def _retime_late_packets(rows: list[dict[str, object]], seqs: list[int | None]) -> None:
+    """Packets that arrive after a later one (their tracker sequence number is lower than one
+    already received) carry their reception time; give them the time interpolated between
+    the in-order packets around their sequence number."""
+    idx = [i for i, q in enumerate(seqs) if q is not None]
+    if len(idx) < 3:
+        return
+    best = -1
+    in_order: list[int] = []
+    late: list[int] = []
+    for i in idx:
+        q = seqs[i]
+        assert q is not None
+        if q > best:
+            best = q
+            in_order.append(i)
+        else:
+            late.append(i)
+    if not late:
+        return
+    sq = [float(seqs[i]) for i in in_order]  # type: ignore[arg-type]
+    tq = [float(rows[i]["time"]) for i in in_order]  # type: ignore[arg-type]
+    for i in late:
+        t_new = float(np.interp(float(seqs[i]), sq, tq))  # type: ignore[arg-type]
+        rows[i]["time"] = t_new
+        rows[i]["text"] = f"{rows[i]['text']} [late packet: time from sequence number]"
+
+
+_STRTRK = re.compile(r"StrTrk\s+(\d+)")
+
+
 def read_shab_csv(path: str | Path, *, strict: bool = False) -> Observations:
     """The SHAB APRS CSV (``time,lasttime,lat,lng,speed,course,altitude,comment``; time UTC,
-    altitude m)."""
+    altitude m). Packets received late (their ``StrTrk N`` sequence number is below one
+    already seen) are re-timed from their sequence number."""
     p = Path(path)
     out = _Rows(p, strict)
     known = ("time", "lasttime", "lat", "lng", "speed", "course", "altitude", "comment")
+    seqs: list[int | None] = []
     for line, row in _csv_rows(p, out, known, ("time", "lat", "lng")):
         try:
             t = _time(row, "time", line)
@@ -534,6 +569,9 @@ def read_shab_csv(path: str | Path, *, strict: bool = False) -> Observations:
                 "path": str(p),
             }
         )
+        m = _STRTRK.search(row.get("comment") or "")
+        seqs.append(int(m.group(1)) if m else None)
+    _retime_late_packets(out.rows, seqs)
     return out.result()
 
 

@@ -80,7 +80,8 @@ def sensor_angles(
     alt: npt.ArrayLike,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Azimuth (rad), elevation (rad), slant range (m) of targets seen from sensors, and the
-    Jacobian (..., 3, 3) of (az, el, range) with respect to the target's (east, north, up)."""
+    Jacobian (..., 3, 3) of (az, el, range) with respect to the target's own local
+    (east, north, up) displacements."""
     e, n = enu_offset(s_lat, s_lon, lat, lon)
     d2 = e * e + n * n
     d = np.sqrt(np.maximum(d2, 1e-6))
@@ -102,4 +103,15 @@ def sensor_angles(
     jac[..., 2, 0] = (e + u * du_de) / r
     jac[..., 2, 1] = (n + u * du_dn) / r
     jac[..., 2, 2] = u / r
+    # chain rule to the target's own east/north (the filter moves the target there):
+    # e = R cos(mid) dlon, n = R dlat with mid the mean latitude
+    la_t = np.radians(np.asarray(lat, dtype=np.float64))
+    mid = 0.5 * (np.radians(np.asarray(s_lat, dtype=np.float64)) + la_t)
+    dlon = e / (R_EARTH * np.cos(mid))
+    de_dE = np.cos(mid) / np.cos(la_t)
+    de_dN = -0.5 * np.sin(mid) * dlon
+    j_e = jac[..., :, 0].copy()
+    j_n = jac[..., :, 1].copy()
+    jac[..., :, 0] = j_e * de_dE[..., None]
+    jac[..., :, 1] = j_e * de_dN[..., None] + j_n
     return az, el, r, jac

@@ -149,15 +149,35 @@ def make_observations(
     """Build `Observations` from row dicts (missing numbers are NaN).
 
     Keys: the float columns above (SI: m, s, rad, epoch seconds), ``kind``, ``source``, ``text``,
-    ``line``, ``path``. Raises `InputError` for an unknown kind.
+    ``line``, ``path``; ``time_sigma`` defaults to 0. Raises `InputError` for an unknown kind,
+    a non-finite time, or a positional row without a positive ``sigma_h`` (an angular row
+    without a positive ``sigma_ang``).
     """
     n = len(rows)
     cols: dict[str, np.ndarray] = {}
     for name in _FLOAT_COLUMNS:
+        default = 0.0 if name == "time_sigma" else np.nan
         cols[name] = np.array(
-            [float(r.get(name, np.nan)) for r in rows],  # type: ignore[arg-type]
+            [float(r.get(name, default)) for r in rows],  # type: ignore[arg-type]
             dtype=np.float64,
         ).reshape(n)
+    positional = np.isfinite(cols["lat"]) & np.isfinite(cols["lon"])
+    checks = (
+        (~np.isfinite(cols["time"]), "time", "a finite epoch time"),
+        (positional & ~(cols["sigma_h"] > 0), "sigma_h", "a horizontal sigma > 0 (m)"),
+        (~positional & ~(cols["sigma_ang"] > 0), "sigma_ang", "an angle sigma > 0 (rad)"),
+        (~(cols["time_sigma"] >= 0), "time_sigma", "a time sigma >= 0 (s)"),
+    )
+    for bad, name, expected in checks:
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise InputError(
+                "invalid observation",
+                field=name,
+                value=float(cols[name][i]),
+                line=int(rows[i].get("line", i + 1)),  # type: ignore[call-overload]
+                expected=expected,
+            )
     kinds = [str(r.get("kind", "fix")) for r in rows]
     for k, r in zip(kinds, rows, strict=True):
         if k not in KINDS:

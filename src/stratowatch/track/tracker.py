@@ -425,7 +425,8 @@ class _Tracker:
         assigned_o: list[int] = []
         M = pos.size
         if live.size:
-            rows = self.map_rows(live)
+            # every row (altitude hypothesis) of every live track against every report
+            rows = np.flatnonzero(np.isin(self.row_track, live)).astype(np.int64)
             y, S, _ = self.batch.position_innovation(
                 rows,
                 o.lat[pos],
@@ -439,13 +440,33 @@ class _Tracker:
             # cut-down) must not split a track; altitude still enters the update
             Sh = S[..., :2, :2]
             yh = y[..., :2]
-            Sh_inv = np.linalg.inv(Sh)
-            d2h = np.einsum("tmi,tmij,tmj->tm", yh, Sh_inv, yh)
-            logdet_h = np.linalg.slogdet(Sh)[1]
-            ok = d2h < self.gate2
-            cost = np.where(ok, d2h + logdet_h, 1e12)
+            d2_r = np.einsum("tmi,tmij,tmj->tm", yh, np.linalg.inv(Sh), yh)
+            ll_r = -0.5 * (d2_r + np.linalg.slogdet(Sh)[1] + 2 * LOG2PI)
+            # a track's predicted distribution is the mixture of its rows (posterior weights)
+            tr_of_row = self.row_track[rows]
+            starts = np.flatnonzero(np.concatenate([[True], tr_of_row[1:] != tr_of_row[:-1]]))
+            score = self.batch.loglik[rows] + self.row_logprior[rows]
+            smax = np.maximum.reduceat(score, starts)
+            counts = np.diff(np.append(starts, rows.size))
+            logw = score - np.repeat(smax, counts)
+            logw -= np.repeat(np.log(np.add.reduceat(np.exp(logw), starts)), counts)
+            lw = ll_r + logw[:, None]
+            lmax = np.maximum.reduceat(lw, starts, axis=0)
+            ll_t = lmax + np.log(
+                np.add.reduceat(np.exp(lw - np.repeat(lmax, counts, axis=0)), starts, axis=0)
+            )
+            # the gate passes when the track's most probable row (or any row carrying
+            # >= 1 % of its weight) is inside it
+            inside = (d2_r < self.gate2) & (logw[:, None] > math.log(0.01))
+            ok = np.logical_or.reduceat(inside, starts, axis=0)
+            best_row = starts + np.array(
+                [int(np.argmax(score[a : a + c])) for a, c in zip(starts, counts, strict=True)]
+            )
+            d2h = d2_r[best_row]
+            yh = yh[best_row]
+            cost = np.where(ok, -2.0 * ll_t, 1e12)
             # association probabilities from the horizontal likelihoods
-            loglike = math.log(cfg.p_detect) - 0.5 * (d2h + logdet_h + 2 * LOG2PI)
+            loglike = math.log(cfg.p_detect) + ll_t
             mx = np.maximum(loglike.max(axis=0), math.log(lam))
             like = np.exp(loglike - mx[None, :])
             denom = like.sum(axis=0) + np.exp(math.log(lam) - mx)
@@ -520,7 +541,7 @@ class _Tracker:
                     bt = int(live[b])
                     bp = float(p[b, j])
                     dk = float(dist[b, j]) / 1000.0
-                    gate_note = "" if d2h[b, j] < self.gate2 else ", outside its gate"
+                    gate_note = "" if ok[b, j] else ", outside its gate"
                     text = (
                         f"{o.kind[i]} {iso(o.time[i])} from {o.source[i]} is a different object: "
                         f"p(same as track {bt}) = {bp:.2g} ({dk:.0f} km from its prediction, "

@@ -1,0 +1,73 @@
+"""Local geometry: offsets, haversine distance, sensor angles and their Jacobian."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from stratowatch.track.geometry import (
+    K_REFRACTION,
+    R_EARTH,
+    distance_m,
+    enu_offset,
+    offset_latlon,
+    sensor_angles,
+)
+from stratowatch.track.triangulate import radar_to_position
+
+
+def test_one_degree_of_latitude() -> None:
+    """On the IUGG mean sphere one degree of arc is 2 pi R / 360 = 111.195 km."""
+    assert distance_m(45.0, 10.0, 46.0, 10.0) == pytest.approx(111_195.0, abs=1.0)
+    e, n = enu_offset(45.0, 10.0, 46.0, 10.0)
+    assert float(n) == pytest.approx(111_195.0, abs=1.0) and abs(float(e)) < 1e-6
+
+
+def test_offset_round_trip_and_dateline() -> None:
+    lat, lon = offset_latlon(52.0, 179.9, 30_000.0, -20_000.0)
+    assert lon < -179.0  # crossed the antimeridian eastward
+    e, n = enu_offset(52.0, 179.9, lat, lon)
+    assert float(e) == pytest.approx(30_000.0, rel=1e-4)
+    assert float(n) == pytest.approx(-20_000.0, rel=1e-4)
+    # equirectangular offsets agree with the great circle to < 0.1 % at 300 km
+    la, lo = offset_latlon(45.0, -100.0, 200_000.0, 200_000.0)
+    assert float(distance_m(45.0, -100.0, la, lo)) == pytest.approx(math.hypot(2e5, 2e5), rel=1e-3)
+
+
+def test_curvature_drop_and_zenith() -> None:
+    """A target at the sensor's height 100 km away is below the horizon by
+    d^2 / (2 k R) with k = 4/3 (about 589 m)."""
+    lat, lon = offset_latlon(40.0, -90.0, 0.0, 100_000.0)
+    az, el, r, _ = sensor_angles(40.0, -90.0, 0.0, lat, lon, 0.0)
+    drop = 100_000.0**2 / (2 * K_REFRACTION * R_EARTH)
+    assert drop == pytest.approx(589.0, abs=1.0)
+    assert float(el) == pytest.approx(math.atan2(-drop, 100_000.0), abs=1e-6)
+    assert float(az) == pytest.approx(0.0, abs=1e-9)
+    _, el_up, r_up, _ = sensor_angles(40.0, -90.0, 100.0, 40.0, -90.0, 18_100.0)
+    assert float(el_up) == pytest.approx(math.pi / 2, abs=1e-3)
+    assert float(r_up) == pytest.approx(18_000.0, abs=1.0)
+
+
+def test_jacobian_matches_finite_differences() -> None:
+    s = (45.0, -100.0, 500.0)
+    lat, lon, alt = 45.3, -99.6, 18_000.0
+    _, _, _, jac = sensor_angles(*s, lat, lon, alt)
+    h = 1.0
+    num = np.zeros((3, 3))
+    for k, (de, dn, du) in enumerate(((h, 0, 0), (0, h, 0), (0, 0, h))):
+        la1, lo1 = offset_latlon(lat, lon, de, dn)
+        la0, lo0 = offset_latlon(lat, lon, -de, -dn)
+        p = np.array(sensor_angles(*s, la1, lo1, alt + du)[:3], dtype=float)
+        m = np.array(sensor_angles(*s, la0, lo0, alt - du)[:3], dtype=float)
+        num[:, k] = (p - m) / (2 * h)
+    np.testing.assert_allclose(jac, num, rtol=2e-3, atol=1e-10)
+
+
+def test_radar_inverse() -> None:
+    lat, lon, alt = 44.7, -101.2, 19_500.0
+    az, el, r, _ = sensor_angles(45.0, -100.0, 300.0, lat, lon, alt)
+    la, lo, al = radar_to_position(45.0, -100.0, 300.0, float(az), float(el), float(r))
+    assert float(distance_m(la, lo, lat, lon)) < 50.0
+    assert al == pytest.approx(alt, abs=20.0)
