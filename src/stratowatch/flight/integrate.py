@@ -71,7 +71,7 @@ def _as_members(name: str, value: npt.ArrayLike, n: int) -> FloatArray:
         raise InputError(
             f"non-finite {name} at member {i}", field=name, value=float(arr[i]), expected="finite"
         )
-    return np.ascontiguousarray(arr)
+    return np.array(arr, dtype=np.float64, order="C")
 
 
 def integrate(
@@ -139,8 +139,9 @@ def integrate(
         par[:] = np.broadcast_to(np.asarray(params, dtype=np.float64), (n, s_count, 4))
     hi = np.array([np.nan if st.until_above is None else st.until_above for st in stages])
     low = np.array([np.nan if st.until_below is None else st.until_below for st in stages])
-    term_hi = np.ascontiguousarray(np.broadcast_to(hi, (n, s_count)), dtype=np.float64)
-    term_lo = np.ascontiguousarray(np.broadcast_to(low, (n, s_count)), dtype=np.float64)
+    # np.array copies: writeable C arrays give one compiled signature (read-only views differ)
+    term_hi = np.array(np.broadcast_to(hi, (n, s_count)), dtype=np.float64, order="C")
+    term_lo = np.array(np.broadcast_to(low, (n, s_count)), dtype=np.float64, order="C")
     for over, target in ((until_above, term_hi), (until_below, term_lo)):
         if over is not None:
             o = np.broadcast_to(np.asarray(over, dtype=np.float64), (n, s_count))
@@ -148,13 +149,13 @@ def integrate(
     if vel is None:
         v0 = np.zeros((n, 3))
     else:
-        v0 = np.ascontiguousarray(np.broadcast_to(np.asarray(vel, dtype=np.float64), (n, 3)))
+        v0 = np.array(np.broadcast_to(np.asarray(vel, dtype=np.float64), (n, 3)), order="C")
         if not np.all(np.isfinite(v0)):
             raise InputError("non-finite start velocity", field="vel", expected="finite m/s")
     if member is None:
         mem = np.arange(n, dtype=np.int64) % max(kw.members, 1)
     else:
-        mem = np.ascontiguousarray(np.broadcast_to(np.asarray(member, dtype=np.int64), (n,)))
+        mem = np.array(np.broadcast_to(np.asarray(member, dtype=np.int64), (n,)), order="C")
         if np.any(mem < 0) or np.any(mem >= max(kw.members, 1)):
             raise InputError(
                 "wind member index out of range",

@@ -71,6 +71,10 @@ def _contiguous(grid: WindGrid) -> tuple[Any, ...]:
     a[0] = np.ascontiguousarray(a[0], dtype=np.float64)
     for k in (5, 6, 7):
         a[k] = np.ascontiguousarray(a[k], dtype=np.float32)
+    for k in (0, 5, 6, 7):
+        # one compiled signature for every source: numba types read-only arrays separately
+        if not a[k].flags.writeable:
+            a[k] = a[k].copy()
     a[1:5] = [float(x) for x in a[1:5]]
     a[8] = bool(a[8])
     a[9] = float(a[9])
@@ -93,7 +97,7 @@ def kernel_wind(wind: WindField) -> KernelWind:
         base = wind.base
         modes = getattr(wind, "modes", None)
         if modes is not None and hasattr(modes, "arrays"):
-            pert = tuple(np.ascontiguousarray(a, dtype=np.float64) for a in modes.arrays())
+            pert = tuple(np.array(a, dtype=np.float64, order="C") for a in modes.arrays())
             use_pert = True
     grid = _grid_of(base)
     if grid is None or (hasattr(wind, "base") and not use_pert and _grid_of(wind) is None):

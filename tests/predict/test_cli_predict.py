@@ -1,0 +1,75 @@
+"""`stratowatch predict` through the CLI (CliRunner)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from stratowatch.cli.main import app
+
+runner = CliRunner()
+GFS = Path("wind") / "gfs_2011011012_f120_2p5deg.grib2"
+
+
+def _last_json(output: str) -> dict:  # type: ignore[type-arg]
+    return json.loads(output.strip().splitlines()[-1])
+
+
+@pytest.mark.shared
+def test_predict_json_on_gfs(shared_data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "p.geojson"
+    res = runner.invoke(
+        app,
+        [
+            "predict", "--time", "2011-01-15T12:00Z", "--lat", "47.5", "--lon", "-111",
+            "--alt", "18000", "--profile", "float", "--hours", "24", "--members", "50",
+            "--wind", str(shared_data / GFS), "--seed", "2", "--out", str(out), "--json",
+        ],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    obj = _last_json(res.output)
+    assert obj["members"] == 50
+    assert set(obj["end"]) >= {"time", "lat", "lon", "r50_km", "r90_km"}
+    assert obj["end"]["time"] == "2011-01-16T12:00:00Z"
+    # the jet carries it east-southeast: ~2,000+ km in a day at 18 km over Montana in January
+    assert obj["end"]["lon"] > -100.0 and obj["end"]["lat"] < 47.5
+    assert 0 < obj["end"]["r50_km"] < obj["end"]["r90_km"]
+    assert any("steady field" in w for w in obj["warnings"])
+    assert obj["elapsed_s"] >= 0
+    fc = json.loads(out.read_text())
+    assert fc["type"] == "FeatureCollection" and len(fc["features"]) > 50
+
+
+def test_predict_deterministic_with_sigma_zero() -> None:
+    """--wind-sigma 0 with several members: identical members, zero spread."""
+    res = runner.invoke(
+        app,
+        [
+            "predict", "--time", "2023-02-01T12:00Z", "--lat", "47.5", "--lon", "-111",
+            "--alt", "1000", "--profile", "standard", "--members", "5", "--wind-sigma", "0",
+            "--json",
+        ],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    obj = _last_json(res.output)
+    assert obj["end"]["r90_km"] == 0.0
+    assert obj["end"]["landed_fraction"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--members", "0"], "members must be"),
+        (["--profile", "standard", "--ascent-rate", "-3"], "ascent rate must be > 0"),
+        (["--profile", "standard", "--burst-alt", "100"], "is not above the start"),
+    ],
+)
+def test_predict_bad_parameters_exit_2(args: list[str], message: str) -> None:
+    base = ["predict", "--time", "2023-02-01T12:00Z", "--lat", "47", "--lon", "-111"]
+    res = runner.invoke(app, [*base, "--alt", "1000", "--wind", "calm", *args])
+    assert res.exit_code == 2
+    assert message in res.output
+    assert "Traceback" not in res.output
