@@ -29,11 +29,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from numba import njit
 
-from ..atmosphere.wind import CalmWind, WindField
+from ..atmosphere.wind import FLAG_TIME, CalmWind, GriddedWind, WindField, interp_point
+from ..errors import DomainError
+from ..timeutil import iso
 from .geometry import enu_offset, offset_latlon, sensor_angles
 
-__all__ = ["MotionModel", "FilterBatch", "LOG2PI"]
+__all__ = ["MotionModel", "FilterBatch", "LOG2PI", "wind_uv"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -63,6 +66,78 @@ class MotionModel:
     def q_horizontal(self, vz: FloatArray) -> FloatArray:
         """Horizontal spectral density (m^2/s^3) at vertical speeds ``vz`` (m/s)."""
         return self.q_h + self.shear_sigma**2 * self.shear_layer * np.abs(vz)
+
+
+@njit(cache=True)
+def _interp_serial(
+    t: FloatArray,
+    lat: FloatArray,
+    lon: FloatArray,
+    alt: FloatArray,
+    times: FloatArray,
+    lat0: float,
+    dlat: float,
+    lon0: float,
+    dlon: float,
+    z: npt.NDArray[np.float32],
+    u: npt.NDArray[np.float32],
+    v: npt.NDArray[np.float32],
+    lon_periodic: bool,
+    period: float,
+) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int8]]:
+    """`interp_point` over a few points, serially (a tracker asks for a handful of points per
+    scan; a thread pool per call would cost more than the interpolation)."""
+    n = t.shape[0]
+    uo = np.empty(n)
+    vo = np.empty(n)
+    fo = np.zeros(n, dtype=np.int8)
+    for k in range(n):
+        a, b, f = interp_point(
+            t[k],
+            lat[k],
+            lon[k],
+            alt[k],
+            times,
+            lat0,
+            dlat,
+            lon0,
+            dlon,
+            z,
+            u,
+            v,
+            lon_periodic,
+            period,
+        )
+        uo[k] = a
+        vo[k] = b
+        fo[k] = f
+    return uo, vo, fo
+
+
+def wind_uv(
+    wind: WindField, t: FloatArray, lat: FloatArray, lon: FloatArray, alt: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """``wind.uv`` at 1-D points; gridded fields are read by a serial compiled loop."""
+    if isinstance(wind, GriddedWind) and t.size <= 4096:
+        tt = np.ascontiguousarray(t, dtype=np.float64)
+        u, v, f = _interp_serial(
+            tt,
+            np.ascontiguousarray(lat, dtype=np.float64),
+            np.ascontiguousarray(lon, dtype=np.float64),
+            np.ascontiguousarray(alt, dtype=np.float64),
+            *wind.grid.arrays(),
+        )
+        if wind.strict_time and np.any(f & FLAG_TIME):
+            bad = float(tt[int(np.argmax((f & FLAG_TIME) != 0))])
+            m = wind.meta
+            raise DomainError(
+                f"time {iso(bad)} is outside the wind data's span "
+                f"{iso(m.time_start or 0)} .. {iso(m.time_end or 0)} ({m.source}); "
+                "use a wind file that covers it, or the climatology"
+            )
+        return u, v
+    uu, vv = wind.uv(t, lat, lon, alt)
+    return np.asarray(uu, dtype=np.float64), np.asarray(vv, dtype=np.float64)
 
 
 def _q_block(dt: FloatArray, q: float) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -143,17 +218,17 @@ class FilterBatch:
         v = np.zeros(rows.size)
         for _ in range(nsub):
             if not calm:
-                u, v = wind.uv(t, lat, lon, alt)
+                u, v = wind_uv(wind, t, lat, lon, alt)
                 # midpoint (RK2) step: re-read the wind half way
                 la_m, lo_m = offset_latlon(
                     lat, lon, 0.5 * (u + d[:, 0]) * h, 0.5 * (v + d[:, 1]) * h
                 )
-                u, v = wind.uv(t + 0.5 * h, la_m, lo_m, alt + 0.5 * vz * h)
+                u, v = wind_uv(wind, t + 0.5 * h, la_m, lo_m, alt + 0.5 * vz * h)
             lat, lon = offset_latlon(lat, lon, (u + d[:, 0]) * h, (v + d[:, 1]) * h)
             alt = np.maximum(alt + vz * h, -500.0)
             t = t + h
         if not calm:
-            u, v = wind.uv(t, lat, lon, alt)
+            u, v = wind_uv(wind, t, lat, lon, alt)
         self.lat[rows] = lat
         self.lon[rows] = lon
         self.alt[rows] = alt

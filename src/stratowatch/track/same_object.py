@@ -25,6 +25,7 @@ import numpy.typing as npt
 from ..atmosphere.sources import open_wind
 from ..atmosphere.wind import CalmWind, WindField
 from ..timeutil import iso
+from .filter import wind_uv
 from .geometry import distance_m, enu_offset, offset_latlon
 from .observations import Observations
 from .tracker import Track, TrackerConfig
@@ -99,13 +100,13 @@ def propagate(
     v = np.zeros(n)
     for _ in range(nsub):
         if not calm:
-            u, v = field_.uv(np.full(n, t), lat, lon, alt)
+            u, v = wind_uv(field_, np.full(n, t), lat, lon, alt)
         lat, lon = offset_latlon(lat, lon, (u + de) * h, (v + dn) * h)
         de = de + rng.normal(0.0, math.sqrt(q_h * abs(h)), n)
         dn = dn + rng.normal(0.0, math.sqrt(q_h * abs(h)), n)
         t += h
     if not calm:
-        u, v = field_.uv(np.full(n, t), lat, lon, alt)
+        u, v = wind_uv(field_, np.full(n, t), lat, lon, alt)
     return Ensemble(float(time), lat, lon, alt, u + de, v + dn)
 
 

@@ -41,7 +41,7 @@ from scipy.stats import chi2
 from ..atmosphere.sources import open_wind
 from ..atmosphere.wind import WindField
 from ..timeutil import iso
-from .filter import LOG2PI, FilterBatch, MotionModel
+from .filter import LOG2PI, FilterBatch, MotionModel, wind_uv
 from .observations import Observations
 from .triangulate import sightings_to_fixes
 
@@ -370,8 +370,8 @@ class _Tracker:
             )
             # the wind at the start, so the first recorded velocity is meaningful
             self.batch.predict(rows, o.time[i], self.wind, cfg.motion)
-            u, v = self.wind.uv(
-                self.batch.t[rows], self.batch.lat[rows], self.batch.lon[rows], alts
+            u, v = wind_uv(
+                self.wind, self.batch.t[rows], self.batch.lat[rows], self.batch.lon[rows], alts
             )
             self.batch.wind[rows, 0] = u
             self.batch.wind[rows, 1] = v
