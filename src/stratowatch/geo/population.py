@@ -12,10 +12,14 @@ Each place *i* with population :math:`P_i` in country *c* spreads
   250\,\mathrm{m})`, so that its peak density equals a typical urban density
   :math:`D_u = 1500` km\ :sup:`-2` (the mean density of urban areas lies between ~1,000 km\ :sup:`-2`
   in the US and ~7,000 km\ :sup:`-2` world-wide, [Angel2016]_);
-* a share :math:`H_c = R_c / n_c` of its country's population living outside listed places,
-  :math:`R_c = \max(N_c - \sum_{i \in c} P_i,\; 0.1 N_c)`, as a Gaussian of width
+* a share :math:`H_c = (1-b) R_c / n_c` of its country's population living outside listed
+  places, :math:`R_c = \max(N_c - \sum_{i \in c} P_i,\; 0.1 N_c)`, as a Gaussian of width
   :math:`\sigma_h = 10` km (rural population gathers around the towns that serve it; the floor
-  covers countries whose GeoNames places double-count, e.g. boroughs inside their city).
+  covers countries whose GeoNames places double-count, e.g. boroughs inside their city);
+
+and the remaining :math:`b R_c` (``background_share`` b = 0.15: farms and ranches far from any
+listed place) is spread uniformly over the country's area :math:`S_c` (GeoNames ``areakm2``),
+so no inhabited country has empty land.
 
 Density over water (1 km land mask, `geo.land`) is zero. Each Gaussian is normalised on the
 grid it is drawn on, so the population is conserved at any cell size.
@@ -41,6 +45,7 @@ from numba import njit
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import InputError
+from .countries import country_at
 from .geodesy import EARTH_RADIUS
 from .land import is_land
 
@@ -58,6 +63,7 @@ URBAN_DENSITY = 1500e-6  # people per m2 (1500 per km2)
 MIN_SIGMA = 250.0  # m
 HINTERLAND_SIGMA = 10_000.0  # m
 RESIDUAL_FLOOR = 0.1
+BACKGROUND_SHARE = 0.15
 
 
 @dataclass(frozen=True, eq=False)
@@ -179,11 +185,15 @@ def _splat(
         ni = 2 * wi + 2
         nj = 2 * wj + 2
         wsum = 0.0
-        for a in range(ni):
-            yy = (i0 + a - ci) * dy
-            for b in range(nj):
-                xx = (j0 + b - cj) * dx
-                wsum += np.exp(-0.5 * (xx * xx + yy * yy) / (s * s))
+        if s >= 2.0 * max(dx, dy):
+            # a Gaussian sampled at >= 2 points per sigma sums to its integral within 1e-4
+            wsum = 2.0 * np.pi * s * s / (dx * dy)
+        else:
+            for a in range(ni):
+                yy = (i0 + a - ci) * dy
+                for b in range(nj):
+                    xx = (j0 + b - cj) * dx
+                    wsum += np.exp(-0.5 * (xx * xx + yy * yy) / (s * s))
         if wsum <= 0.0:
             ii = int(np.floor(ci + 0.5))
             jj = int(np.floor(cj + 0.5))
@@ -214,7 +224,12 @@ class GeoNamesPopulation:
         *,
         urban_density: float = URBAN_DENSITY,
         hinterland_sigma: float = HINTERLAND_SIGMA,
+        background_share: float = BACKGROUND_SHARE,
     ) -> None:
+        if not 0.0 <= background_share <= 1.0:
+            raise InputError(
+                "background_share must be in [0, 1]", value=background_share, expected="0..1"
+            )
         if not urban_density > 0 or not hinterland_sigma > 0:
             raise InputError(
                 "urban_density and hinterland_sigma must be positive",
@@ -229,11 +244,15 @@ class GeoNamesPopulation:
             country = data["country"].astype(np.int64)
             self.codes = [str(c) for c in data["codes"]]
             country_pop = data["country_pop"].astype(np.float64)
+            country_area = data["country_area_km2"].astype(np.float64) * 1e6
         ncountry = len(self.codes)
         listed = np.bincount(country, weights=self.pop, minlength=ncountry)
         count = np.bincount(country, minlength=ncountry)
         residual = np.maximum(country_pop - listed, RESIDUAL_FLOOR * country_pop)
-        share = np.where(count > 0, residual / np.maximum(count, 1), 0.0)
+        share = np.where(count > 0, (1.0 - background_share) * residual / np.maximum(count, 1), 0.0)
+        spread = np.where(count > 0, background_share * residual, residual)
+        background = np.where(country_area > 0, spread / np.maximum(country_area, 1.0), 0.0)
+        self.background = {c: float(b) for c, b in zip(self.codes, background, strict=True)}
         self.hinterland = share[country]
         self.sigma = np.maximum(np.sqrt(self.pop / (2 * np.pi * urban_density)), MIN_SIGMA)
         self.hinterland_sigma = float(hinterland_sigma)
@@ -252,6 +271,10 @@ class GeoNamesPopulation:
         mlon = mlat / coslat
         lon_rel = (self.lon - (west - mlon)) % 360.0 + (west - mlon)
         sel = (self.lat >= south - mlat) & (self.lat <= north + mlat) & (lon_rel <= east + mlon)
+        # keep only places whose own +-4 sigma reaches the box
+        reach = np.degrees(4.0 * np.maximum(self.sigma, self.hinterland_sigma) / EARTH_RADIUS)
+        sel &= (self.lat >= south - reach) & (self.lat <= north + reach)
+        sel &= (lon_rel >= west - reach / coslat) & (lon_rel <= east + reach / coslat)
         people = np.zeros((ny, nx))
         if np.any(sel):
             la, lo = self.lat[sel], lon_rel[sel]
@@ -270,7 +293,16 @@ class GeoNamesPopulation:
         lat_c, lon_c = g.centers()
         lon_g, lat_g = np.meshgrid(lon_c, lat_c)
         land = is_land(lat_g, lon_g)
-        density = np.where(land, people / g.cell_area()[:, None], 0.0)
+        # background by country, looked up on cells of >= 0.05 deg (the 1:110m borders are no
+        # finer) and spread to the grid's cells
+        k = max(1, int(round(0.05 / step)))
+        codes = country_at(lat_g[::k, ::k], lon_g[::k, ::k])
+        uniq, inv = np.unique(codes, return_inverse=True)
+        bg = np.array([self.background.get(_GEONAMES_CODE.get(str(c), str(c)), 0.0) for c in uniq])
+        bg_coarse = bg[inv].reshape(codes.shape)
+        bg_grid = np.repeat(np.repeat(bg_coarse, k, axis=0), k, axis=1)[:ny, :nx]
+        density = people / g.cell_area()[:, None] + bg_grid
+        density = np.where(land, density, 0.0)
         return PopulationGrid(south, west, step, density)
 
 
@@ -355,6 +387,9 @@ class AsciiGridPopulation:
         lon_g, lat_g = np.meshgrid(lon_c, lat_c)
         return PopulationGrid(south, west, step, self._grid.at(lat_g, lon_g))
 
+
+# Natural Earth codes that differ from GeoNames' (see tools/build_geo.py)
+_GEONAMES_CODE = {"CY-N": "CY", "SO-S": "SO"}
 
 _DEFAULT: GeoNamesPopulation | None = None
 _LOCK = threading.Lock()

@@ -1,0 +1,149 @@
+"""Glue used by the CLI and service: build the path and the ensemble wind, then plan.
+
+`engage` takes a track/prediction file or a current position (predicted forward with
+`stratowatch.predict.predict`, the float profile, in the chosen wind), wraps the wind in a
+`PerturbedWind` ensemble for the debris, and returns the `EngagementPlan` and its GeoJSON.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..atmosphere.perturb import PerturbedWind
+from ..atmosphere.sources import open_wind
+from ..errors import ConfigError, InputError
+from ..timeutil import iso, to_epoch
+from .engage import DEFAULT_THRESHOLD, EngagementPlan, plan_engagement
+from .path import FlightPath, read_path
+
+__all__ = ["ensemble_wind", "predicted_path", "engage", "plan_features"]
+
+
+def ensemble_wind(wind: Any, *, members: int, seed: int = 0) -> Any:
+    """``wind`` (name, path or field) as a `PerturbedWind` of ``members`` (> 1), else as is."""
+    if members < 1:
+        raise ConfigError(f"members must be >= 1, got {members}")
+    base = open_wind(wind)
+    return PerturbedWind(base, members=members, seed=seed) if members > 1 else base
+
+
+def predicted_path(
+    time: Any,
+    lat: float,
+    lon: float,
+    alt: float,
+    *,
+    wind: Any,
+    hours: float,
+    members: int = 1,
+    seed: int = 0,
+) -> FlightPath:
+    """The float path from the current state (one point when ``hours`` is 0)."""
+    t0 = to_epoch(time)
+    if hours == 0:
+        return FlightPath.from_arrays([t0], [lat], [lon], [alt], source="point")
+    from ..predict import predict  # the prediction engine: the single call site
+
+    pred = predict(
+        t0,
+        lat,
+        lon,
+        alt,
+        profile="float",
+        wind=wind,
+        hours=hours,
+        members=members,
+        float_alt=alt,
+        seed=seed,
+    )
+    return FlightPath.from_prediction(pred)
+
+
+def plan_features(plan: EngagementPlan) -> dict[str, Any]:
+    """The windows (and the recommendation) as a GeoJSON FeatureCollection."""
+    feats: list[dict[str, Any]] = []
+    for w in plan.windows:
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [w.lon, w.lat, w.alt]},
+                "properties": {
+                    "layer": "engage_windows",
+                    "name": f"window {iso(w.time)}",
+                    "time": iso(w.time),
+                    "ec": w.ec,
+                    "p_land": w.p_land,
+                    "ok": w.ok,
+                    "style": {"color": "#1a9850" if w.ok else "#d73027"},
+                },
+            }
+        )
+    if plan.recommended is not None:
+        r = plan.recommended
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [r.lon, r.lat, r.alt]},
+                "properties": {
+                    "layer": "engage_recommended",
+                    "name": "recommended engagement",
+                    "time": iso(r.time),
+                    "ec": r.ec,
+                    "p_land": r.p_land,
+                    "reason": plan.reason,
+                    "style": {"color": "#0000ff", "width": 3},
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def engage(
+    *,
+    track: str | Path | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    alt: float | None = None,
+    time: Any = None,
+    hours: float = 48.0,
+    every_min: float = 10.0,
+    threshold: float = DEFAULT_THRESHOLD,
+    own: str | None = "US",
+    wind: Any = "climatology",
+    members: int = 10,
+    samples: int = 4,
+    seed: int = 0,
+) -> tuple[EngagementPlan, dict[str, Any]]:
+    """Plan from a track file, or from the current state predicted forward ``hours``."""
+    if not (threshold > 0):
+        raise ConfigError(f"threshold must be a positive expected-casualty value, got {threshold}")
+    if not (every_min > 0):
+        raise ConfigError(f"--every must be positive minutes, got {every_min}")
+    if not (hours >= 0):
+        raise ConfigError(f"--hours must be >= 0, got {hours}")
+    base = open_wind(wind)
+    if track is not None:
+        path = read_path(track, default_alt=alt)
+        start = None if time is None else to_epoch(time)
+        h: float | None = hours if hours == 0 or time is not None else None
+        plan_hours = h
+    else:
+        if lat is None or lon is None or alt is None or time is None:
+            raise InputError("the current position needs --lat, --lon, --alt and --time")
+        path = predicted_path(time, lat, lon, alt, wind=base, hours=hours, members=1, seed=seed)
+        start = None
+        plan_hours = hours
+    ens = ensemble_wind(base, members=members, seed=seed)
+    plan = plan_engagement(
+        path,
+        ens,
+        every=every_min * 60.0,
+        hours=plan_hours,
+        threshold=threshold,
+        own=own,
+        samples=samples,
+        seed=seed,
+        start=start,
+    )
+    return plan, plan_features(plan)
