@@ -59,7 +59,7 @@ def predict_cmd(
     time_sigma: float = typer.Option(0.0, "--time-sigma", help="Start time spread, s."),
     backward: bool = typer.Option(False, "--backward", help="Run back in time (origin)."),
     output_step: float = typer.Option(600.0, "--output-step", help="Path point spacing, s."),
-    out: Path | None = typer.Option(
+    out: str | None = typer.Option(
         None, "--out", help="Write FILE.geojson|.json|.csv|.kml|.czml (median path, regions...)."
     ),
     member_paths: bool = typer.Option(
@@ -104,7 +104,7 @@ def predict_cmd(
     total = _time.perf_counter() - t_start
     summary = pred.summary()
     if out is not None:
-        written = write_features(out, pred.to_features(member_paths=member_paths))
+        written = write_features(Path(out), pred.to_features(member_paths=member_paths))
         summary["out"] = str(written)
     if as_json:
         print_json(summary)
