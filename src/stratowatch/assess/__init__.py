@@ -106,7 +106,7 @@ def assess_path(
 ) -> Assessment:
     """Overflight of ``sites``, border entries, aviation; with ``debris_wind`` (a wind name,
     path or field) also a break-up at the path's last point in a ``members`` ensemble."""
-    from .planner import ensemble_wind
+    from .planner import check_wind_covers, ensemble_wind
 
     site_results = site_overflight(path, sites or [])
     start, borders = border_crossings(path)
@@ -116,6 +116,7 @@ def assess_path(
         t = float(path.times[-1])
         la, lo, al = path.at(t)
         wind = ensemble_wind(debris_wind, members=members, seed=seed)
+        check_wind_covers(wind, path)
         debris = debris_assessment(
             t, float(la.mean()), float(lo.mean()), float(al.mean()), wind, seed=seed
         )

@@ -78,9 +78,21 @@ class FlightPath:
     ) -> FlightPath:
         """From (nt,) or (members, nt) arrays (alt may be a scalar)."""
         t = np.atleast_1d(np.asarray(times, dtype=np.float64))
-        la = np.atleast_2d(np.asarray(lat, dtype=np.float64))
-        lo = np.atleast_2d(np.asarray(lon, dtype=np.float64))
-        al = np.broadcast_to(np.asarray(alt, dtype=np.float64), la.shape).copy()
+        try:
+            la, lo, al = (
+                np.atleast_2d(a).copy()
+                for a in np.broadcast_arrays(
+                    np.asarray(lat, dtype=np.float64),
+                    np.asarray(lon, dtype=np.float64),
+                    np.asarray(alt, dtype=np.float64),
+                    t,
+                )[:3]
+            )
+        except ValueError:
+            raise InputError(
+                "lat, lon, alt and times do not fit together",
+                expected="(nt,) or (members, nt) arrays, or scalars",
+            ) from None
         for name, a in (("time", t), ("lat", la), ("lon", lo), ("alt", al)):
             if not np.all(np.isfinite(a)):
                 raise InputError("non-finite value in path", field=name, expected="finite numbers")

@@ -12,12 +12,38 @@ from typing import Any
 
 from ..atmosphere.perturb import PerturbedWind
 from ..atmosphere.sources import open_wind
-from ..errors import ConfigError, InputError
+from ..errors import ConfigError, DomainError, InputError
 from ..timeutil import iso, to_epoch
 from .engage import DEFAULT_THRESHOLD, EngagementPlan, plan_engagement
 from .path import FlightPath, read_path
 
-__all__ = ["ensemble_wind", "predicted_path", "engage", "plan_features"]
+__all__ = ["ensemble_wind", "predicted_path", "engage", "plan_features", "check_wind_covers"]
+
+STEADY_TOLERANCE = 6 * 3600.0  # s: a wind file is used up to 6 h beyond its valid times
+
+
+def check_wind_covers(wind: Any, path: FlightPath) -> None:
+    """Raise `DomainError` when the path's times or region lie outside the wind data (a file's
+    valid times +- 6 h; a single-time analysis is otherwise used as a steady field)."""
+    meta = getattr(wind, "meta", None)
+    if meta is None:
+        return
+    t0, t1 = float(path.times[0]), float(path.times[-1])
+    if meta.time_start is not None and meta.time_end is not None:
+        lo = meta.time_start - STEADY_TOLERANCE
+        hi = meta.time_end + STEADY_TOLERANCE
+        if t0 < lo or t1 > hi:
+            raise DomainError(
+                f"the path ({iso(t0)} .. {iso(t1)}) is outside the wind data "
+                f"{meta.source} (valid {iso(meta.time_start)} .. {iso(meta.time_end)}, used up "
+                "to 6 h beyond); use a wind file that covers it, or the climatology"
+            )
+    lat_ok = (path.lat >= meta.lat_min - 1e-6) & (path.lat <= meta.lat_max + 1e-6)
+    if not lat_ok.all():
+        raise DomainError(
+            f"the path leaves the wind data's region (latitudes {meta.lat_min}..{meta.lat_max}, "
+            f"{meta.source}); use a wind file that covers it, or the climatology"
+        )
 
 
 def ensemble_wind(wind: Any, *, members: int, seed: int = 0) -> Any:
@@ -134,6 +160,7 @@ def engage(
         path = predicted_path(time, lat, lon, alt, wind=base, hours=hours, members=1, seed=seed)
         start = None
         plan_hours = hours
+    check_wind_covers(base, path)
     ens = ensemble_wind(base, members=members, seed=seed)
     plan = plan_engagement(
         path,

@@ -1,0 +1,183 @@
+"""Engagement planner and the `assess` / `engage` commands, on the 2023 scenario and bad input."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from stratowatch.assess import FlightPath, plan_engagement
+from stratowatch.atmosphere.wind import CalmWind
+from stratowatch.cli.main import app
+from stratowatch.errors import ConfigError
+
+runner = CliRunner()
+
+
+def _last_json(output: str) -> dict:  # type: ignore[type-arg]
+    return json.loads(output.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def conus_track(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The public reports from Malmstrom (2023-02-01 15:00Z) to the shoot-down: the
+    continental-US part of the path."""
+    src = shared_data / "scenarios" / "feb2023_public_reports.csv"
+    out = tmp_path_factory.mktemp("scen") / "conus.csv"
+    with src.open() as fh, out.open("w", newline="") as fo:
+        rows = [r for r in csv.DictReader(fh) if r["time_utc"] >= "2023-02-01T15"]
+        w = csv.DictWriter(fo, fieldnames=["time_utc", "lat", "lon", "alt_m"])
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: r[k] for k in ("time_utc", "lat", "lon", "alt_m")})
+    return out
+
+
+def test_engage_conus_recommends_over_water(conus_track: Path, tmp_path: Path) -> None:
+    """Over the continental US every window over land fails Ec < 1e-4; the recommended one is
+    over water inside US territorial sea (where the real engagement was)."""
+    res = runner.invoke(
+        app,
+        ["engage", "--track", str(conus_track), "--every", "60", "--out", str(tmp_path), "--json"],
+    )
+    assert res.exit_code == 0, res.output
+    d = _last_json(res.stdout)
+    assert len(d["windows"]) > 60
+    assert {"time", "lat", "lon", "ec", "p_land"} <= set(d["windows"][0])
+    rec = d["recommended"]
+    assert rec is not None, d["reason"]
+    assert rec["over_land"] is False and rec["territory"] == "US"
+    assert rec["ec"] < 1e-4 and rec["p_land"] < 0.1
+    assert rec["coast_distance_km"] < 22.3  # inside the 12 nmi territorial sea
+    land = [w for w in d["windows"] if w["over_land"]]
+    assert land and all(w["ec"] >= 1e-4 for w in land)
+    assert any("over land" in line for line in d["explanation"])
+    assert (tmp_path / "engage.geojson").is_file() and (tmp_path / "engage.json").is_file()
+
+
+def test_engage_hours_zero_scores_one_point() -> None:
+    res = runner.invoke(
+        app,
+        [
+            "engage",
+            "--lat",
+            "45.78",
+            "--lon",
+            "-108.5",
+            "--alt",
+            "18300",
+            "--time",
+            "2023-02-01T19:00Z",
+            "--hours",
+            "0",
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    d = _last_json(res.stdout)
+    assert len(d["windows"]) == 1
+    assert d["windows"][0]["ec"] > 1e-3  # Billings
+    assert d["recommended"] is None and "no window" in d["reason"]
+
+
+def test_engage_from_point_predicts_forward() -> None:
+    """From 33.3 N 80.5 W the float path (climatological westerlies) reaches the Atlantic."""
+    res = runner.invoke(
+        app,
+        [
+            "engage",
+            "--lat",
+            "33.3",
+            "--lon",
+            "-80.5",
+            "--alt",
+            "18900",
+            "--time",
+            "2023-02-04T12:00Z",
+            "--hours",
+            "6",
+            "--every",
+            "30",
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    d = _last_json(res.stdout)
+    assert len(d["windows"]) == 13
+    assert d["windows"][-1]["lon"] > d["windows"][0]["lon"]
+    assert d["windows"][0]["p_land"] == 1.0
+
+
+def test_planner_threshold_must_be_positive() -> None:
+    path = FlightPath.from_arrays([1.6e9], [45.0], [-100.0], [18_000.0])
+    for bad in (0.0, -1e-4, float("nan")):
+        with pytest.raises(ConfigError):
+            plan_engagement(path, CalmWind(), threshold=bad)
+
+
+@pytest.mark.parametrize("value", ["0", "-1e-4"])
+def test_cli_threshold_not_positive(value: str) -> None:
+    res = runner.invoke(
+        app,
+        [
+            "engage",
+            "--lat",
+            "45",
+            "--lon",
+            "-100",
+            "--alt",
+            "18000",
+            "--time",
+            "2023-02-01T19:00Z",
+            "--hours",
+            "0",
+            "--threshold",
+            value,
+        ],
+    )
+    assert res.exit_code == 2
+    assert "threshold" in res.output and "Traceback" not in res.output
+
+
+def test_cli_track_outside_wind_data(conus_track: Path, shared_data: Path) -> None:
+    """A 2023 track with a GFS file valid 2011-01-15 12Z: a clear domain error, exit code 3."""
+    grib = shared_data / "wind" / "gfs_2011011012_f120_2p5deg.grib2"
+    res = runner.invoke(
+        app, ["engage", "--track", str(conus_track), "--wind", str(grib), "--every", "600"]
+    )
+    assert res.exit_code == 3, res.output
+    assert "outside the wind data" in res.output and "Traceback" not in res.output
+
+
+def test_cli_engage_needs_track_or_position() -> None:
+    res = runner.invoke(app, ["engage", "--lat", "45"])
+    assert res.exit_code == 2 and "--track" in res.output
+
+
+def test_cli_assess_sites_and_borders(shared_data: Path, tmp_path: Path) -> None:
+    reports = shared_data / "scenarios" / "feb2023_public_reports.csv"
+    sites = shared_data / "geo" / "sensitive_sites_example.csv"
+    out = tmp_path / "assess.geojson"
+    res = runner.invoke(
+        app, ["assess", str(reports), "--sites", str(sites), "--out", str(out), "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    d = _last_json(res.stdout)
+    malmstrom = next(s for s in d["sites"] if s["name"] == "Malmstrom Air Force Base")
+    assert malmstrom["probability"] == 1.0 and malmstrom["time_closest"].startswith("2023-02-01")
+    entered = [b["country"] for b in d["borders"]]
+    assert entered[:2] == ["US", "CA"]
+    assert "above commercial traffic" in d["aviation"]["statement"]
+    assert out.is_file()
+
+
+def test_cli_assess_bad_sites_file(shared_data: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "sites.csv"
+    bad.write_text("name,lat,lon,radius_km\nA,45,-100,5\nB,45,-100,abc\n")
+    reports = shared_data / "scenarios" / "feb2023_public_reports.csv"
+    res = runner.invoke(app, ["assess", str(reports), "--sites", str(bad)])
+    assert res.exit_code == 2
+    assert "line 3" in res.output and "radius_km" in res.output and "Traceback" not in res.output

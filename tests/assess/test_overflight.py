@@ -1,0 +1,104 @@
+"""Overflight (sites, borders), aviation, and the path reader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stratowatch.assess import (
+    FlightPath,
+    assess_aviation,
+    border_crossings,
+    read_path,
+    site_overflight,
+)
+from stratowatch.assess.aviation import flight_level, us_airspace_class
+from stratowatch.errors import InputError
+from stratowatch.geo import Site, offset_m
+
+T0 = 1_675_000_000.0
+
+
+def _straight_path(
+    lat0: float, lon0: float, north_offsets: list[float], speed: float, hours: float
+) -> FlightPath:
+    """Members moving east at ``speed`` m/s, each ``north_offsets[k]`` m north of (lat0, lon0)."""
+    t = T0 + np.arange(0, hours * 3600 + 1, 1800.0)
+    east = (t - T0) * speed - hours * 3600 * speed / 2
+    lats, lons = [], []
+    for dn in north_offsets:
+        la, lo = offset_m(lat0, lon0, east, np.full(east.shape, dn))
+        lats.append(la)
+        lons.append(lo)
+    return FlightPath.from_arrays(t, np.array(lats), np.array(lons), 18_000.0)
+
+
+def test_site_closest_approach_and_dwell_analytic() -> None:
+    """A member passing d = 3 km from a site of radius r = 5 km at 20 m/s spends
+    2 sqrt(r^2 - d^2) / v = 400 s inside; one passing 8 km away never does: p = 0.5."""
+    path = _straight_path(10.0, 20.0, [3000.0, 8000.0], 20.0, 6.0)
+    (res,) = site_overflight(path, [Site("X", 10.0, 20.0, 5000.0)])
+    assert res.probability == 0.5
+    assert res.min_distance == pytest.approx(3000.0, rel=2e-3)
+    assert res.dwell_max == pytest.approx(400.0, rel=1e-2)
+    assert res.dwell_mean == pytest.approx(200.0, rel=1e-2)
+    assert res.time_closest == pytest.approx(T0 + 3 * 3600, abs=60)
+
+
+def test_border_crossing_into_canada() -> None:
+    """Northward along 110 W at 25 m/s from 47 N: crosses 49 N after 222.4 km / 25 m/s = 2.47 h."""
+    t = T0 + np.arange(0, 6 * 3600 + 1, 600.0)
+    lat = 47.0 + (t - T0) * 25.0 / 111_195.0
+    path = FlightPath.from_arrays(t, lat, np.full(t.shape, -110.0), 18_000.0)
+    start, crossings = border_crossings(path, step=300.0)
+    assert start == "US"
+    (ca,) = crossings
+    assert ca.iso == "CA" and ca.probability == 1.0
+    assert ca.time_mean == pytest.approx(T0 + 2.47 * 3600, abs=900)
+    assert "enters Canada" in ca.statement() and "p = 1.00" in ca.statement()
+
+
+def test_aviation_levels_and_statement() -> None:
+    assert flight_level(18_288.0)[()] == pytest.approx(600.0)
+    assert us_airspace_class(10_000.0) == "A"
+    assert us_airspace_class(19_000.0) == "E"
+    assert us_airspace_class(3_000.0).startswith("below A")
+    t = T0 + np.arange(0, 3 * 3600 + 1, 600.0)
+    path = FlightPath.from_arrays(
+        t, np.linspace(45.9, 45.7, t.size), np.linspace(-108.7, -108.3, t.size), 18_300.0
+    )
+    av = assess_aviation(path, airport_radius=20_000.0)
+    assert "above commercial traffic" in av.statement
+    assert "FL450-FL180" in av.statement
+    assert av.airports[0].icao == "KBIL"  # Billings Logan International
+    low = FlightPath.from_arrays(t, 45.8, -108.5, 11_000.0)
+    assert "airliner cruise band" in assess_aviation(low).statement
+
+
+def test_read_path_reports(shared_data: Path) -> None:
+    """The public reports of the 2023 balloon, with blank altitudes interpolated."""
+    path = read_path(shared_data / "scenarios" / "feb2023_public_reports.csv")
+    assert path.members == 1 and path.times.size == 8
+    assert np.all((path.alt >= 18_300) & (path.alt <= 18_900))
+    sites = [Site("Malmstrom AFB", 47.5047, -111.1872, 5000.0)]
+    (mal,) = site_overflight(path, sites)
+    assert mal.probability == 1.0
+
+
+def test_read_path_bad_rows(tmp_path: Path) -> None:
+    p = tmp_path / "t.csv"
+    p.write_text(
+        "time,lat,lon,alt\n2023-02-01T00:00Z,45,-100,18000\n2023-02-01T01:00Z,95,-100,18000\n"
+    )
+    with pytest.raises(InputError) as info:
+        read_path(p)
+    assert info.value.line == 3 and info.value.field == "lat"
+    p.write_text("time,lat,lon,alt\nyesterday,45,-100,18000\n")
+    with pytest.raises(InputError, match="line 2"):
+        read_path(p)
+    p.write_text("time,lat,lon\n2023-02-01T00:00Z,45,-100\n")
+    with pytest.raises(InputError, match="no altitude"):
+        read_path(p)
+    assert read_path(p, default_alt=18_000.0).alt[0, 0] == 18_000.0
