@@ -42,6 +42,7 @@ from ..atmosphere.sources import open_wind
 from ..atmosphere.wind import WindField
 from ..timeutil import iso
 from .filter import LOG2PI, FilterBatch, MotionModel, wind_uv
+from .geometry import enu_offset
 from .observations import Observations
 from .triangulate import sightings_to_fixes
 
@@ -194,20 +195,50 @@ class Track:
 
 @dataclass(frozen=True)
 class Decision:
-    """What the tracker did with one observation and why."""
+    """What the tracker did with one observation and why.
+
+    ``action``: "update", "new track" or "skipped"; ``track_id``: the track updated or
+    started; ``p_track``: probability that the report belongs to the track it updated;
+    ``best_track``/``best_p``: the most probable existing track (for a new track: the one it
+    is not); ``distance_km``/``nsigma``: distance to that track's prediction, in km and in
+    standard deviations; ``gated``: inside that track's gate; ``note``: a full explanation
+    for special cases (sightings, radar).
+    """
 
     obs_index: int
     time: float
     kind: str
     source: str
-    action: str  # "update", "new track", "skipped"
+    action: str
     track_id: int | None
     p_track: float | None
     p_new: float
-    best_track: int | None
-    best_p: float | None
-    distance_km: float | None
-    explanation: str
+    best_track: int | None = None
+    best_p: float | None = None
+    distance_km: float | None = None
+    nsigma: float | None = None
+    gated: bool = True
+    note: str = ""
+
+    @property
+    def explanation(self) -> str:
+        """One plain-language sentence."""
+        head = f"{self.kind} {iso(self.time)} from {self.source}"
+        if self.note:
+            return f"{head} {self.note}"
+        if self.action == "update":
+            return (
+                f"{head} is consistent with track {self.track_id}: p = {self.p_track:.3g} "
+                f"({self.distance_km:.1f} km from its prediction, {self.nsigma:.1f} sigma)"
+            )
+        if self.best_track is None:
+            return f"{head}: no existing track; new track {self.track_id}"
+        gate = "" if self.gated else ", outside its gate"
+        return (
+            f"{head} is a different object: p(same as track {self.best_track}) = "
+            f"{self.best_p:.2g} ({self.distance_km:.0f} km from its prediction, "
+            f"{self.nsigma:.1f} sigma{gate}); p(new) = {self.p_new:.3g}; new track {self.track_id}"
+        )
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -323,63 +354,56 @@ class _Tracker:
         return np.array([best[int(t)] for t in tracks], dtype=np.int64)
 
     def new_tracks(self, idx: IntArray) -> IntArray:
-        """Start one tentative track per observation index (positional kinds)."""
+        """Start one tentative track per observation index (positional kinds), all at once."""
         o = self.obs
         cfg = self.cfg
-        ids = []
-        for i in idx.tolist():
-            tid = len(self.status)
-            ids.append(tid)
-            self.status.append(TENTATIVE)
-            self.hits.append(1)
-            self.misses.append(0)
-            self.last_update.append(float(o.time[i]))
-            self.sources.append({str(o.source[i])})
-            sig_h2 = o.sigma_h[i] ** 2 + (o.time_sigma[i] * cfg.init_velocity_sigma) ** 2
-            if math.isfinite(o.alt[i]):
-                alts = np.array([o.alt[i]])
-                sa = o.sigma_alt[i] if math.isfinite(o.sigma_alt[i]) else 1000.0
-                sig_alt = np.array([sa])
-                vz_sig = cfg.init_vz_sigma
-                qz = np.array([np.nan])
-                logprior = np.zeros(1)
-                bank = False
-            else:
-                # hypothesis rows hold their altitude: reports score them, never move them
-                alts = np.asarray(cfg.alt_hypotheses, dtype=np.float64)
-                sig_alt = np.full(alts.size, 1.0)
-                vz_sig = 0.0
-                qz = np.zeros(alts.size)
-                logprior = np.full(alts.size, -math.log(alts.size))
-                bank = True
-            k = alts.size
-            P = np.zeros((k, 6, 6))
-            P[:, 0, 0] = sig_h2
-            P[:, 1, 1] = sig_h2
-            P[:, 2, 2] = sig_alt**2
-            P[:, 3, 3] = cfg.init_velocity_sigma**2
-            P[:, 4, 4] = cfg.init_velocity_sigma**2
-            P[:, 5, 5] = vz_sig**2
-            rows = self.batch.add(
-                np.full(k, o.time[i]),
-                np.full(k, o.lat[i]),
-                np.full(k, o.lon[i]),
-                alts,
-                P,
-                qz=qz,
-            )
-            # the wind at the start, so the first recorded velocity is meaningful
-            self.batch.predict(rows, o.time[i], self.wind, cfg.motion)
-            u, v = wind_uv(
-                self.wind, self.batch.t[rows], self.batch.lat[rows], self.batch.lon[rows], alts
-            )
-            self.batch.wind[rows, 0] = u
-            self.batch.wind[rows, 1] = v
-            self.row_track = np.concatenate([self.row_track, np.full(k, tid, dtype=np.int64)])
-            self.row_logprior = np.concatenate([self.row_logprior, logprior])
-            self.row_bank = np.concatenate([self.row_bank, np.full(k, bank)])
-            self.rec.add(self.batch, rows[:1], np.array([tid]), np.array([i]))
-        return np.array(ids, dtype=np.int64)
+        n = idx.size
+        first = len(self.status)
+        ids = np.arange(first, first + n, dtype=np.int64)
+        self.status += [TENTATIVE] * n
+        self.hits += [1] * n
+        self.misses += [0] * n
+        self.last_update += o.time[idx].tolist()
+        self.sources += [{s} for s in o.source[idx].tolist()]
+        known = np.isfinite(o.alt[idx])
+        hyp = np.asarray(cfg.alt_hypotheses, dtype=np.float64)
+        K = hyp.size
+        # rows: one per track with a measured altitude; one per hypothesis otherwise
+        reps = np.where(known, 1, K)
+        obs_of_row = np.repeat(idx, reps)
+        tid_of_row = np.repeat(ids, reps)
+        bank = np.repeat(~known, reps)
+        m = obs_of_row.size
+        hyp_index = np.arange(m) - np.repeat(np.cumsum(reps) - reps, reps)
+        alts = np.where(bank, hyp[np.minimum(hyp_index, K - 1)], o.alt[obs_of_row])
+        sa = np.where(np.isfinite(o.sigma_alt[obs_of_row]), o.sigma_alt[obs_of_row], 1000.0)
+        # hypothesis rows hold their altitude: reports score them, never move them
+        sig_alt = np.where(bank, 1.0, sa)
+        vz_sig = np.where(bank, 0.0, cfg.init_vz_sigma)
+        qz = np.where(bank, 0.0, np.nan)
+        logprior = np.where(bank, -math.log(K), 0.0)
+        sig_h2 = (
+            o.sigma_h[obs_of_row] ** 2 + (o.time_sigma[obs_of_row] * cfg.init_velocity_sigma) ** 2
+        )
+        P = np.zeros((m, 6, 6))
+        P[:, 0, 0] = sig_h2
+        P[:, 1, 1] = sig_h2
+        P[:, 2, 2] = sig_alt**2
+        P[:, 3, 3] = cfg.init_velocity_sigma**2
+        P[:, 4, 4] = cfg.init_velocity_sigma**2
+        P[:, 5, 5] = vz_sig**2
+        t = o.time[obs_of_row]
+        rows = self.batch.add(t, o.lat[obs_of_row], o.lon[obs_of_row], alts, P, qz=qz)
+        # the wind at the start, so the first recorded velocity is meaningful
+        u, v = wind_uv(self.wind, t, self.batch.lat[rows], self.batch.lon[rows], alts)
+        self.batch.wind[rows, 0] = u
+        self.batch.wind[rows, 1] = v
+        self.row_track = np.concatenate([self.row_track, tid_of_row])
+        self.row_logprior = np.concatenate([self.row_logprior, logprior])
+        self.row_bank = np.concatenate([self.row_bank, bank])
+        first_row = rows[np.cumsum(reps) - reps]
+        self.rec.add(self.batch, first_row, ids, idx)
+        return ids
 
     # --- one scan ----------------------------------------------------------------------------
     def scan(self, idx: IntArray) -> None:
@@ -418,74 +442,89 @@ class _Tracker:
                 self.rec.add(self.batch, rows, coast, np.full(coast.size, -1, dtype=np.int64))
 
     def associate_positions(self, live: IntArray, pos: IntArray) -> tuple[list[int], list[int]]:
+        """GNN over all live tracks x positional reports of one scan (all pairs at once)."""
         o = self.obs
         cfg = self.cfg
         lam = cfg.new_object_density
+        log_lam = math.log(lam)
+        M = pos.size
+        col_assigned = np.full(M, -1, dtype=np.int64)
         assigned_t: list[int] = []
         assigned_o: list[int] = []
-        M = pos.size
-        if live.size:
-            # every row (altitude hypothesis) of every live track against every report
+        T = live.size
+        p = np.zeros((T, M))
+        p_new = np.ones(M)
+        if T:
+            b = self.batch
+            # every row (altitude hypothesis) of every live track against every report, on
+            # the horizontal distributions only (altitude jumps at burst or cut-down must not
+            # split a track; altitude still enters the update). 2 x 2 algebra written out.
             rows = np.flatnonzero(np.isin(self.row_track, live)).astype(np.int64)
-            y, S, _ = self.batch.position_innovation(
-                rows,
-                o.lat[pos],
-                o.lon[pos],
-                o.alt[pos],
-                o.sigma_h[pos],
-                o.sigma_alt[pos],
-                o.time_sigma[pos],
-            )
-            # association on the horizontal distributions only: altitude jumps (burst,
-            # cut-down) must not split a track; altitude still enters the update
-            Sh = S[..., :2, :2]
-            yh = y[..., :2]
-            d2_r = np.einsum("tmi,tmij,tmj->tm", yh, np.linalg.inv(Sh), yh)
-            ll_r = -0.5 * (d2_r + np.linalg.slogdet(Sh)[1] + 2 * LOG2PI)
-            # a track's predicted distribution is the mixture of its rows (posterior weights)
+            e, n = enu_offset(b.lat[rows, None], b.lon[rows, None], o.lat[pos], o.lon[pos])
+            vel = b.wind[rows] + b.d[rows]
+            ts2 = o.time_sigma[pos] ** 2
+            sh2 = o.sigma_h[pos] ** 2
+            s11 = b.P[rows, 0, 0][:, None] + sh2 + ts2 * (vel[:, 0:1] ** 2)
+            s22 = b.P[rows, 1, 1][:, None] + sh2 + ts2 * (vel[:, 1:2] ** 2)
+            s12 = b.P[rows, 0, 1][:, None] + ts2 * (vel[:, 0:1] * vel[:, 1:2])
+            det = s11 * s22 - s12 * s12
+            d2_r = (s22 * e * e - 2.0 * s12 * e * n + s11 * n * n) / det
+            ll_r = -0.5 * (d2_r + np.log(det)) - LOG2PI
             tr_of_row = self.row_track[rows]
-            starts = np.flatnonzero(np.concatenate([[True], tr_of_row[1:] != tr_of_row[:-1]]))
-            score = self.batch.loglik[rows] + self.row_logprior[rows]
-            smax = np.maximum.reduceat(score, starts)
-            counts = np.diff(np.append(starts, rows.size))
-            logw = score - np.repeat(smax, counts)
-            logw -= np.repeat(np.log(np.add.reduceat(np.exp(logw), starts)), counts)
-            lw = ll_r + logw[:, None]
-            lmax = np.maximum.reduceat(lw, starts, axis=0)
-            ll_t = lmax + np.log(
-                np.add.reduceat(np.exp(lw - np.repeat(lmax, counts, axis=0)), starts, axis=0)
-            )
-            # the gate passes when the track's most probable row (or any row carrying
-            # >= 1 % of its weight) is inside it
-            inside = (d2_r < self.gate2) & (logw[:, None] > math.log(0.01))
-            ok = np.logical_or.reduceat(inside, starts, axis=0)
-            best_row = starts + np.array(
-                [int(np.argmax(score[a : a + c])) for a, c in zip(starts, counts, strict=True)]
-            )
-            d2h = d2_r[best_row]
-            yh = yh[best_row]
-            cost = np.where(ok, -2.0 * ll_t, 1e12)
-            # association probabilities from the horizontal likelihoods
+            if rows.size == T:  # one row per track: no mixture
+                ll_t, d2h, ok = ll_r, d2_r, d2_r < self.gate2
+                dist = np.hypot(e, n)
+            else:
+                # a track's predicted distribution is the mixture of its rows
+                starts = np.flatnonzero(np.concatenate([[True], tr_of_row[1:] != tr_of_row[:-1]]))
+                counts = np.diff(np.append(starts, rows.size))
+                score = b.loglik[rows] + self.row_logprior[rows]
+                logw = score - np.repeat(np.maximum.reduceat(score, starts), counts)
+                logw -= np.repeat(np.log(np.add.reduceat(np.exp(logw), starts)), counts)
+                lw = ll_r + logw[:, None]
+                lmax = np.maximum.reduceat(lw, starts, axis=0)
+                ll_t = lmax + np.log(
+                    np.add.reduceat(np.exp(lw - np.repeat(lmax, counts, axis=0)), starts, axis=0)
+                )
+                # inside the gate when any row carrying >= 1 % of the weight is
+                inside = (d2_r < self.gate2) & (logw[:, None] > math.log(0.01))
+                ok = np.logical_or.reduceat(inside, starts, axis=0)
+                best_row = starts + np.array(
+                    [int(np.argmax(logw[a : a + c])) for a, c in zip(starts, counts, strict=True)]
+                )
+                d2h = d2_r[best_row]
+                dist = np.hypot(e[best_row], n[best_row])
             loglike = math.log(cfg.p_detect) + ll_t
-            mx = np.maximum(loglike.max(axis=0), math.log(lam))
+            # association probabilities (single-scan marginals)
+            mx = np.maximum(loglike.max(axis=0), log_lam)
             like = np.exp(loglike - mx[None, :])
-            denom = like.sum(axis=0) + np.exp(math.log(lam) - mx)
+            denom = like.sum(axis=0) + np.exp(log_lam - mx)
             p = like / denom[None, :]
-            p_new = np.exp(math.log(lam) - mx) / denom
-            r_i, c_i = linear_sum_assignment(cost)
-            # a pair inside the gate is still refused when a new object explains the report
-            # better (likelihood below the new-object density): vague reports far away
-            good = (cost[r_i, c_i] < 1e12) & (loglike[r_i, c_i] > math.log(lam))
-            r_i, c_i = r_i[good], c_i[good]
+            p_new = np.exp(log_lam - mx) / denom
+            # a gated pair is refused when a new object explains the report better
+            allowed = ok & (loglike > log_lam)
+            r_i = np.zeros(0, dtype=np.int64)
+            c_i = np.zeros(0, dtype=np.int64)
+            tr_any = np.flatnonzero(allowed.any(axis=1))
+            co_any = np.flatnonzero(allowed.any(axis=0))
+            if tr_any.size and co_any.size:
+                sub = allowed[np.ix_(tr_any, co_any)]
+                cost = np.where(sub, -2.0 * ll_t[np.ix_(tr_any, co_any)], 1e12)
+                rr, cc = linear_sum_assignment(cost)
+                good = sub[rr, cc]
+                r_i, c_i = tr_any[rr[good]], co_any[cc[good]]
             if r_i.size:
                 trk = live[r_i]
                 ob = pos[c_i]
-                # update every row (hypothesis) of each assigned track
-                row_sel = np.flatnonzero(np.isin(self.row_track, trk))
-                which = {int(t): int(j) for t, j in zip(trk, ob, strict=True)}
-                obs_for_row = np.array([which[int(t)] for t in self.row_track[row_sel]])
-                self.batch.update_position(
-                    row_sel.astype(np.int64),
+                if rows.size == T:
+                    row_sel = rows[r_i]
+                    obs_for_row = ob
+                else:
+                    row_sel = rows[np.isin(tr_of_row, trk)]
+                    which = dict(zip(trk.tolist(), ob.tolist(), strict=True))
+                    obs_for_row = np.array([which[int(t)] for t in self.row_track[row_sel]])
+                b.update_position(
+                    row_sel,
                     o.lat[obs_for_row],
                     o.lon[obs_for_row],
                     o.alt[obs_for_row],
@@ -495,96 +534,58 @@ class _Tracker:
                 )
                 assigned_t = trk.tolist()
                 assigned_o = ob.tolist()
-            col_assigned = np.full(M, -1, dtype=np.int64)
             col_assigned[c_i] = r_i
-            dist = np.hypot(yh[..., 0], yh[..., 1])
-            best = np.argmax(p, axis=0)
-        else:
-            col_assigned = np.full(M, -1, dtype=np.int64)
-            p = np.zeros((0, M))
-            p_new = np.ones(M)
         unassigned = pos[col_assigned < 0]
         new_ids = self.new_tracks(unassigned) if unassigned.size else np.zeros(0, dtype=np.int64)
         new_of = dict(zip(unassigned.tolist(), new_ids.tolist(), strict=True))
+        best = np.argmax(p, axis=0) if T else np.zeros(M, dtype=np.int64)
+        times = o.time[pos].tolist()
+        kinds = o.kind[pos].tolist()
+        srcs = o.source[pos].tolist()
         for j in range(M):
             i = int(pos[j])
-            if col_assigned[j] >= 0:
-                r = int(col_assigned[j])
+            r = int(col_assigned[j])
+            if r >= 0:
                 tid = int(live[r])
-                pt = float(p[r, j])
-                dk = float(dist[r, j]) / 1000.0
-                nsig = math.sqrt(float(d2h[r, j]))
-                text = (
-                    f"{o.kind[i]} {iso(o.time[i])} from {o.source[i]} is consistent with track "
-                    f"{tid}: p = {pt:.3g} ({dk:.1f} km from its prediction, {nsig:.1f} sigma)"
-                )
                 self.decisions.append(
                     Decision(
                         i,
-                        float(o.time[i]),
-                        str(o.kind[i]),
-                        str(o.source[i]),
+                        times[j],
+                        kinds[j],
+                        srcs[j],
                         "update",
                         tid,
-                        pt,
+                        float(p[r, j]),
                         float(p_new[j]),
                         tid,
-                        pt,
-                        dk,
-                        text,
+                        float(p[r, j]),
+                        float(dist[r, j]) / 1000.0,
+                        math.sqrt(float(d2h[r, j])),
+                    )
+                )
+            elif T:
+                bb = int(best[j])
+                self.decisions.append(
+                    Decision(
+                        i,
+                        times[j],
+                        kinds[j],
+                        srcs[j],
+                        "new track",
+                        new_of[i],
+                        None,
+                        float(p_new[j]),
+                        int(live[bb]),
+                        float(p[bb, j]),
+                        float(dist[bb, j]) / 1000.0,
+                        math.sqrt(float(d2h[bb, j])),
+                        bool(ok[bb, j]),
                     )
                 )
             else:
-                tid = new_of[i]
-                if live.size:
-                    b = int(best[j])
-                    bt = int(live[b])
-                    bp = float(p[b, j])
-                    dk = float(dist[b, j]) / 1000.0
-                    gate_note = "" if ok[b, j] else ", outside its gate"
-                    text = (
-                        f"{o.kind[i]} {iso(o.time[i])} from {o.source[i]} is a different object: "
-                        f"p(same as track {bt}) = {bp:.2g} ({dk:.0f} km from its prediction, "
-                        f"{math.sqrt(d2h[b, j]):.1f} sigma{gate_note}); "
-                        f"p(new) = {float(p_new[j]):.3g}; new track {tid}"
-                    )
-                    self.decisions.append(
-                        Decision(
-                            i,
-                            float(o.time[i]),
-                            str(o.kind[i]),
-                            str(o.source[i]),
-                            "new track",
-                            tid,
-                            None,
-                            float(p_new[j]),
-                            bt,
-                            bp,
-                            dk,
-                            text,
-                        )
-                    )
-                else:
-                    text = (
-                        f"{o.kind[i]} {iso(o.time[i])} from {o.source[i]}: no existing track; "
-                        f"new track {tid}"
-                    )
-                    self.decisions.append(
-                        Decision(
-                            i,
-                            float(o.time[i]),
-                            str(o.kind[i]),
-                            str(o.source[i]),
-                            "new track",
-                            tid,
-                            None,
-                            1.0,
-                            None,
-                            None,
-                            None,
-                            text,
-                        )
-                    )
+                self.decisions.append(
+                    Decision(i, times[j], kinds[j], srcs[j], "new track", new_of[i], None, 1.0)
+                )
         return assigned_t, assigned_o
 
     def associate_angle(self, live: IntArray, i: int) -> int | None:
@@ -592,7 +593,6 @@ class _Tracker:
         starts a track (converted to a position); a lone sighting is skipped."""
         o = self.obs
         kind = str(o.kind[i])
-        text_head = f"{kind} {iso(o.time[i])} from {o.source[i]}"
         if live.size:
             rows = self.map_rows(live)
             n = rows.size
@@ -639,9 +639,7 @@ class _Tracker:
                         None,
                         0.0,
                         tid,
-                        None,
-                        None,
-                        f"{text_head} fits track {tid} ({math.sqrt(d2[b]):.1f} sigma); EKF update",
+                        note=f"fits track {tid} ({math.sqrt(d2[b]):.1f} sigma); EKF update",
                     )
                 )
                 return tid
@@ -663,10 +661,7 @@ class _Tracker:
                     tid,
                     None,
                     1.0,
-                    None,
-                    None,
-                    None,
-                    f"{text_head} fits no track; new track {tid}",
+                    note=f"fits no track; new track {tid}",
                 )
             )
             return None
@@ -680,10 +675,7 @@ class _Tracker:
                 None,
                 None,
                 1.0,
-                None,
-                None,
-                None,
-                f"{text_head} fits no track and a single sighting has no range; "
+                note="fits no track and a single sighting has no range; "
                 "two sightings from different places are needed to start a track",
             )
         )
@@ -768,10 +760,11 @@ class _Tracker:
 
     def result(self, wind_source: str) -> TrackingResult:
         table = self.rec.table()
+        table = table[np.lexsort((table[:, 1], table[:, 0]))]
+        bounds = np.searchsorted(table[:, 0], np.arange(len(self.status) + 1) - 0.5)
         tracks = []
         for tid in range(len(self.status)):
-            sel = table[table[:, 0] == tid]
-            sel = sel[np.argsort(sel[:, 1], kind="stable")]
+            sel = table[bounds[tid] : bounds[tid + 1]]
             alt_est = (
                 self.altitude(tid, sel)
                 if len(sel)
