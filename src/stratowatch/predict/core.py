@@ -507,8 +507,9 @@ def predict(
         progress=progress,
     )
     elapsed = _time.perf_counter() - t_run
+    said_above = any("above the wind data's top" in w for w in warnings)
     for w in res.warnings:
-        if w not in warnings:
+        if w not in warnings and not (said_above and "above the wind data's top" in w):
             warnings.append(w)
     landed = res.reason == END_DONE
     if profile in ("standard", "descent", "fall"):
