@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from ..atmosphere.sources import open_wind
@@ -12,9 +14,12 @@ __all__ = ["register"]
 
 
 def verify_cmd(
-    track: list[str] = typer.Argument(
-        ..., help="Track file(s) of one flight: APRS log(s) (A= feet), SHAB CSV, position CSV."
-    ),
+    track: Annotated[
+        list[str],
+        typer.Argument(
+            help="Track file(s) of one flight: APRS log(s) (A= feet), SHAB CSV, position CSV."
+        ),
+    ],
     wind: str = typer.Option(
         "ascent",
         "--wind",
