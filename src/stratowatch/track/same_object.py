@@ -1,8 +1,8 @@
 """ "Same object?" for a new report against existing tracks, and the track's drift as wind data.
 
 `propagate` is the one place where a track's state is carried to another time: an ensemble
-drawn from the track's state (position, velocity relative to the wind, altitude estimate) is
-drifted with the wind at each member's altitude plus the filter's random walk, forward or
+from the prediction engine (`stratowatch.predict.predict`, float profile) started from the
+track's state (position sigma, altitude estimate, velocity sigma as wind error), forward or
 backward in time. `same_object` compares a report with that predicted distribution:
 
     L_k = P_D N(x_report - mean_k; 0, C_k + R_report) [* N(alt; alt_k, s_k^2 + s_report^2)]
@@ -28,7 +28,7 @@ from ..timeutil import iso
 from .filter import wind_uv
 from .geometry import distance_m, enu_offset, offset_latlon
 from .observations import Observations
-from .tracker import Track, TrackerConfig
+from .tracker import Track
 
 __all__ = [
     "Ensemble",
@@ -60,54 +60,67 @@ def propagate(
     *,
     wind: str | WindField = "calm",
     members: int = 400,
-    q_h: float | None = None,
     seed: int = 0,
-    max_step: float = 1800.0,
 ) -> Ensemble:
     """An ensemble of ``track``'s position at ``time`` (epoch s), from its nearest state.
 
-    Members start from the state's Gaussian (position sigmas, velocity-relative-to-wind
-    sigmas) and the altitude estimate (hypothesis weights, or mean +- sigma), then drift with
-    ``wind`` at their own altitude plus a random walk of spectral density ``q_h`` (m^2/s^3;
-    default: the tracker's for this wind) in steps of at most ``max_step`` s, forward or
-    backward.
+    The prediction engine (`stratowatch.predict.predict`, float profile, forward or backward)
+    carries members drawn from the state: position spread = the state's position sigma, float
+    altitude = the track's altitude estimate +- its sigma, wind error = the track's velocity
+    sigma (how well its drift relative to the wind is known). Lead times under a minute use
+    the state's Gaussian directly. Ground velocities are the wind at the members' ends.
     """
+    from ..predict import predict  # the predictor sits above tracking's filter; import late
+
     field_ = open_wind(wind)
-    if q_h is None:
-        q_h = TrackerConfig.for_wind(field_).motion.q_h
-    rng = np.random.default_rng(seed)
-    # nearest state in time (the one before, or the first)
     k = track.state_at(time)
     if k + 1 < len(track) and abs(track.time[k + 1] - time) < abs(track.time[k] - time):
         k += 1
-    n = members
-    e0 = rng.normal(0.0, track.sigma_e[k], n)
-    n0 = rng.normal(0.0, track.sigma_n[k], n)
-    lat, lon = offset_latlon(np.full(n, track.lat[k]), np.full(n, track.lon[k]), e0, n0)
+    lead = float(time) - float(track.time[k])
     a = track.altitude
-    if a.hypotheses is not None and a.weights is not None:
-        alt = rng.choice(a.hypotheses, size=n, p=a.weights / a.weights.sum())
+    alt0 = float(a.mean) if math.isfinite(a.mean) else float(track.alt[k])
+    alt_sig = float(a.sigma) if math.isfinite(a.sigma) else float(track.sigma_alt[k])
+    pos_sig = float(max(track.sigma_e[k], track.sigma_n[k]))
+    wind_sig = float(math.sqrt(0.5 * (track.sigma_ve[k] ** 2 + track.sigma_vn[k] ** 2)))
+    if abs(lead) < 60.0:
+        rng = np.random.default_rng(seed)
+        lat, lon = offset_latlon(
+            np.full(members, track.lat[k]),
+            np.full(members, track.lon[k]),
+            rng.normal(0.0, track.sigma_e[k], members),
+            rng.normal(0.0, track.sigma_n[k], members),
+        )
+        alt = alt0 + rng.normal(0.0, max(alt_sig, 1.0), members)
     else:
-        alt = np.full(n, track.alt[k]) + rng.normal(0.0, max(track.sigma_alt[k], 1.0), n)
-    de = (track.ve[k] - track.wind_u[k]) + rng.normal(0.0, track.sigma_ve[k], n)
-    dn = (track.vn[k] - track.wind_v[k]) + rng.normal(0.0, track.sigma_vn[k], n)
-    t = float(track.time[k])
-    total = float(time) - t
-    nsub = max(1, math.ceil(abs(total) / max_step))
-    h = total / nsub
-    calm = isinstance(field_, CalmWind)
-    u = np.zeros(n)
-    v = np.zeros(n)
-    for _ in range(nsub):
-        if not calm:
-            u, v = wind_uv(field_, np.full(n, t), lat, lon, alt)
-        lat, lon = offset_latlon(lat, lon, (u + de) * h, (v + dn) * h)
-        de = de + rng.normal(0.0, math.sqrt(q_h * abs(h)), n)
-        dn = dn + rng.normal(0.0, math.sqrt(q_h * abs(h)), n)
-        t += h
-    if not calm:
-        u, v = wind_uv(field_, np.full(n, t), lat, lon, alt)
-    return Ensemble(float(time), lat, lon, alt, u + de, v + dn)
+        pred = predict(
+            float(track.time[k]),
+            float(track.lat[k]),
+            float(track.lon[k]),
+            alt0,
+            profile="float",
+            wind=field_,
+            hours=abs(lead) / 3600.0,
+            members=members,
+            float_alt=alt0,
+            wind_sigma=0.0 if isinstance(field_, CalmWind) else wind_sig,
+            alt_sigma=alt_sig,
+            pos_sigma_m=pos_sig,
+            backward=lead < 0,
+            seed=seed,
+            output_step_s=max(abs(lead), 60.0),
+        )
+        lat, lon, alt = pred.end_lat, pred.end_lon, pred.end_alt
+        ok = np.isfinite(lat) & np.isfinite(lon)
+        lat, lon, alt = lat[ok], lon[ok], alt[ok]
+        if isinstance(field_, CalmWind):
+            # calm air moves nothing: carry the track's own velocity and its uncertainty
+            rng = np.random.default_rng(seed)
+            ve = track.ve[k] + rng.normal(0.0, track.sigma_ve[k], lat.size)
+            vn = track.vn[k] + rng.normal(0.0, track.sigma_vn[k], lat.size)
+            lat, lon = offset_latlon(lat, lon, ve * lead, vn * lead)
+    tt = np.full(lat.size, float(time))
+    u, v = wind_uv(field_, tt, lat, lon, alt)
+    return Ensemble(float(time), lat, lon, alt, u, v)
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,8 @@ class TrackerConfig:
     init_velocity_sigma : one-sigma of a new track's velocity relative to the wind, m/s.
     init_vz_sigma : one-sigma of a new track's vertical speed when its altitude is known, m/s.
     alt_hypotheses : candidate altitudes (m) for tracks started without an altitude.
+    refuse_unlikely : refuse a gated pair whose likelihood is below ``new_object_density``
+        (a new object explains the report better); off = pure chi-square gating.
     scan_window : reports within this many seconds of a scan's first report share the scan.
     record_coasting : also record predicted states of tracks not updated in a scan.
     """
@@ -93,6 +95,7 @@ class TrackerConfig:
     init_velocity_sigma: float = 5.0
     init_vz_sigma: float = 5.0
     alt_hypotheses: tuple[float, ...] = tuple(float(a) for a in range(2000, 30001, 1000))
+    refuse_unlikely: bool = True
     scan_window: float = 0.0
     record_coasting: bool = False
 
@@ -435,8 +438,11 @@ class _Tracker:
             rows = self.map_rows(tr)
             self.rec.add(self.batch, rows, tr, np.array(updated_obs, dtype=np.int64))
         if cfg.record_coasting:
-            coast = np.setdiff1d(self.live_tracks(), np.array(updated_tracks, dtype=np.int64))
-            coast = coast[np.array([self.hits[c] > 1 or True for c in coast], dtype=bool)]
+            # tracks live before this scan and not updated in it (new tracks have their state)
+            coast = np.setdiff1d(
+                np.intersect1d(live, self.live_tracks()),
+                np.array(updated_tracks, dtype=np.int64),
+            )
             if coast.size:
                 rows = self.map_rows(coast)
                 self.rec.add(self.batch, rows, coast, np.full(coast.size, -1, dtype=np.int64))
@@ -502,7 +508,7 @@ class _Tracker:
             p = like / denom[None, :]
             p_new = np.exp(log_lam - mx) / denom
             # a gated pair is refused when a new object explains the report better
-            allowed = ok & (loglike > log_lam)
+            allowed = ok & (loglike > log_lam) if cfg.refuse_unlikely else ok
             r_i = np.zeros(0, dtype=np.int64)
             c_i = np.zeros(0, dtype=np.int64)
             tr_any = np.flatnonzero(allowed.any(axis=1))
