@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit, prange
 
-from ..atmosphere.perturb import perturbation_at as _perturbation_at
+from ..atmosphere.perturb import EARTH_RADIUS as _R_PERT
 from ..atmosphere.standard import RHO0, density_scalar
 from ..atmosphere.wind import FLAG_REGION, FLAG_TIME, interp_point
 from .earth import (
@@ -77,17 +77,91 @@ _TWO_PI = 2.0 * math.pi
 
 
 @njit(cache=True, inline="always")
-def _wind(
+def _pert_xyz(lat: float, lon: float, alt: float) -> tuple[float, float, float]:
+    """The position the perturbation modes act on: spherical ECEF (`atmosphere.perturb`)."""
+    r = _R_PERT + alt
+    la = math.radians(lat)
+    lo = math.radians(lon)
+    cl = math.cos(la)
+    return r * cl * math.cos(lo), r * cl * math.sin(lo), r * math.sin(la)
+
+
+@njit(cache=True)
+def _pert_begin(
+    m: int,
     t: float,
     lat: float,
     lon: float,
-    h: float,
-    m: int,
-    grid: tuple,
+    alt: float,
     pert: tuple,
-    use_pert: bool,
-) -> tuple[float, float, int]:
-    u, v, f = interp_point(
+    buf: npt.NDArray[np.float64],
+) -> tuple[float, float, float, float, float]:
+    """Perturbation (du, dv) of member m at a point, exactly as `atmosphere.perturb`
+    (sum of cos(k.x + omega t + phase)), keeping cos and sin of every mode's phase in ``buf``
+    so that `_pert_shift` can evaluate nearby points without new transcendentals.
+    ``pert`` = (kx, ky, kz, omega, cos phase_u, sin phase_u, cos phase_v, sin phase_v, amp)."""
+    x, y, z = _pert_xyz(lat, lon, alt)
+    kx, ky, kz, om = pert[0], pert[1], pert[2], pert[3]
+    cpu, spu, cpv, spv = pert[4], pert[5], pert[6], pert[7]
+    su = 0.0
+    sv = 0.0
+    for k in range(kx.shape[1]):
+        a = kx[m, k] * x + ky[m, k] * y + kz[m, k] * z + om[m, k] * t
+        ca = math.cos(a)
+        sa = math.sin(a)
+        cu = ca * cpu[m, k] - sa * spu[m, k]
+        cv = ca * cpv[m, k] - sa * spv[m, k]
+        buf[0, k] = cu
+        buf[1, k] = sa * cpu[m, k] + ca * spu[m, k]
+        buf[2, k] = cv
+        buf[3, k] = sa * cpv[m, k] + ca * spv[m, k]
+        su += cu
+        sv += cv
+    amp = pert[8][m]
+    return amp * su, amp * sv, x, y, z
+
+
+@njit(cache=True)
+def _pert_shift(
+    m: int,
+    dt: float,
+    x0: float,
+    y0: float,
+    z0: float,
+    lat: float,
+    lon: float,
+    alt: float,
+    pert: tuple,
+    buf: npt.NDArray[np.float64],
+) -> tuple[float, float]:
+    """Perturbation at a point displaced from the `_pert_begin` point by (dx, dy, dz) and dt:
+    cos(a + d) = cos a cos d - sin a sin d with d = k.dx + omega dt; cos d and sin d by their
+    Taylor series while |d| <= 0.3 (truncation < 2e-6 relative), exactly beyond."""
+    x, y, z = _pert_xyz(lat, lon, alt)
+    dx = x - x0
+    dy = y - y0
+    dz = z - z0
+    kx, ky, kz, om = pert[0], pert[1], pert[2], pert[3]
+    su = 0.0
+    sv = 0.0
+    for k in range(kx.shape[1]):
+        d = kx[m, k] * dx + ky[m, k] * dy + kz[m, k] * dz + om[m, k] * dt
+        if abs(d) <= 0.3:
+            d2 = d * d
+            c = 1.0 - d2 * (0.5 - d2 * (1.0 / 24.0 - d2 / 720.0))
+            sn = d * (1.0 - d2 * (1.0 / 6.0 - d2 * (1.0 / 120.0 - d2 / 5040.0)))
+        else:
+            c = math.cos(d)
+            sn = math.sin(d)
+        su += buf[0, k] * c - buf[1, k] * sn
+        sv += buf[2, k] * c - buf[3, k] * sn
+    amp = pert[8][m]
+    return amp * su, amp * sv
+
+
+@njit(cache=True, inline="always")
+def _base_wind(t: float, lat: float, lon: float, h: float, grid: tuple) -> tuple[float, float, int]:
+    return interp_point(
         t,
         lat,
         lon,
@@ -103,10 +177,24 @@ def _wind(
         grid[8],
         grid[9],
     )
+
+
+@njit(cache=True)
+def _wind(
+    t: float,
+    lat: float,
+    lon: float,
+    h: float,
+    m: int,
+    grid: tuple,
+    pert: tuple,
+    use_pert: bool,
+    buf: npt.NDArray[np.float64],
+) -> tuple[float, float, int]:
+    """Base wind plus member m's perturbation (exact) at one point."""
+    u, v, f = _base_wind(t, lat, lon, h, grid)
     if use_pert:
-        du, dv = _perturbation_at(
-            m, t, lat, lon, h, pert[0], pert[1], pert[2], pert[3], pert[4], pert[5], pert[6]
-        )
+        du, dv, _, _, _ = _pert_begin(m, t, lat, lon, h, pert, buf)
         u += du
         v += dv
     return u, v, f
@@ -149,8 +237,13 @@ def _advect_step(
     grid: tuple,
     pert: tuple,
     use_pert: bool,
+    buf: npt.NDArray[np.float64],
+    px: float,
+    py: float,
+    pz: float,
 ) -> tuple[float, float, float, int, float]:
-    """One Heun step of a wind-borne balloon; (u1, v1, w1) are the rates at the start."""
+    """One Heun step of a wind-borne balloon; (u1, v1, w1) are the rates at the start, and
+    (buf, px, py, pz) the `_pert_begin` state there when ``use_pert``."""
     x0, y0, z0 = geodetic_to_ecef(lat, lon, h)
     ex, ey, ez, nx, ny, nz, ux, uy, uz = enu_basis(lat, lon)
     ax = u1 * ex + v1 * nx + w1 * ux
@@ -158,7 +251,11 @@ def _advect_step(
     az = u1 * ez + v1 * nz + w1 * uz
     latp, lonp = ecef_to_latlon(x0 + dt * ax, y0 + dt * ay, z0 + dt * az)
     hp = h + dt * w1
-    u2, v2, f2 = _wind(t + dt, latp, lonp, hp, m, grid, pert, use_pert)
+    u2, v2, f2 = _base_wind(t + dt, latp, lonp, hp, grid)
+    if use_pert:
+        du, dv = _pert_shift(m, dt, px, py, pz, latp, lonp, hp, pert, buf)
+        u2 += du
+        v2 += dv
     w2 = _vrate(kind, p, t_stage, t + dt, hp)
     ex, ey, ez, nx, ny, nz, ux, uy, uz = enu_basis(latp, lonp)
     bx = u2 * ex + v2 * nx + w2 * ux
@@ -197,9 +294,10 @@ def _ballistic_forcing(
     grid: tuple,
     pert: tuple,
     use_pert: bool,
+    buf: npt.NDArray[np.float64],
 ) -> tuple[float, float, float, float, int, float]:
     """Drag rate k (1/s) and c = k w + F (m/s2, ECEF) of dv/dt = -k v + c at a state."""
-    u, v, f = _wind(t, lat, lon, h, m, grid, pert, use_pert)
+    u, v, f = _wind(t, lat, lon, h, m, grid, pert, use_pert, buf)
     ex, ey, ez, nx, ny, nz, ux, uy, uz = enu_basis(lat, lon)
     wx = u * ex + v * nx
     wy = u * ey + v * ny
@@ -237,6 +335,7 @@ def _ballistic_step(
     grid: tuple,
     pert: tuple,
     use_pert: bool,
+    buf: npt.NDArray[np.float64],
 ) -> tuple[float, float, float, float, float, float, int]:
     """One exponential-Heun step of the ballistic equations (see module notes)."""
     x0, y0, z0 = geodetic_to_ecef(lat, lon, h)
@@ -248,7 +347,7 @@ def _ballistic_step(
         x0 + vx * phi + c1x * psi, y0 + vy * phi + c1y * psi, z0 + vz * phi + c1z * psi
     )
     k2, c2x, c2y, c2z, f2, _ = _ballistic_forcing(
-        t + dt, latp, lonp, hp, pvx, pvy, pvz, beta, m, grid, pert, use_pert
+        t + dt, latp, lonp, hp, pvx, pvy, pvz, beta, m, grid, pert, use_pert, buf
     )
     k = 0.5 * (k1 + k2)
     cx = 0.5 * (c1x + c2x)
@@ -324,8 +423,10 @@ def run_members(
     reason = np.zeros(n, dtype=np.int8)
     stage_out = np.zeros(n, dtype=np.int64)
     steps = np.zeros(n, dtype=np.int64)
+    n_modes = pert[0].shape[1]
     for i in prange(n):
         m = member[i]
+        buf = np.empty((4, n_modes))
         t = t0[i]
         lat = lat0[i]
         lon = lon0[i]
@@ -369,7 +470,7 @@ def run_members(
             if kind == KIND_BALLISTIC:
                 beta = p[0]
                 k1, c1x, c1y, c1z, f1, vu = _ballistic_forcing(
-                    t, lat, lon, h, vx, vy, vz, beta, m, grid, pert, use_pert
+                    t, lat, lon, h, vx, vy, vz, beta, m, grid, pert, use_pert, buf
                 )
                 vh = math.sqrt(max(vx * vx + vy * vy + vz * vz - vu * vu, 0.0))
                 if abs(vu) * dt > dz_max[s]:
@@ -379,8 +480,14 @@ def run_members(
                 u1 = 0.0
                 v1 = 0.0
                 w1 = 0.0
+                px = py = pz = 0.0
             else:
-                u1, v1, f1 = _wind(t, lat, lon, h, m, grid, pert, use_pert)
+                u1, v1, f1 = _base_wind(t, lat, lon, h, grid)
+                px = py = pz = 0.0
+                if use_pert:
+                    du, dv, px, py, pz = _pert_begin(m, t, lat, lon, h, pert, buf)
+                    u1 += du
+                    v1 += dv
                 w1 = _vrate(kind, p, t_stage, t, h)
                 sp = math.sqrt(u1 * u1 + v1 * v1)
                 if sp * dt > 0.75 * cell_m:
@@ -396,13 +503,14 @@ def run_members(
             if kind == KIND_BALLISTIC:
                 lat1, lon1, h1, vx1, vy1, vz1, f2 = _ballistic_step(
                     t, lat, lon, h, vx, vy, vz, dts, beta, k1, c1x, c1y, c1z, m, grid, pert,
-                    use_pert,
+                    use_pert, buf,
                 )  # fmt: skip
                 sp1 = math.sqrt(vx1 * vx1 + vy1 * vy1 + vz1 * vz1)
             else:
                 lat1, lon1, h1, f2, sp1 = _advect_step(
-                    kind, p, t_stage, t, lat, lon, h, dts, u1, v1, w1, m, grid, pert, use_pert
-                )
+                    kind, p, t_stage, t, lat, lon, h, dts, u1, v1, w1, m, grid, pert, use_pert,
+                    buf, px, py, pz,
+                )  # fmt: skip
                 vx1 = vy1 = vz1 = 0.0
             nstep += 1
             target = np.nan
@@ -418,13 +526,13 @@ def run_members(
                     if kind == KIND_BALLISTIC:
                         lat1, lon1, h1, vx1, vy1, vz1, f2 = _ballistic_step(
                             t, lat, lon, h, vx, vy, vz, dts * fr, beta, k1, c1x, c1y, c1z, m,
-                            grid, pert, use_pert,
+                            grid, pert, use_pert, buf,
                         )  # fmt: skip
                         sp1 = math.sqrt(vx1 * vx1 + vy1 * vy1 + vz1 * vz1)
                     else:
                         lat1, lon1, h1, f2, sp1 = _advect_step(
                             kind, p, t_stage, t, lat, lon, h, dts * fr, u1, v1, w1, m, grid,
-                            pert, use_pert,
+                            pert, use_pert, buf, px, py, pz,
                         )  # fmt: skip
                     err = h1 - target
                     if abs(err) <= tol or h1 == h:
@@ -444,7 +552,7 @@ def run_members(
                 t_stage = t
                 if kinds[s] == KIND_BALLISTIC and kind != KIND_BALLISTIC:
                     # released from the balloon: start with its velocity (wind + vertical)
-                    uu, vv, _ = _wind(t, lat, lon, h, m, grid, pert, use_pert)
+                    uu, vv, _ = _wind(t, lat, lon, h, m, grid, pert, use_pert, buf)
                     ww = _vrate(kind, p, t_stage, t, h)
                     ex, ey, ez, nx, ny, nz, ux, uy, uz = enu_basis(lat, lon)
                     vx = uu * ex + vv * nx + ww * ux

@@ -26,7 +26,7 @@ _M_PER_DEG = 111_195.0  # m per degree of latitude on the mean sphere (grid-spac
 class KernelWind:
     """A wind field as compiled-kernel arguments.
 
-    ``grid`` is `WindGrid.arrays()`, ``pert`` the seven arrays of the perturbation mode sum
+    ``grid`` is `WindGrid.arrays()`, ``pert`` the nine arrays of the perturbation mode sum
     (zeros when ``use_pert`` is false), ``cell_m`` the grid spacing in metres (inf when
     horizontally uniform), ``members`` the number of wind members (1 unless an ensemble).
     """
@@ -83,7 +83,7 @@ def _contiguous(grid: WindGrid) -> tuple[Any, ...]:
 
 def _no_pert() -> tuple[Any, ...]:
     z = np.zeros((1, 1), dtype=np.float64)
-    return (z, z, z, z, z, z, np.zeros(1, dtype=np.float64))
+    return (z, z, z, z, z, z, z, z, np.zeros(1, dtype=np.float64))
 
 
 def kernel_wind(wind: WindField) -> KernelWind:
@@ -97,7 +97,14 @@ def kernel_wind(wind: WindField) -> KernelWind:
         base = wind.base
         modes = getattr(wind, "modes", None)
         if modes is not None and hasattr(modes, "arrays"):
-            pert = tuple(np.array(a, dtype=np.float64, order="C") for a in modes.arrays())
+            kx, ky, kz, om, phase_u, phase_v, amp = (
+                np.array(a, dtype=np.float64, order="C") for a in modes.arrays()
+            )
+            # the kernel takes cos/sin of the phases (see flight.kernel._pert_begin)
+            pert = (
+                kx, ky, kz, om, np.cos(phase_u), np.sin(phase_u), np.cos(phase_v),
+                np.sin(phase_v), amp,
+            )  # fmt: skip
             use_pert = True
     grid = _grid_of(base)
     if grid is None or (hasattr(wind, "base") and not use_pert and _grid_of(wind) is None):
