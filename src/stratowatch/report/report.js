@@ -342,19 +342,26 @@
     var y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
     if (p.log_y) { y0 = Math.floor(y0); y1 = Math.ceil(y1); }
     if (y1 <= y0) { y1 = y0 + 1; }
-    if (!p.log_y) { var pad = 0.06 * (y1 - y0); y0 = Math.min(y0 - pad, y0 >= 0 && y0 - pad < 0 ? 0 : y0 - pad); y1 += pad; }
+    if (!p.log_y) { var pad = 0.06 * (y1 - y0); y0 = y0 >= 0 && y0 - pad < 0 ? 0 : y0 - pad; y1 += pad; }
     function fx(x) { return L + (x - x0) / (x1 - x0) * (W - L - R); }
     function fy(y) { return H - B - (y - y0) / (y1 - y0) * (H - T - B); }
     plotScales[p.id] = { x0: x0, x1: x1, fx: fx };
     el("line", { x1: L, x2: L, y1: T, y2: H - B, class: "axis" }, s);
     el("line", { x1: L, x2: W - R, y1: H - B, y2: H - B, class: "axis" }, s);
-    var ny = p.log_y ? Math.min(y1 - y0, 8) : 5;
-    for (var k = 0; k <= ny; k++) {
-      var yy = y0 + (y1 - y0) * k / ny;
+    var ticks = [];
+    if (p.log_y) {
+      var stepL = Math.max(1, Math.ceil((y1 - y0) / 8));
+      for (var e = y0; e <= y1 + 1e-9; e += stepL) ticks.push(e);
+    } else {
+      var raw = (y1 - y0) / 5, mag = Math.pow(10, Math.floor(Math.log10(raw)));
+      var stepY = [1, 2, 5, 10].map(function (m) { return m * mag; }).find(function (v) { return v >= raw; });
+      for (var yt = Math.ceil(y0 / stepY) * stepY; yt <= y1 + 1e-9 * stepY; yt += stepY) ticks.push(yt);
+    }
+    ticks.forEach(function (yy) {
       el("line", { x1: L - 4, x2: L, y1: fy(yy), y2: fy(yy), class: "axis" }, s);
       el("text", { x: L - 6, y: fy(yy) + 4, "text-anchor": "end", class: "axis-label" }, s).textContent =
-        p.log_y ? "1e" + Math.round(yy) : fmtV(+yy.toPrecision(3));
-    }
+        p.log_y ? "1e" + Math.round(yy) : fmtV(+yy.toPrecision(6));
+    });
     for (var m = 0; m <= 4; m++) {
       var xx = x0 + (x1 - x0) * m / 4;
       el("line", { x1: fx(xx), x2: fx(xx), y1: H - B, y2: H - B + 4, class: "axis" }, s);
