@@ -90,6 +90,7 @@ def run_stratowatch(scans: list[np.ndarray], density: float) -> tuple[float, lis
         new_object_density=density,
         gate_probability=GATE_P,
         refuse_unlikely=False,  # pure chi-square gating, as Stone Soup's GNN
+        assignment_cost="mahalanobis",  # summed Mahalanobis distances, as Stone Soup
         init_velocity_sigma=30.0,
         confirm_hits=3,
         delete_misses=3,

@@ -12,12 +12,12 @@ Motion model (prediction over dt, in sub-steps of at most ``max_step``)::
 i.e. the prior velocity is the wind at the state's altitude plus a random walk; in calm air this
 is the nearly-constant-velocity (continuous white-noise acceleration) model, with process noise
 
-    Q(dt) = q [[dt^3/3, dt^2/2], [dt^2/2, dt]]  per axis            [BarShalom2001]_ (6.2.2)
+    Q(dt) = q [[dt^3/3, dt^2/2], [dt^2/2, dt]]  per axis            [BarShalom2001]_
 
 The wind's spatial gradient is not in the transition Jacobian (F = [[I, dt I], [0, I]]); its
 effect is left to the random walk. Updates are the Kalman filter for position fixes and the
 extended Kalman filter (first-order linearisation of `sensor_angles`) for azimuth/elevation and
-range plots [BarShalom2001]_ (10.3). Every update adds the Gaussian log-likelihood of its
+range plots [BarShalom2001]_. Every update adds the Gaussian log-likelihood of its
 innovation to ``loglik`` (and of its horizontal part to ``loglik_h``), which scores altitude
 hypotheses.
 """

@@ -243,7 +243,8 @@ class WindSamples:
 def track_wind(track: Track, *, min_updates: int = 2) -> WindSamples:
     """The track's velocity as measurements of the wind at its altitude.
 
-    A free balloon moves with the air [Tawhiri]_, so the filtered ground velocity is a wind
+    A free balloon drifts with the horizontal wind (the premise of every balloon
+    predictor, e.g. Tawhiri), so the filtered ground velocity is a wind
     measurement whose sigma is the filter's velocity sigma. States before the
     ``min_updates``-th update (velocity not yet observed) are left out.
     """

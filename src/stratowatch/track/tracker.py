@@ -5,7 +5,7 @@ For each scan (reports sharing a time, within ``scan_window``) every live track 
 the scan time with the wind-aware model (`FilterBatch.predict`), all track-report innovations
 are computed at once, pairs beyond the chi-square gate are excluded, and
 `scipy.optimize.linear_sum_assignment` minimises the summed cost d^2 + ln det S (the GNN
-assignment with the Gaussian likelihood cost [Blackman1999]_ 6.2). Unassigned reports start
+assignment with the Gaussian likelihood cost [Blackman1999]_). Unassigned reports start
 tentative tracks; ``confirm_hits`` updates confirm a track; ``delete_misses`` consecutive missed
 scans (for scanning sensors) or ``max_coast`` seconds without an update end it. A gated pair
 is refused when its likelihood is below the new-object density (a new object explains the
@@ -24,14 +24,14 @@ Unknown altitude: a track started from a report without altitude carries one fil
 candidate float altitude (``alt_hypotheses``). Each row drifts with the wind at its own
 altitude; the product of its innovation likelihoods measures how well that altitude's wind
 explains the observed drift. Posterior weights w_i ~ prior_i exp(loglik_i) give the altitude
-estimate and its spread (a multiple-model bank, [BarShalom2001]_ 11.6).
+estimate and its spread (a multiple-model bank, [BarShalom2001]_).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -78,6 +78,8 @@ class TrackerConfig:
     init_velocity_sigma : one-sigma of a new track's velocity relative to the wind, m/s.
     init_vz_sigma : one-sigma of a new track's vertical speed when its altitude is known, m/s.
     alt_hypotheses : candidate altitudes (m) for tracks started without an altitude.
+    assignment_cost : ``likelihood`` (d^2 + ln det S, default) or ``mahalanobis`` (d, as
+        Stone Soup's distance hypothesiser) for the GNN assignment.
     refuse_unlikely : refuse a gated pair whose likelihood is below ``new_object_density``
         (a new object explains the report better); off = pure chi-square gating.
     scan_window : reports within this many seconds of a scan's first report share the scan.
@@ -96,14 +98,16 @@ class TrackerConfig:
     init_vz_sigma: float = 5.0
     alt_hypotheses: tuple[float, ...] = tuple(float(a) for a in range(2000, 30001, 1000))
     refuse_unlikely: bool = True
+    assignment_cost: Literal["likelihood", "mahalanobis"] = "likelihood"
     scan_window: float = 0.0
     record_coasting: bool = False
 
     @staticmethod
     def for_wind(wind: WindField) -> TrackerConfig:
-        """Defaults matched to how well a wind source knows the real wind: a forecast or
-        sounding leaves ~3 m/s of error [Stoffelen2020]_, a monthly climatology or calm air
-        ~10 m/s that changes over a day or two (random-walk q = 2 sigma^2 / 2 days)."""
+        """Defaults matched to how well a wind source knows the real wind (assumed values,
+        see docs/tracking.md): a forecast or sounding leaves ~3 m/s of vector error; a monthly
+        climatology or calm air ~10 m/s that changes over a day or two (random-walk
+        q = 2 sigma^2 / 2 days = 1.2e-3 m^2/s^3)."""
         kind = wind.meta.kind.lower()
         if "climatolog" in kind or "calm" in kind:
             return TrackerConfig(motion=MotionModel(q_h=1.2e-3), init_velocity_sigma=10.0)
@@ -509,16 +513,31 @@ class _Tracker:
             p_new = np.exp(log_lam - mx) / denom
             # a gated pair is refused when a new object explains the report better
             allowed = ok & (loglike > log_lam) if cfg.refuse_unlikely else ok
-            r_i = np.zeros(0, dtype=np.int64)
-            c_i = np.zeros(0, dtype=np.int64)
-            tr_any = np.flatnonzero(allowed.any(axis=1))
-            co_any = np.flatnonzero(allowed.any(axis=0))
-            if tr_any.size and co_any.size:
-                sub = allowed[np.ix_(tr_any, co_any)]
-                cost = np.where(sub, -2.0 * ll_t[np.ix_(tr_any, co_any)], 1e12)
+            # confirmed tracks choose first, tentative ones share what is left: a young
+            # (clutter-born) track must not take a confirmed object's report
+            st = np.asarray(self.status, dtype=np.int64)[live]
+            r_parts: list[IntArray] = []
+            c_parts: list[IntArray] = []
+            taken = np.zeros(M, dtype=bool)
+            for group in (st == CONFIRMED, st != CONFIRMED):
+                allowed_g = allowed & group[:, None] & ~taken[None, :]
+                tr_any = np.flatnonzero(allowed_g.any(axis=1))
+                co_any = np.flatnonzero(allowed_g.any(axis=0))
+                if not (tr_any.size and co_any.size):
+                    continue
+                sub = allowed_g[np.ix_(tr_any, co_any)]
+                if cfg.assignment_cost == "mahalanobis":
+                    pair = np.sqrt(np.maximum(d2h[np.ix_(tr_any, co_any)], 0.0))
+                else:
+                    pair = -2.0 * ll_t[np.ix_(tr_any, co_any)]
+                cost = np.where(sub, pair, 1e12)
                 rr, cc = linear_sum_assignment(cost)
                 good = sub[rr, cc]
-                r_i, c_i = tr_any[rr[good]], co_any[cc[good]]
+                r_parts.append(tr_any[rr[good]])
+                c_parts.append(co_any[cc[good]])
+                taken[co_any[cc[good]]] = True
+            r_i = np.concatenate(r_parts) if r_parts else np.zeros(0, dtype=np.int64)
+            c_i = np.concatenate(c_parts) if c_parts else np.zeros(0, dtype=np.int64)
             if r_i.size:
                 trk = live[r_i]
                 ob = pos[c_i]

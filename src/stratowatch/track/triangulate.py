@@ -4,7 +4,7 @@ Two or more azimuth/elevation sightings of one object from different places fix 
 and altitude: the weighted least-squares solution of the sensor equations of `sensor_angles`
 (azimuth and elevation residuals divided by their sigmas), solved by Gauss-Newton
 (`scipy.optimize.least_squares`) from the horizontal intersection of the azimuth rays, with the
-covariance (J^T J)^-1 of the normalised Jacobian at the solution [BarShalom2001]_ (3.4).
+covariance (J^T J)^-1 of the normalised Jacobian at the solution [BarShalom2001]_.
 """
 
 from __future__ import annotations
