@@ -191,10 +191,10 @@ def _fall(
     """The single call site of the prediction engine's ballistic model."""
     from ..flight.ballistic import fall
 
-    # dt 30 s: slow fabric pieces need no finer step (impacts move < 0.3 km, << their spread);
-    # dense pieces are limited by the 400 m altitude step anyway
+    # dt 60 s: light fabric and panels move their impacts by < 0.6 km against dt = 10 s, under
+    # 10 % of their spread; dense pieces are limited by the 400 m altitude step anyway
     return fall(
-        t0, lat, lon, alt, ve, vn, vu, beta, wind, member=member, ground=ground, dt=30.0, dz=400.0
+        t0, lat, lon, alt, ve, vn, vu, beta, wind, member=member, ground=ground, dt=60.0, dz=400.0
     )
 
 
