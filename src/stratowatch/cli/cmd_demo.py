@@ -29,7 +29,8 @@ def print_summary(summary: dict[str, Any], files: dict[str, Path]) -> None:
     tr = summary["track"]
     console.rule("[bold]stratowatch demo: the February 2023 balloon[/]")
     console.print(
-        f"[bold]Track[/]: {tr['reports']} public reports, {tr['start']} -> {tr['end']}; "
+        f"[bold]Track[/]: {tr['reports']} public reports -> {tr['tracks']} track(s), "
+        f"{_short(tr['start'])} -> {_short(tr['end'])}; "
         f"float altitude {tr['float_alt_m'] / 1000:.1f} +- {tr['float_alt_sigma_m'] / 1000:.1f} km "
         f"(from the drift); mean ground speed {tr['mean_speed_ms']:.1f} m/s"
     )
@@ -39,13 +40,13 @@ def print_summary(summary: dict[str, Any], files: dict[str, Path]) -> None:
     console.print(
         f"[bold]Origin[/] ({og['hours']:.0f} h back from {og['from']['name']}, {og['members']} "
         f"members): median {og['median']['lat']:.1f}, {og['median']['lon']:.1f} at "
-        f"{og['median']['time']}; 90 % within {og['r90_km']:.0f} km"
+        f"{_short(og['median']['time'])}; 90 % within {og['r90_km']:.0f} km"
     )
     fc = summary["forecast"]
     a72, end = fc["at_72h"], fc["end"]
     bias = fc["wind_bias_ms"]
     console.print(
-        f"[bold]Forecast[/] from {fc['start']['name']} {fc['start']['time']}: {fc['members']} "
+        f"[bold]Forecast[/] from {fc['start']['name']} {_short(fc['start']['time'])}: {fc['members']} "
         f"members, {fc['hours']:.0f} h; wind {fc['wind']}"
     )
     if bias.get("applied"):
@@ -55,15 +56,15 @@ def print_summary(summary: dict[str, Any], files: dict[str, Path]) -> None:
         )
     console.print(
         f"  +72 h: median {a72['lat']:.2f}, {a72['lon']:.2f}, r50 {a72['r50_km']:.0f} km, "
-        f"r90 {a72['r90_km']:.0f} km; end {end['time']}: {end['lat']:.2f}, {end['lon']:.2f}"
+        f"r90 {a72['r90_km']:.0f} km; at {_short(end['time'])}: {end['lat']:.2f}, {end['lon']:.2f}"
     )
     t = Table(title="Coverage of the later reports by the Billings forecast", title_justify="left")
-    for col in ("report", "time (UTC)", "lead h", "from median km", "inside 50 %", "inside 90 %"):
-        t.add_column(col, justify="right" if col not in ("report", "time (UTC)") else "left")
+    for col in ("report", "time", "lead h", "km from median", "in 50 %", "in 90 %"):
+        t.add_column(col, justify="left" if col in ("report", "time") else "right")
     for c in summary["coverage"]:
         t.add_row(
             c["name"],
-            c["time"],
+            _short(c["time"]),
             _fmt(c["lead_h"], ".1f"),
             _fmt(c.get("distance_km"), ".0f"),
             _fmt(c.get("inside_50")),
@@ -71,20 +72,29 @@ def print_summary(summary: dict[str, Any], files: dict[str, Path]) -> None:
         )
     console.print(t)
     ov = summary["overflight"]
-    t = Table(title="Overflight (sites with p > 0, borders)", title_justify="left")
-    for col in ("what", "p", "closest km", "when (UTC)"):
-        t.add_column(col, justify="left" if col in ("what", "when (UTC)") else "right")
+    t = Table(title="Overflight of the example sites (p >= 0.005)", title_justify="left")
+    for col in ("site", "p", "closest km", "when"):
+        t.add_column(col, justify="left" if col in ("site", "when") else "right")
     for s in ov["sites"]:
-        if s["p"] > 0:
-            t.add_row(s["name"], _fmt(s["p"], ".2f"), _fmt(s["closest_km"], ".0f"), s["time"])
+        if s["p"] >= 0.005:
+            t.add_row(
+                s["name"], _fmt(s["p"], ".3f"), _fmt(s["closest_km"], ".0f"), _short(s["time"])
+            )
+    console.print(t)
+    t = Table(title="Border crossings (p >= 0.05)", title_justify="left")
+    for col in ("enters", "p", "mean time", "+- h"):
+        t.add_column(col, justify="left" if col in ("enters", "mean time") else "right")
     for b in ov["borders"]:
-        t.add_row(b["text"], _fmt(b["p"], ".2f"), "", b["time"])
+        if b["p"] >= 0.05:
+            t.add_row(
+                b["name"], _fmt(b["p"], ".2f"), _short(b["time"]), _fmt(b["time_std_h"], ".0f")
+            )
     console.print(t)
     console.print(f"[bold]Aviation[/]: {summary['aviation']['statement']}")
     en = summary["engagement"]
     t = Table(title=f"Engagement (Ec limit {en['threshold']:g})", title_justify="left")
-    for col in ("window", "time (UTC)", "lat", "lon", "Ec", "P(land)"):
-        t.add_column(col, justify="left" if col in ("window", "time (UTC)") else "right")
+    for col in ("window", "time", "lat", "lon", "Ec", "P(land)"):
+        t.add_column(col, justify="left" if col in ("window", "time") else "right")
     rows = [("recommended", en["recommended"]), ("Billings", en["billings"])]
     rows.append(("real shoot-down", en["shootdown"]))
     for name, w in rows:
@@ -93,10 +103,10 @@ def print_summary(summary: dict[str, Any], files: dict[str, Path]) -> None:
             continue
         t.add_row(
             name,
-            w["time"],
+            _short(w["time"]),
             _fmt(w["lat"], ".2f"),
             _fmt(w["lon"], ".2f"),
-            _fmt(w["ec"], ".2e"),
+            "0" if w["ec"] == 0 else _fmt(w["ec"], ".1e"),
             _fmt(w["p_land"], ".2f"),
         )
     console.print(t)
@@ -110,6 +120,11 @@ def print_summary(summary: dict[str, Any], files: dict[str, Path]) -> None:
         f"[bold]Wrote[/] {', '.join(p.name for p in files.values())} "
         f"in {summary['run']['elapsed_s']:.1f} s -> {next(iter(files.values())).parent}/"
     )
+
+
+def _short(iso_time: str) -> str:
+    """``2023-02-03T15:30:00Z`` -> ``02-03 15:30Z`` for narrow tables."""
+    return f"{iso_time[5:10]} {iso_time[11:16]}Z" if len(iso_time) >= 16 else iso_time
 
 
 def register(app: typer.Typer) -> None:
