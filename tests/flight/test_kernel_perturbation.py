@@ -1,4 +1,5 @@
-"""The compiled integrator's perturbation sum equals `atmosphere.perturb` (same field)."""
+"""Compiled pieces of the integrator against their references: the perturbation mode sum
+equals `atmosphere.perturb` (same field), Bowring's inverse equals the iterative one."""
 
 from __future__ import annotations
 
@@ -7,28 +8,40 @@ import pytest
 
 from stratowatch.atmosphere.perturb import PerturbedWind
 from stratowatch.atmosphere.wind import CalmWind
-from stratowatch.flight.kernel import _pert_begin, _pert_shift, _pert_xyz
+from stratowatch.flight.earth import ecef_to_frame, ecef_to_geodetic, geodetic_to_ecef
+from stratowatch.flight.kernel import _pert_value, _sincos
 from stratowatch.flight.windargs import kernel_wind
 
 
-def test_pert_begin_and_shift_match_the_wind_layer() -> None:
+def test_pert_value_matches_the_wind_layer() -> None:
     pw = PerturbedWind(CalmWind(), members=8, sigma=3.5, seed=11)
     kw = kernel_wind(pw)
     assert kw.use_pert and kw.members == 8
     rng = np.random.default_rng(0)
-    buf = np.empty((4, pw.modes.kx.shape[1]))
-    for _ in range(50):
+    for _ in range(200):
         m = int(rng.integers(0, 8))
-        t = float(rng.uniform(0, 2e5))
-        lat, lon, alt = float(rng.uniform(-85, 85)), float(rng.uniform(-180, 180)), 18_000.0
-        du, dv, x, y, z = _pert_begin(m, t, lat, lon, alt, kw.pert, buf)
+        t = float(rng.uniform(1.2e9, 1.8e9))  # epoch seconds: large omega*t arguments
+        lat, lon = float(rng.uniform(-90, 90)), float(rng.uniform(-180, 180))
+        alt = float(rng.uniform(0, 40_000))
+        du, dv = _pert_value(m, t, lat, lon, alt, kw.pert)
         ru, rv = pw.perturbation(t, lat, lon, alt, m)
-        assert du == pytest.approx(float(ru), abs=1e-9)
-        assert dv == pytest.approx(float(rv), abs=1e-9)
-        assert np.allclose((x, y, z), _pert_xyz(lat, lon, alt))
-        # a step away (up to ~60 km and 10 min): the series continuation is accurate
-        for dlat, dlon, dt in ((0.1, 0.2, 300.0), (0.4, -0.5, 600.0), (3.0, 4.0, 3600.0)):
-            su, sv = _pert_shift(m, dt, x, y, z, lat + dlat, lon + dlon, alt, kw.pert, buf)
-            eu, ev = pw.perturbation(t + dt, lat + dlat, lon + dlon, alt, m)
-            assert su == pytest.approx(float(eu), abs=1e-5)
-            assert sv == pytest.approx(float(ev), abs=1e-5)
+        assert du == pytest.approx(float(ru), abs=1e-6)
+        assert dv == pytest.approx(float(rv), abs=1e-6)
+
+
+def test_fast_sincos_accuracy() -> None:
+    for a in np.concatenate([np.linspace(-50, 50, 1001), [1e5 + 0.3, -2.7e4]]):
+        s, c = _sincos(float(a))
+        assert abs(s - np.sin(a)) < 1e-8 and abs(c - np.cos(a)) < 1e-8
+
+
+@pytest.mark.parametrize("lat", [-89.999, -60.0, 0.0, 12.3, 45.0, 89.99])
+@pytest.mark.parametrize("h", [-400.0, 18_000.0, 45_000.0])
+def test_bowring_inverse(lat: float, h: float) -> None:
+    x, y, z = geodetic_to_ecef(lat, 170.0, h)
+    la, lo, sp, cp, sl, cl = ecef_to_frame(x, y, z)
+    la2, lo2, _ = ecef_to_geodetic(x, y, z)
+    assert la == pytest.approx(lat, abs=1e-9) and la2 == pytest.approx(lat, abs=1e-9)
+    assert lo == pytest.approx(170.0, abs=1e-9)
+    assert sp == pytest.approx(np.sin(np.radians(lat)), abs=1e-10)
+    assert cl == pytest.approx(np.cos(np.radians(170.0)), abs=1e-10)

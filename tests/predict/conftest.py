@@ -1,4 +1,5 @@
-"""Wind fields built from analytic formulas for the prediction tests."""
+"""Wind fields built from analytic formulas for the prediction tests (as fixtures: the suite
+runs with --import-mode=importlib, so test modules cannot import helpers)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,10 @@ import math
 from collections.abc import Callable
 
 import numpy as np
+import pytest
 
 from stratowatch.atmosphere.wind import GriddedWind, WindGrid, WindMeta
 from stratowatch.flight.earth import prime_vertical_radius
-
-GFS_NAME = "gfs_2011011012_f120_2p5deg.grib2"
 
 
 def global_grid(
@@ -60,3 +60,15 @@ def polar_rotation(period_s: float, alt: float) -> GriddedWind:
         return u, np.zeros_like(u)
 
     return global_grid(uv, step=1.0, levels=(0.0, 40_000.0))
+
+
+@pytest.fixture
+def make_global_grid() -> Callable[..., GriddedWind]:
+    """`global_grid` as a fixture."""
+    return global_grid
+
+
+@pytest.fixture
+def make_polar_rotation() -> Callable[[float, float], GriddedWind]:
+    """`polar_rotation` as a fixture."""
+    return polar_rotation

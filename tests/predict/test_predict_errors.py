@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from predict_windfields import global_grid
 
+from stratowatch.atmosphere.wind import GriddedWind
 from stratowatch.errors import ConfigError, DomainError, InputError
 from stratowatch.io.export import write_features
 from stratowatch.predict import predict
@@ -38,9 +39,11 @@ def test_impossible_parameters(kwargs: dict[str, Any], match: str) -> None:
         predict(T0, 45.0, 10.0, 1000.0, wind="calm", **kwargs)
 
 
-def test_hours_beyond_the_wind_span_is_a_domain_error() -> None:
+def test_hours_beyond_the_wind_span_is_a_domain_error(
+    make_global_grid: Callable[..., GriddedWind],
+) -> None:
     """A wind file covering 12 h cannot carry a 24 h run: DomainError names both spans."""
-    wind = global_grid(
+    wind = make_global_grid(
         lambda la, lo: (la * 0 + 10.0, la * 0.0), step=5.0, times=(0.0, 6 * 3600.0, 12 * 3600.0)
     )
     ok = predict(0.0, 45.0, 10.0, 18_000.0, wind=wind, hours=12.0)
@@ -60,10 +63,12 @@ def test_bad_coordinates_and_time() -> None:
         predict(T0, 45.0, 10.0, 1000.0, wind="tornado")
 
 
-def test_features_export_round_trip(tmp_path: Path) -> None:
+def test_features_export_round_trip(
+    tmp_path: Path, make_global_grid: Callable[..., GriddedWind]
+) -> None:
     """to_features() is a FeatureCollection write_features accepts; the median path carries
     one ISO time per vertex, regions a time, end points a time."""
-    wind = global_grid(lambda la, lo: (la * 0 + 15.0, la * 0.0 + 2.0), step=5.0)
+    wind = make_global_grid(lambda la, lo: (la * 0 + 15.0, la * 0.0 + 2.0), step=5.0)
     p = predict(T0, 45.0, 10.0, 18_000.0, wind=wind, hours=6, members=20, seed=1)
     fc = p.to_features(member_paths=True, region_every_s=3600.0)
     out = write_features(tmp_path / "pred.geojson", fc)

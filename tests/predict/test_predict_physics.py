@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
-from predict_windfields import GFS_NAME, polar_rotation
 from scipy.integrate import quad
 
 from stratowatch.atmosphere.sources import open_wind
-from stratowatch.atmosphere.wind import profile_wind
+from stratowatch.atmosphere.wind import GriddedWind, profile_wind
 from stratowatch.flight import Ascent, ParachuteDescent, Stage, integrate
 from stratowatch.flight.earth import parallel_displacement_deg
 from stratowatch.predict import predict
 from stratowatch.predict.regions import distance_km
+
+GFS_NAME = "gfs_2011011012_f120_2p5deg.grib2"
 
 
 def test_uniform_east_wind_matches_ellipsoidal_parallel() -> None:
@@ -33,11 +35,13 @@ def test_uniform_east_wind_matches_ellipsoidal_parallel() -> None:
 
 
 @pytest.mark.parametrize(("lat", "lon"), [(60.0, 170.0), (88.0, -30.0)])
-def test_solid_body_rotation_returns_to_start(lat: float, lon: float) -> None:
+def test_solid_body_rotation_returns_to_start(
+    lat: float, lon: float, make_polar_rotation: Callable[[float, float], GriddedWind]
+) -> None:
     """A solid-body rotation about the Earth's axis with a 24 h period carries the parcel once
     around its parallel (across the dateline, and 2 degrees from the pole): it returns to
     its start within 0.1 % of the circumference."""
-    wind = polar_rotation(24 * 3600.0, 18_000.0)
+    wind = make_polar_rotation(24 * 3600.0, 18_000.0)
     p = predict(0.0, lat, lon, 18_000.0, wind=wind, hours=24.0, wind_sigma=0)
     circumference = 2 * math.pi * 6_380.0 * math.cos(math.radians(lat))
     miss = float(distance_km(p.end_lat[0], p.end_lon[0], lat, lon))

@@ -42,6 +42,8 @@ __all__ = [
     "geodetic_to_ecef",
     "ecef_to_latlon",
     "ecef_to_geodetic",
+    "geodetic_frame",
+    "ecef_to_frame",
     "enu_basis",
     "meridian_radius",
     "prime_vertical_radius",
@@ -138,3 +140,53 @@ def ecef_to_geodetic(x: float, y: float, z: float) -> tuple[float, float, float]
     n = A_WGS84 / math.sqrt(1.0 - E2_WGS84 * s * s)
     h = p * math.cos(phi) + (z + E2_WGS84 * n * s) * s - n
     return math.degrees(phi), lon, h
+
+
+_B_WGS84 = A_WGS84 * (1.0 - F_WGS84)  # semi-minor axis
+_EP2_WGS84 = E2_WGS84 / (1.0 - E2_WGS84)  # second eccentricity squared
+
+
+@njit(cache=True, inline="always")
+def geodetic_frame(
+    lat: float, lon: float, h: float
+) -> tuple[float, float, float, float, float, float, float]:
+    """ECEF (x, y, z) of a geodetic point and the sines/cosines of its latitude and longitude
+    (sin lat, cos lat, sin lon, cos lon): everything a step needs, from 4 trig calls."""
+    phi = math.radians(lat)
+    lam = math.radians(lon)
+    sp = math.sin(phi)
+    cp = math.cos(phi)
+    sl = math.sin(lam)
+    cl = math.cos(lam)
+    n = A_WGS84 / math.sqrt(1.0 - E2_WGS84 * sp * sp)
+    return (n + h) * cp * cl, (n + h) * cp * sl, (n * (1.0 - E2_WGS84) + h) * sp, sp, cp, sl, cl
+
+
+@njit(cache=True, inline="always")
+def ecef_to_frame(x: float, y: float, z: float) -> tuple[float, float, float, float, float, float]:
+    """Geodetic latitude, longitude (degrees) and (sin lat, cos lat, sin lon, cos lon) of an
+    ECEF point by Bowring's closed form [BOWRING1976]_ (error < 1e-10 rad below 100 km):
+    tan(theta) = z a / (p b), tan(phi) = (z + e'^2 b sin^3 theta) / (p - e^2 a cos^3 theta).
+    The sines and cosines come from the same ratios (no trig calls)."""
+    p = math.sqrt(x * x + y * y)
+    if p < 1e-6:  # on the polar axis
+        sgn = 1.0 if z >= 0.0 else -1.0
+        return 90.0 * sgn, 0.0, sgn, 0.0, 0.0, 1.0
+    cl = x / p
+    sl = y / p
+    zb = z * A_WGS84
+    pb = p * _B_WGS84
+    r = math.sqrt(zb * zb + pb * pb)
+    st = zb / r
+    ct = pb / r
+    num = z + _EP2_WGS84 * _B_WGS84 * st * st * st
+    den = p - E2_WGS84 * A_WGS84 * ct * ct * ct
+    q = math.sqrt(num * num + den * den)
+    return (
+        math.degrees(math.atan2(num, den)),
+        math.degrees(math.atan2(y, x)),
+        num / q,
+        den / q,
+        sl,
+        cl,
+    )

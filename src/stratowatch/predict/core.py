@@ -58,7 +58,8 @@ class Prediction:
         runs go back in time). lat, lon, alt : (members, nt), NaN after a member stops.
     end_time, end_lat, end_lon, end_alt : (members,) where each member ended (landed, or the
         last state at the horizon). landed : (members,) bool (the profile's last stage ended,
-        e.g. touched the ground). warnings : list of str. elapsed_s : s spent integrating.
+        e.g. touched the ground). warnings : list of str. elapsed_s : s spent integrating;
+        member_steps : integration steps summed over members.
     """
 
     times: FloatArray
@@ -76,6 +77,7 @@ class Prediction:
     warnings: list[str] = field(default_factory=list)
     elapsed_s: float = 0.0
     params: dict[str, Any] = field(default_factory=dict)
+    member_steps: int = 0
 
     @property
     def members(self) -> int:
@@ -546,4 +548,5 @@ def predict(
             "time_sigma_s": time_sd,
             "seed": int(seed),
         },
+        member_steps=int(res.steps.sum()),
     )
