@@ -78,6 +78,10 @@ def test_out_csv_and_geojson(tmp_path: Path) -> None:
     fc = json.loads(gj.read_text())
     lines = [f for f in fc["features"] if f["geometry"]["type"] == "LineString"]
     assert len(lines) == 1 and len(lines[0]["properties"]["times"]) == 4
+    kml = tmp_path / "t.kml"
+    res = runner.invoke(app, ["track", str(p), "--wind", "calm", "--out", str(kml)])
+    assert res.exit_code == 0, res.output
+    assert "<kml" in kml.read_text()
 
 
 @pytest.mark.shared

@@ -87,3 +87,21 @@ def test_track_velocity_is_a_wind_measurement() -> None:
     assert alt.size == 11
     assert abs(u[-1] - 15.0) < 3 * sigma[-1] and sigma[-1] < 2.0
     assert abs(v[-1]) < 3 * sigma[-1]
+
+
+def test_propagated_ensemble_drifts_with_the_wind() -> None:
+    """The prediction engine carries the track 6 h ahead at its estimated altitude: about
+    15 m/s x 6 h = 324 km east of the last state, spread growing with the lead time."""
+    from stratowatch.track import propagate
+
+    wind = profile_wind([0.0, 40_000.0], [0.0, 40.0], [0.0, 0.0], source="shear")
+    obs = _drifting_reports(15_000.0, 15.0, 12, 2000.0)
+    cfg = TrackerConfig(motion=MotionModel(q_h=1e-6), init_velocity_sigma=1.0)
+    tr = track_observations(obs, wind=wind, config=cfg).tracks[0]  # type: ignore[arg-type]
+    ens = propagate(tr, tr.time[-1] + 6 * 3600.0, wind=wind, members=200)
+    e, n = enu_offset(tr.lat[-1], tr.lon[-1], ens.lat, ens.lon)
+    assert float(np.median(e)) == pytest.approx(324_000.0, rel=0.1)
+    assert abs(float(np.median(n))) < 20_000.0
+    back = propagate(tr, tr.time[-1] - 3 * 3600.0, wind=wind, members=200)
+    eb, _ = enu_offset(tr.lat[-1], tr.lon[-1], back.lat, back.lon)
+    assert float(np.median(eb)) == pytest.approx(-162_000.0, rel=0.1)
