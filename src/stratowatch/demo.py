@@ -496,7 +496,7 @@ def drift_bias(track: Any, wind: WindField, *, until: float) -> dict[str, Any]:
     """Mean wind error of ``wind`` measured by the track's own drift up to time ``until``.
 
     Each `track.track_wind` sample (the filtered ground velocity of a free balloon, a wind
-    measurement at its altitude [Tawhiri]_) minus the model wind there, averaged with weights
+    measurement at its altitude [TAWHIRI]_) minus the model wind there, averaged with weights
     1/sigma^2 (inverse-variance mean, [Taylor1997]_ eq. 7.10). Returns du, dv (m/s), their
     one-sigma and the number of samples; zeros when no sample precedes ``until``.
     """

@@ -61,7 +61,7 @@
       t: parseT(p.time), ts: Array.isArray(p.times) ? p.times.map(parseT) : null,
       t0: parseT(p.time_start), t1: parseT(p.time_end), radius: p.radius_km,
       color: st.color || "#3366cc", width: st.width || 2, opacity: st.opacity === undefined ? 1 : st.opacity,
-      dash: st.dash || null, tip: tips.join("\n")
+      dash: st.dash || null, tip: tips.join("\n"), highlight: p.recommended === true
     };
   });
 
@@ -183,6 +183,10 @@
           var rx = ry * kx / Math.max(Math.cos(c[1] * Math.PI / 180), 0.05);
           addTip(el("ellipse", { cx: p[0], cy: p[1], rx: rx, ry: ry, fill: col, "fill-opacity": 0.12,
             stroke: col, "stroke-opacity": 0.7, "stroke-width": 1, "stroke-dasharray": "4 3", class: "unc" }, g), f.tip);
+        }
+        if (f.highlight) {
+          addTip(el("circle", { cx: p[0], cy: p[1], r: 11, fill: "none", stroke: "#17202a",
+            "stroke-width": 2.5, class: "highlight" }, g), f.tip);
         }
         var recent = f.t !== null && t - f.t < 3 * 3600;
         addTip(el("circle", { cx: p[0], cy: p[1], r: recent ? 6 : 4.5, fill: col, "fill-opacity": op,
