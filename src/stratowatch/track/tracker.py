@@ -336,6 +336,8 @@ class _Tracker:
         self.misses: list[int] = []
         self.last_update: list[float] = []
         self.sources: list[set[str]] = []
+        self.track_first_row = np.zeros(0, dtype=np.int64)
+        self.track_bank = np.zeros(0, dtype=bool)
         self.rec = _Recorder()
         self.decisions: list[Decision] = []
         self.gate2 = float(chi2.ppf(cfg.gate_probability, 2))
@@ -350,6 +352,8 @@ class _Tracker:
         """The most probable row (altitude hypothesis) of each track in ``tracks``."""
         if tracks.size == 0:
             return np.zeros(0, dtype=np.int64)
+        if not self.track_bank[tracks].any():
+            return self.track_first_row[tracks]
         live = np.isin(self.row_track, tracks)
         rows = np.flatnonzero(live)
         score = self.batch.loglik[rows] + self.row_logprior[rows]
@@ -409,6 +413,8 @@ class _Tracker:
         self.row_logprior = np.concatenate([self.row_logprior, logprior])
         self.row_bank = np.concatenate([self.row_bank, bank])
         first_row = rows[np.cumsum(reps) - reps]
+        self.track_first_row = np.concatenate([self.track_first_row, first_row])
+        self.track_bank = np.concatenate([self.track_bank, ~known])
         self.rec.add(self.batch, first_row, ids, idx)
         return ids
 
@@ -757,10 +763,10 @@ class _Tracker:
     # --- results -----------------------------------------------------------------------------
     def altitude(self, tid: int, states: FloatArray) -> AltitudeEstimate:
         """Altitude of a track: its last filtered state, or the hypothesis mixture."""
+        if not self.track_bank[tid]:
+            return AltitudeEstimate(float(states[-1, 4]), float(states[-1, 7]), "measured")
         rows = np.flatnonzero(self.row_track == tid)
         b = self.batch
-        if not self.row_bank[rows[0]]:
-            return AltitudeEstimate(float(states[-1, 4]), float(states[-1, 7]), "measured")
         hyp = np.asarray(self.cfg.alt_hypotheses, dtype=np.float64)
         # within-hypothesis spread: uniform over one grid spacing
         spacing2 = float(np.median(np.diff(hyp)) ** 2 / 12.0) if hyp.size > 1 else 0.0
