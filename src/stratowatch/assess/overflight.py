@@ -69,11 +69,13 @@ class BorderCrossing:
     time_mean: float  # epoch s
     time_std: float  # s
     time_first: float  # epoch s, earliest member
+    reentry: bool = False  # entering a country the path was in before
 
     def statement(self) -> str:
         hours = self.time_std / 3600
+        verb = "re-enters" if self.reentry else "enters"
         return (
-            f"enters {self.name} {iso(self.time_mean)[:16]}Z +- {hours:.0f} h, "
+            f"{verb} {self.name} {iso(self.time_mean)[:16]}Z +- {hours:.0f} h, "
             f"p = {self.probability:.2f}"
         )
 
@@ -85,6 +87,7 @@ class BorderCrossing:
             "time": iso(self.time_mean),
             "time_std_h": round(self.time_std / 3600, 2),
             "time_first": iso(self.time_first),
+            "reentry": self.reentry,
             "statement": self.statement(),
         }
 
@@ -151,18 +154,28 @@ def border_crossings(path: FlightPath, *, step: float = 600.0) -> tuple[str, lis
     terr = territory_at(p.lat, p.lon)  # (members, nt)
     start_codes, counts = np.unique(terr[:, 0], return_counts=True)
     start = str(start_codes[np.argmax(counts)])
-    entries: dict[str, list[float]] = {}
-    changed = terr[:, 1:] != terr[:, :-1]
+    # the k-th entry of each member into a country is one event (leave and re-enter: two)
+    entries: dict[tuple[str, int], list[float]] = {}
+    nth: dict[tuple[int, str], int] = {}
+    # a stretch of international water between two visits of one country (island hopping,
+    # a bay) is no border crossing: carry the last territory across it
+    nt = terr.shape[1]
+    idx = np.where(terr != "", np.arange(nt)[None, :], 0)
+    np.maximum.accumulate(idx, axis=1, out=idx)
+    held = np.take_along_axis(terr, idx, axis=1)
+    held = np.where((idx == 0) & (terr[:, :1] == ""), "", held)
+    changed = held[:, 1:] != held[:, :-1]
     m_idx, t_idx = np.nonzero(changed)
-    for m, k in zip(m_idx, t_idx + 1, strict=True):  # one entry per (member, change)
-        code = str(terr[m, k])
+    for m, k in zip(m_idx, t_idx + 1, strict=True):  # one record per (member, change)
+        code = str(held[m, k])
         if not code:
             continue
-        seen = entries.setdefault(code, [float("nan")] * path.members)
-        if np.isnan(seen[m]):
-            seen[m] = float(p.times[k])
+        n = nth.get((int(m), code), 0)
+        nth[(int(m), code)] = n + 1
+        seen = entries.setdefault((code, n), [float("nan")] * path.members)
+        seen[m] = float(p.times[k])
     out = []
-    for code, first in entries.items():
+    for (code, n), first in entries.items():
         f = np.array(first)
         ok = np.isfinite(f)
         out.append(
@@ -173,6 +186,7 @@ def border_crossings(path: FlightPath, *, step: float = 600.0) -> tuple[str, lis
                 time_mean=float(f[ok].mean()),
                 time_std=float(f[ok].std()),
                 time_first=float(f[ok].min()),
+                reentry=n > 0 or code == start,
             )
         )
     out.sort(key=lambda c: c.time_mean)
