@@ -231,3 +231,15 @@ def test_multi_geometries(tmp_path: Path) -> None:
     assert len(list(root.iter(K + "Polygon"))) == 2
     packets = json.loads(write_features(tmp_path / "m.czml", fc).read_text())
     assert [p["id"] for p in packets[1:]] == ["f0-0", "f0-1"]
+
+
+def test_kml_placemark_children_in_schema_order(tmp_path: Path) -> None:
+    """OGC 07-147r2 orders a Placemark's children: name, TimePrimitive, styleUrl,
+    ExtendedData, then the geometry; strict readers reject other orders."""
+    root = ET.parse(write_features(tmp_path / "o.kml", sample())).getroot()
+    order = ["name", "TimeStamp", "TimeSpan", "styleUrl", "ExtendedData"]
+    for pm in root.iter(K + "Placemark"):
+        tags = [c.tag.split("}")[1] for c in pm]
+        head = [t for t in tags if t in order]
+        assert head == sorted(head, key=order.index), tags
+        assert tags[-1] in ("Point", "LineString", "Polygon", "Track", "MultiGeometry"), tags

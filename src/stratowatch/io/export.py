@@ -360,7 +360,6 @@ def features_to_kml(fc: dict[str, Any], *, name: str = "stratowatch") -> str:
             ET.SubElement(folders[layer], k + "name").text = layer
         pm = ET.SubElement(folders[layer], k + "Placemark")
         ET.SubElement(pm, k + "name").text = str(props.get("name", f"{layer} {i}"))
-        ET.SubElement(pm, k + "styleUrl").text = "#" + styles[style]
         nvert = (
             len(parts[0].rings[0]) if len(parts) == 1 and parts[0].kind == "LineString" else None
         )
@@ -373,6 +372,8 @@ def features_to_kml(fc: dict[str, Any], *, name: str = "stratowatch") -> str:
             for key, tag in (("time_start", "begin"), ("time_end", "end")):
                 if props.get(key) is not None:
                     ET.SubElement(span, k + tag).text = iso(_epoch(props[key], key))
+        # KML 2.2 schema order: name, TimePrimitive, styleUrl, ExtendedData, geometry
+        ET.SubElement(pm, k + "styleUrl").text = "#" + styles[style]
         data = _scalars(props)
         if data:
             ext = ET.SubElement(pm, k + "ExtendedData")
