@@ -102,3 +102,29 @@ def test_read_path_bad_rows(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no altitude"):
         read_path(p)
     assert read_path(p, default_alt=18_000.0).alt[0, 0] == 18_000.0
+
+
+def test_border_crossing_ensemble_from_the_aleutians() -> None:
+    """A 30-member float ensemble from the Bering Sea (2023-01-28, 18.3 km, climatology) enters
+    the US first, then Canada with high probability and a spread of hours."""
+    from stratowatch.predict import predict
+
+    pred = predict(
+        "2023-01-28T12:00Z",
+        55.5,
+        -168.0,
+        18_300.0,
+        wind="climatology",
+        hours=96,
+        members=30,
+        wind_sigma=3.5,
+        seed=1,
+    )
+    start, crossings = border_crossings(FlightPath.from_prediction(pred))
+    assert start == ""
+    first = {c.iso: c for c in reversed(crossings) if not c.reentry}
+    assert crossings[0].iso == "US" and crossings[0].probability == 1.0
+    ca = first["CA"]
+    assert ca.probability >= 0.8
+    assert 1800.0 < ca.time_std < 24 * 3600.0
+    assert ca.time_mean > crossings[0].time_mean
