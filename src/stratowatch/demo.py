@@ -27,7 +27,7 @@ import numpy.typing as npt
 from . import __version__
 from .atmosphere import open_wind
 from .atmosphere.wind import GriddedWind, WindField, WindGrid
-from .errors import ConfigError
+from .errors import ConfigError, InputError
 from .geo.geodesy import haversine
 from .io.export import write_features
 from .scenario import (
@@ -90,14 +90,25 @@ class DemoConfig:
 
     def check(self) -> None:
         """Raise `ConfigError` for impossible settings."""
-        if self.members < 10:
-            raise ConfigError(f"members must be >= 10 for regions, got {self.members}")
-        if not 0 < self.hours <= 240 or not 0 < self.origin_hours <= 240:
+        if not 10 <= self.members <= 100_000:
+            raise ConfigError(
+                f"members must be 10..100000 (regions need >= 10), got {self.members}"
+            )
+        if not 1 <= self.origin_members <= 100_000 or not 1 <= self.debris_members <= 1000:
+            raise ConfigError(
+                f"origin_members must be 1..100000 and debris_members 1..1000, got "
+                f"{self.origin_members}, {self.debris_members}"
+            )
+        if not (0 < self.hours <= 240 and 0 < self.origin_hours <= 240):
             raise ConfigError(f"hours must be in (0, 240], got {self.hours}, {self.origin_hours}")
-        if not self.threshold > 0:
-            raise ConfigError(f"threshold must be > 0, got {self.threshold}")
-        if not self.every_min > 0:
-            raise ConfigError(f"every_min must be > 0, got {self.every_min}")
+        if not (self.threshold > 0 and math.isfinite(self.threshold)):
+            raise ConfigError(f"threshold must be a positive Ec, got {self.threshold}")
+        if not (self.every_min > 0 and math.isfinite(self.every_min)):
+            raise ConfigError(f"every_min must be > 0 minutes, got {self.every_min}")
+        if self.seed < 0:
+            raise ConfigError(f"seed must be >= 0, got {self.seed}")
+        if self.debris_samples < 1 or self.border_members < 1:
+            raise ConfigError("debris_samples and border_members must be >= 1")
 
 
 @dataclass
@@ -1011,6 +1022,20 @@ def run_demo(
     cfg = config or DemoConfig()
     cfg.check()
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError("output path exists and is not a folder", path=out, expected="a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".stratowatch-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise InputError(
+            "cannot write to the output folder",
+            path=out,
+            value=exc.strerror,
+            expected="a writable folder",
+        ) from None
     timings: dict[str, float] = {}
     t_all = _time.perf_counter()
     clock = [_time.perf_counter()]
