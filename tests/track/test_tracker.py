@@ -167,3 +167,17 @@ def test_feb2023_leave_one_out_yukon_is_consistent(shared_data: Path) -> None:
     v = same_object(res.tracks, reports, 1, wind="climatology")
     assert v.p_track[0] > 0.5
     assert "consistent with track 0" in v.explanation
+
+
+@pytest.mark.shared
+def test_feb2023_two_halves_are_one_object(shared_data: Path) -> None:
+    """Track-to-track: the reports up to Malmstrom and those from Billings on, tracked
+    separately, are judged the same object."""
+    from stratowatch.track import same_track
+
+    reports = read_observations(shared_data / "scenarios" / "feb2023_public_reports.csv")
+    first = track_observations(reports.take(np.arange(4)), wind="climatology").tracks[0]
+    second = track_observations(reports.take(np.arange(4, 8)), wind="climatology").tracks[0]
+    v = same_track(first, second, wind="climatology")
+    assert v.p_track[0] > 0.5, v.explanation
+    assert "consistent with track" in v.explanation

@@ -9,6 +9,7 @@ from .same_object import (
     WindSamples,
     propagate,
     same_object,
+    same_track,
     track_wind,
 )
 from .tracker import (
@@ -37,5 +38,6 @@ __all__ = [
     "WindSamples",
     "propagate",
     "same_object",
+    "same_track",
     "track_wind",
 ]

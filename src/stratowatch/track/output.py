@@ -12,7 +12,7 @@ import numpy as np
 from ..atmosphere.wind import WindField
 from ..errors import InputError
 from ..timeutil import iso
-from .same_object import SameObjectVerdict, same_object
+from .same_object import SameObjectVerdict, same_object, same_track
 from .tracker import TrackingResult
 
 __all__ = [
@@ -47,15 +47,28 @@ STATE_COLUMNS = (
 def review_new_objects(
     result: TrackingResult, *, wind: str | WindField, members: int = 400, seed: int = 0
 ) -> list[SameObjectVerdict]:
-    """Second look at every single-report track against the confirmed tracks, now that they
-    hold all their reports (the ensemble from each track's nearest state, `same_object`)."""
-    confirmed = [t for t in result.confirmed if t.n_updates >= 2]
+    """Second look at every unconfirmed track against the confirmed tracks, now that they hold
+    all their reports (ensembles from each track's nearest state): a single-report track by its
+    report (`same_object`, keeping the report's own time uncertainty), a longer one by its
+    first state (`same_track`)."""
+    confirmed = list(result.confirmed)
     out = []
     for tr in result.tracks:
-        if tr.n_updates != 1 or not confirmed or tr in confirmed:
+        if not confirmed or tr in confirmed:
             continue
         i = int(tr.obs_index[0])
-        if i < 0 or not np.isfinite(result.observations.lat[i]):
+        if tr.n_updates > 1 or i < 0 or not np.isfinite(result.observations.lat[i]):
+            out.append(
+                same_track(
+                    confirmed,
+                    tr,
+                    wind=wind,
+                    members=members,
+                    p_detect=result.config.p_detect,
+                    new_object_density=result.config.new_object_density,
+                    seed=seed,
+                )
+            )
             continue
         out.append(
             same_object(

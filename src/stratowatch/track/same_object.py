@@ -27,7 +27,7 @@ from ..atmosphere.wind import CalmWind, WindField
 from ..timeutil import iso
 from .filter import wind_uv
 from .geometry import distance_m, enu_offset, offset_latlon
-from .observations import Observations
+from .observations import Observations, make_observations
 from .tracker import Track
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "propagate",
     "SameObjectVerdict",
     "same_object",
+    "same_track",
     "WindSamples",
     "track_wind",
 ]
@@ -219,6 +220,47 @@ def same_object(
         text = f"report {where}: no tracks to compare; a new object"
     return SameObjectVerdict(
         t, rlat, rlon, tuple(x.track_id for x in tl), p_tracks, p_new, tuple(dist), tuple(sig), text
+    )
+
+
+def same_track(
+    tracks: Track | list[Track] | tuple[Track, ...],
+    other: Track,
+    *,
+    wind: str | WindField = "calm",
+    members: int = 400,
+    p_detect: float = 0.9,
+    new_object_density: float = 4e-15,
+    seed: int = 0,
+) -> SameObjectVerdict:
+    """Is track ``other`` the same object as one of ``tracks`` (track-to-track)?
+
+    ``other``'s first state (position with its sigmas, altitude estimate) is treated as a
+    report and compared with each track's ensemble at that time (`same_object`).
+    """
+    tl = [tracks] if isinstance(tracks, Track) else list(tracks)
+    tl = [t for t in tl if t is not other]
+    a = other.altitude
+    row = {
+        "time": float(other.time[0]),
+        "lat": float(other.lat[0]),
+        "lon": float(other.lon[0]),
+        "sigma_h": float(max(other.sigma_e[0], other.sigma_n[0], 1.0)),
+        "kind": "fix",
+        "source": f"track {other.track_id}",
+    }
+    if math.isfinite(a.mean) and math.isfinite(a.sigma):
+        row["alt"] = float(a.mean)
+        row["sigma_alt"] = float(max(a.sigma, 1.0))
+    return same_object(
+        tl,
+        make_observations([row]),
+        0,
+        wind=wind,
+        members=members,
+        p_detect=p_detect,
+        new_object_density=new_object_density,
+        seed=seed,
     )
 
 
