@@ -115,7 +115,7 @@ def main() -> int:
     n = args.members
     best = math.inf
     pred = None
-    for _ in range(3):
+    for _ in range(5):
         p = predict(T0, LAT, LON, ALT, wind=wind, hours=HOURS, members=n, dt_s=DT, seed=1)
         if p.elapsed_s < best:
             best, pred = p.elapsed_s, p
@@ -124,16 +124,19 @@ def main() -> int:
     e = pred.end
     print(
         f"stratowatch: {n} members x {HOURS:g} h float at 18 km: {best:.3f} s "
-        f"(best of 3), {pred.member_steps} member-steps, {rate / 1e6:.2f} M member-steps/s; "
+        f"(best of 5), {pred.member_steps} member-steps, {rate / 1e6:.2f} M member-steps/s; "
         f"median end {e['lat']:.2f}, {e['lon']:.2f}, r50 {e['r50_km']:.0f} km, "
         f"r90 {e['r90_km']:.0f} km"
     )
     pw = PerturbedWind(wind, members=n, sigma=3.5, seed=1)
-    blat, blon, bt, bsteps = baseline(wind, pw, float(pred.times[0]), n, HOURS, DT)
+    # best of 2: the machine is shared, both sides get their least-disturbed run
+    runs = [baseline(wind, pw, float(pred.times[0]), n, HOURS, DT) for _ in range(2)]
+    blat, blon, bt, bsteps = min(runs, key=lambda r: r[2])
     brate = bsteps / bt
     agree = distance_km(blat, blon, pred.end_lat, pred.end_lon)
     print(
-        f"numpy + scipy RegularGridInterpolator: {bt:.3f} s, {brate / 1e6:.3f} M member-steps/s; "
+        f"numpy + scipy RegularGridInterpolator: {bt:.3f} s (best of 2), "
+        f"{brate / 1e6:.3f} M member-steps/s; "
         f"same members' end points agree within median {np.median(agree):.1f} km "
         f"(90 %: {np.quantile(agree, 0.9):.1f} km) after ~{np.median(distance_km(LAT, LON, blat, blon)):.0f} km"
     )

@@ -11,6 +11,7 @@ speed at sea level is :math:`\sqrt{2 \cdot 50 \cdot 9.80665 / 1.225} = 28.3` m/s
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +19,7 @@ import numpy.typing as npt
 
 from ..atmosphere.wind import WindField
 from ..errors import ConfigError
+from ..timeutil import to_epoch, to_epoch_array
 from .integrate import integrate
 from .kernel import END_DONE
 from .models import Ballistic, Stage
@@ -48,7 +50,7 @@ class FallResult:
 
 
 def fall(
-    t0: npt.ArrayLike,
+    t0: npt.ArrayLike | str | _dt.datetime,
     lat: npt.ArrayLike,
     lon: npt.ArrayLike,
     alt: npt.ArrayLike,
@@ -69,7 +71,7 @@ def fall(
 
     Parameters
     ----------
-    t0 : epoch s; lat, lon : degrees; alt : m above MSL; vel_e, vel_n, vel_u : m/s (east,
+    t0 : release time: epoch s (array), or an ISO string / datetime; lat, lon : degrees; alt : m above MSL; vel_e, vel_n, vel_u : m/s (east,
         north, up, ground-relative); beta : kg/m2, ballistic coefficient m / (Cd A), > 0.
         All broadcast to one shape (n,).
     wind : any gridded `WindField` (GFS/ERA5/sounding/climatology, calm, PerturbedWind), a
@@ -94,8 +96,11 @@ def fall(
             "ballistic coefficient beta must be positive kg/m2"
             + (f", got {float(bad.ravel()[0])!r}" if bad.size else " (no fragments given)")
         )
+    t_epoch = (
+        to_epoch(t0) if isinstance(t0, str | _dt.datetime | np.datetime64) else to_epoch_array(t0)
+    )
     arrays = np.broadcast_arrays(
-        *(np.asarray(x, dtype=np.float64) for x in (t0, lat, lon, alt, vel_e, vel_n, vel_u, b))
+        *(np.asarray(x, dtype=np.float64) for x in (t_epoch, lat, lon, alt, vel_e, vel_n, vel_u, b))
     )
     flat = [np.ascontiguousarray(a.ravel()) for a in arrays]
     tt, la, lo, al, ve, vn, vu, bb = flat

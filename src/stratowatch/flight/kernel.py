@@ -22,8 +22,13 @@ inverse-square law. Drag is stiff near the ground (relaxation time :math:`2\beta
 about a second), so each step solves the linear ODE with the drag rate
 :math:`k = \rho |\mathbf v - \mathbf w| / (2\beta)` frozen exactly (exponential integrator),
 then repeats with :math:`k` and the forcing averaged between the start and the predicted end
-(an exponential Heun scheme, second order; stable for any step). The terminal velocity
-:math:`v_t = \sqrt{2\beta g/\rho}` is its fixed point.
+(an exponential Heun scheme, second order; stable for any step; [HOCHBRUCK2010]_). The
+terminal velocity :math:`v_t = \sqrt{2\beta g/\rho}` is its fixed point.
+
+Ensemble members add their wind error (`atmosphere.perturb`, the same mode sum) evaluated
+with a branch-free sine/cosine so that the loop over modes vectorizes; positions go back
+from ECEF to geodetic coordinates by Bowring's closed form ([BOWRING1976]_), which also gives
+the sines and cosines the next evaluation needs.
 """
 
 from __future__ import annotations
@@ -149,6 +154,20 @@ def _pert_sum(
 
 
 @njit(cache=True)
+def _pert_value_sc(
+    m: int, t: float, sp: float, cp: float, sl: float, cl: float, alt: float, pert: tuple
+) -> tuple[float, float]:
+    """`_pert_value` from the sines and cosines of latitude and longitude (a step has them)."""
+    r = _R_PERT + alt
+    su, sv = _pert_sum(
+        m, r * cp * cl, r * cp * sl, r * sp, t, pert[0], pert[1], pert[2], pert[3], pert[4],
+        pert[5], pert[6], pert[7],
+    )  # fmt: skip
+    amp = pert[8][m]
+    return amp * su, amp * sv
+
+
+@njit(cache=True)
 def _pert_value(
     m: int, t: float, lat: float, lon: float, alt: float, pert: tuple
 ) -> tuple[float, float]:
@@ -241,8 +260,13 @@ def _advect_step(
     pert: tuple,
     use_pert: bool,
 ) -> tuple[float, float, float, int, float]:
-    """One Heun step of a wind-borne balloon; (u1, v1, w1) are the rates at the start."""
+    """One Heun step of a wind-borne balloon; (u1, v1) the base wind (without the ensemble
+    perturbation, added here) and w1 the vertical rate at the start."""
     x0, y0, z0, sp, cp, sl, cl = geodetic_frame(lat, lon, h)
+    if use_pert:
+        du, dv = _pert_value_sc(m, t, sp, cp, sl, cl, h, pert)
+        u1 += du
+        v1 += dv
     # velocity in ECEF: u east + v north + w up
     ax = -u1 * sl - v1 * sp * cl + w1 * cp * cl
     ay = u1 * cl - v1 * sp * sl + w1 * cp * sl
@@ -251,7 +275,7 @@ def _advect_step(
     hp = h + dt * w1
     u2, v2, f2 = _base_wind(t + dt, latp, lonp, hp, grid)
     if use_pert:
-        du, dv = _pert_value(m, t + dt, latp, lonp, hp, pert)
+        du, dv = _pert_value_sc(m, t + dt, sp, cp, sl, cl, hp, pert)
         u2 += du
         v2 += dv
     w2 = _vrate(kind, p, t_stage, t + dt, hp)
@@ -476,11 +500,9 @@ def run_members(
                 v1 = 0.0
                 w1 = 0.0
             else:
+                # base wind here; the step adds the member's perturbation (the 0.75-cell
+                # bound uses the base speed)
                 u1, v1, f1 = _base_wind(t, lat, lon, h, grid)
-                if use_pert:
-                    du, dv = _pert_value(m, t, lat, lon, h, pert)
-                    u1 += du
-                    v1 += dv
                 w1 = _vrate(kind, p, t_stage, t, h)
                 sp = math.sqrt(u1 * u1 + v1 * v1)
                 if sp * dt > 0.75 * cell_m:

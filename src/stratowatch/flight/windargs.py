@@ -81,6 +81,13 @@ def _contiguous(grid: WindGrid) -> tuple[Any, ...]:
     return tuple(a)
 
 
+def _writeable(a: Any) -> Any:
+    """A C-contiguous, writeable float64 array, copied only when needed (one compiled
+    signature; no second copy of 100,000 members' mode arrays)."""
+    arr = np.ascontiguousarray(a, dtype=np.float64)
+    return arr if arr.flags.writeable else arr.copy()
+
+
 def _no_pert() -> tuple[Any, ...]:
     z = np.zeros((1, 1), dtype=np.float64)
     return (z, z, z, z, z, z, z, z, np.zeros(1, dtype=np.float64))
@@ -97,9 +104,7 @@ def kernel_wind(wind: WindField) -> KernelWind:
         base = wind.base
         modes = getattr(wind, "modes", None)
         if modes is not None and hasattr(modes, "arrays"):
-            kx, ky, kz, om, phase_u, phase_v, amp = (
-                np.array(a, dtype=np.float64, order="C") for a in modes.arrays()
-            )
+            kx, ky, kz, om, phase_u, phase_v, amp = (_writeable(a) for a in modes.arrays())
             # the kernel takes cos/sin of the phases (see flight.kernel._pert_begin)
             pert = (
                 kx, ky, kz, om, np.cos(phase_u), np.sin(phase_u), np.cos(phase_v),

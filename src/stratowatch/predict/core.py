@@ -523,7 +523,7 @@ def predict(
     return Prediction(
         times=times,
         lat=res.lat,
-        lon=wrap180(res.lon),
+        lon=res.lon,  # the kernel returns longitudes in [-180, 180] (no copy: bounded memory)
         alt=res.alt,
         end_time=res.end_time,
         end_lat=res.end_lat,

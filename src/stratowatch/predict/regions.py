@@ -10,7 +10,7 @@ of the bivariate normal fitted to the members (mean and covariance),
     \chi^2_2(p) = -2 \ln(1 - p),
 
 whose semi-axes are :math:`\sqrt{\chi^2_2(p)\,\lambda_i}` for the eigenvalues
-:math:`\lambda_i` of :math:`\Sigma` [WILKS2011]_ (sect. 11.3). Because trajectory ensembles
+:math:`\lambda_i` of :math:`\Sigma` [WILKS2011]_. Because trajectory ensembles
 are not always Gaussian, each region also reports its empirical coverage (the fraction of members
 actually inside), so a user can see when the ellipse is not honest.
 """

@@ -10,8 +10,9 @@ Procedure (`hindcast`):
    of a latex balloon; the start of the sunset descent of a solar balloon).
 3. Estimate the wind profile from the flight before that point: the velocity between
    successive fixes of each tracker (20 s to 10 min apart) is the wind at their mean altitude
-   (a free balloon drifts with the air, [CONNELL2014]_), averaged in altitude bins (500 m) and
-   turned into a steady, horizontally uniform `profile_wind`. Any other wind source can be
+   (a free balloon drifts with the air: the assumption of every balloon predictor,
+   [TAWHIRI]_), averaged in altitude bins (500 m) and turned into a steady, horizontally
+   uniform `profile_wind`. Any other wind source can be
    given instead.
 4. Fit the parachute model's sea-level descent rate to the observed descent,
    :math:`v_{sl} = \operatorname{median}(-w_i \sqrt{\rho(h_i)/\rho_0})` ([USSA1976]_), or use
