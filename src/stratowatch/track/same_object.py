@@ -164,11 +164,12 @@ def same_object(
     p_detect: float = 0.9,
     new_object_density: float = 4e-15,
     seed: int = 0,
+    label: str = "report",
 ) -> SameObjectVerdict:
     """Is row ``index`` of ``report`` the same object as one of ``tracks``, or a new one?
 
     Each track's ensemble (`propagate`) at the report time gives the predicted distribution;
-    see the module docstring for the probabilities.
+    see the module docstring for the probabilities. ``label`` names the report in the text.
     """
     tl = [tracks] if isinstance(tracks, Track) else list(tracks)
     field_ = open_wind(wind)
@@ -210,14 +211,16 @@ def same_object(
         tid = tl[b].track_id
         detail = f"{dist[b]:.0f} km from track {tid}'s predicted position (spread {sig[b]:.0f} km)"
         if p_tracks[b] >= p_new:
-            text = f"report {where} is consistent with track {tid}: p = {p_tracks[b]:.3g}; {detail}"
+            text = (
+                f"{label} {where} is consistent with track {tid}: p = {p_tracks[b]:.3g}; {detail}"
+            )
         else:
             text = (
-                f"report {where} is a different object: p(same as track {tid}) = "
+                f"{label} {where} is a different object: p(same as track {tid}) = "
                 f"{p_tracks[b]:.2g}, p(new object) = {p_new:.3g}; {detail}"
             )
     else:
-        text = f"report {where}: no tracks to compare; a new object"
+        text = f"{label} {where}: no tracks to compare; a new object"
     return SameObjectVerdict(
         t, rlat, rlon, tuple(x.track_id for x in tl), p_tracks, p_new, tuple(dist), tuple(sig), text
     )
@@ -261,6 +264,7 @@ def same_track(
         p_detect=p_detect,
         new_object_density=new_object_density,
         seed=seed,
+        label=f"track {other.track_id} (first state)",
     )
 
 
