@@ -181,3 +181,29 @@ def test_cli_assess_bad_sites_file(shared_data: Path, tmp_path: Path) -> None:
     res = runner.invoke(app, ["assess", str(reports), "--sites", str(bad)])
     assert res.exit_code == 2
     assert "line 3" in res.output and "radius_km" in res.output and "Traceback" not in res.output
+
+
+def test_cli_assess_reads_a_prediction_export(tmp_path: Path) -> None:
+    """`predict` output (GeoJSON with member paths) is a valid `assess` input: one member each."""
+    from stratowatch.io.export import write_features
+    from stratowatch.predict import predict
+
+    pred = predict(
+        "2023-02-01T15:00Z",
+        47.3,
+        -111.5,
+        18_300.0,
+        wind="climatology",
+        hours=6,
+        members=8,
+        wind_sigma=3.5,
+        seed=2,
+    )
+    path = write_features(tmp_path / "pred.geojson", pred.to_features(member_paths=True))
+    sites = tmp_path / "sites.csv"
+    sites.write_text("name,lat,lon,radius_km\nfield,47.3,-110.5,110\n")
+    res = runner.invoke(app, ["assess", str(path), "--sites", str(sites), "--json"])
+    assert res.exit_code == 0, res.output
+    d = _last_json(res.stdout)
+    assert d["members"] == 8
+    assert d["sites"][0]["probability"] == 1.0  # starts 76 km from the centre of a 110 km circle

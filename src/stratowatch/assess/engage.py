@@ -200,8 +200,9 @@ def plan_engagement(
     explanation = []
     if before:
         ecs = np.array([w.ec for w in before])
+        which = "all" if rec is None else "earlier"
         explanation.append(
-            f"{len(before)} earlier window(s) fail: Ec from {ecs.min():.2g} to {ecs.max():.2g}"
+            f"{len(before)} {which} window(s) fail: Ec from {ecs.min():.2g} to {ecs.max():.2g}"
         )
         if counts["land"]:
             explanation.append(f"{counts['land']} over land with Ec >= {threshold:g}")

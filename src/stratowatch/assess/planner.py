@@ -150,6 +150,7 @@ def engage(
     members: int = 10,
     samples: int = 4,
     seed: int = 0,
+    sheltering: float = 0.0,
 ) -> tuple[EngagementPlan, dict[str, Any]]:
     """Plan from a track file, or from the current state predicted forward ``hours``."""
     if not (threshold > 0):
@@ -182,5 +183,6 @@ def engage(
         samples=samples,
         seed=seed,
         start=start,
+        sheltering=sheltering,
     )
     return plan, plan_features(plan)

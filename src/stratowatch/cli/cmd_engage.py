@@ -32,6 +32,9 @@ def engage_cmd(
     members: int = typer.Option(10, "--members", help="Wind ensemble members."),
     samples: int = typer.Option(4, "--samples", help="Fragments simulated per class and member."),
     seed: int = typer.Option(0, "--seed"),
+    sheltering: float = typer.Option(
+        0.0, "--sheltering", help="Fraction of people protected by buildings (0..1)."
+    ),
     out: str | None = typer.Option(
         None, "--out", help="Directory for engage.json and engage.geojson."
     ),
@@ -57,6 +60,7 @@ def engage_cmd(
         members=members,
         samples=samples,
         seed=seed,
+        sheltering=sheltering,
     )
     summary = plan.as_dict()
     if out is not None:
