@@ -80,7 +80,8 @@ class DemoConfig:
     seed: int = 2023
     wind: str = "climatology"
     every_min: float = 60.0  # engagement-window spacing
-    debris_members: int = 8  # wind members the debris falls in
+    debris_members: int = 6  # wind members the debris falls in
+    window_samples: int = 5  # fragments per class and member for each engagement window
     border_members: int = 300  # forecast members used for border crossings
     debris_samples: int = 50  # fragments per class and member for the two footprints
     threshold: float = 1e-4  # FAA 14 CFR 450.101 public-risk limit (Ec per event)
@@ -107,8 +108,8 @@ class DemoConfig:
             raise ConfigError(f"every_min must be > 0 minutes, got {self.every_min}")
         if self.seed < 0:
             raise ConfigError(f"seed must be >= 0, got {self.seed}")
-        if self.debris_samples < 1 or self.border_members < 1:
-            raise ConfigError("debris_samples and border_members must be >= 1")
+        if min(self.debris_samples, self.window_samples, self.border_members) < 1:
+            raise ConfigError("debris_samples, window_samples and border_members must be >= 1")
 
 
 @dataclass
@@ -691,11 +692,19 @@ def stage_engagement(
         hours=cfg.hours,
         threshold=cfg.threshold,
         own="US",
+        samples=cfg.window_samples,
         seed=cfg.seed,
     )
     shot_alt = 18_900.0 if SURFSIDE.alt is None else SURFSIDE.alt
     shot_path = FlightPath.from_arrays([SURFSIDE.time], [SURFSIDE.lat], [SURFSIDE.lon], shot_alt)
-    shot = plan_engagement(shot_path, dwind, hours=0, threshold=cfg.threshold, seed=cfg.seed)
+    shot = plan_engagement(
+        shot_path,
+        dwind,
+        hours=0,
+        threshold=cfg.threshold,
+        samples=cfg.window_samples,
+        seed=cfg.seed,
+    )
     windows = [_window_dict(w) for w in plan.windows]
     rec = plan.recommended
     billings = plan.windows[0]  # the forecast starts at the Billings report
