@@ -181,3 +181,26 @@ def test_feb2023_two_halves_are_one_object(shared_data: Path) -> None:
     v = same_track(first, second, wind="climatology")
     assert v.p_track[0] > 0.5, v.explanation
     assert "consistent with track" in v.explanation
+
+
+def test_ended_tracks_are_compacted_and_keep_their_altitude() -> None:
+    """Clutter reports without altitude start 29-hypothesis tracks that die young; their rows
+    are dropped once they outnumber the live ones, and their altitude estimate survives."""
+    from stratowatch.atmosphere.wind import CalmWind
+    from stratowatch.track.tracker import _Tracker
+
+    obs, _ = _scans(2, 25, clutter=5.0, seed=9)
+    no_alt = make_observations(
+        [
+            dict(time=t, lat=a, lon=b, sigma_h=500.0)
+            for t, a, b in zip(obs.time, obs.lat, obs.lon, strict=True)
+        ]
+    )
+    tr = _Tracker(no_alt, CalmWind(), BENCH_CONFIG)
+    tr.run()
+    created_rows = 29 * len(tr.status)
+    assert tr.row_track.size < created_rows / 3
+    assert tr.bank_store  # ended float-altitude tracks kept their scores
+    res = tr.result("calm")
+    assert sum(t.n_updates >= 20 for t in res.tracks) == 2
+    assert all(np.isfinite(t.altitude.mean) for t in res.tracks)

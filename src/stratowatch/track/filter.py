@@ -190,6 +190,11 @@ class FilterBatch:
         self.qz = np.concatenate([self.qz, np.full(m, np.nan) if qz is None else qz])
         return np.arange(start, start + m, dtype=np.int64)
 
+    def keep(self, mask: npt.NDArray[np.bool_]) -> None:
+        """Keep only the rows where ``mask`` is true (row indices change)."""
+        for name in ("t", "lat", "lon", "alt", "d", "vz", "P", "wind", "loglik", "loglik_h", "qz"):
+            setattr(self, name, getattr(self, name)[mask])
+
     def velocity(self, rows: IntArray) -> FloatArray:
         """(m, 3) ground velocity (east, north, up) m/s = wind + d, vz."""
         return np.column_stack([self.wind[rows] + self.d[rows], self.vz[rows]])

@@ -338,6 +338,8 @@ class _Tracker:
         self.sources: list[set[str]] = []
         self.track_first_row = np.zeros(0, dtype=np.int64)
         self.track_bank = np.zeros(0, dtype=bool)
+        # hypothesis scores of ended float-altitude tracks whose rows were compacted away
+        self.bank_store: dict[int, tuple[FloatArray, FloatArray, FloatArray]] = {}
         self.rec = _Recorder()
         self.decisions: list[Decision] = []
         self.gate2 = float(chi2.ppf(cfg.gate_probability, 2))
@@ -456,6 +458,34 @@ class _Tracker:
             if coast.size:
                 rows = self.map_rows(coast)
                 self.rec.add(self.batch, rows, coast, np.full(coast.size, -1, dtype=np.int64))
+        self.compact()
+
+    def compact(self, min_rows: int = 2000) -> None:
+        """Drop the filter rows of ended tracks once they outnumber the live ones (a long feed
+        with clutter would otherwise grow without bound); float-altitude hypothesis scores are
+        kept for the final altitude estimate."""
+        if self.row_track.size < min_rows:
+            return
+        st = np.asarray(self.status, dtype=np.int64)
+        dead = st[self.row_track] == ENDED
+        if int(dead.sum()) * 2 < self.row_track.size:
+            return
+        b = self.batch
+        for tid in np.unique(self.row_track[dead & self.row_bank]).tolist():
+            r = np.flatnonzero(self.row_track == tid)
+            self.bank_store[tid] = (
+                b.loglik[r].copy(),
+                b.loglik_h[r].copy(),
+                self.row_logprior[r].copy(),
+            )
+        keep = ~dead
+        new_index = np.cumsum(keep) - 1
+        b.keep(keep)
+        self.row_track = self.row_track[keep]
+        self.row_logprior = self.row_logprior[keep]
+        self.row_bank = self.row_bank[keep]
+        alive = st != ENDED
+        self.track_first_row = np.where(alive, new_index[self.track_first_row], -1)
 
     def associate_positions(self, live: IntArray, pos: IntArray) -> tuple[list[int], list[int]]:
         """GNN over all live tracks x positional reports of one scan (all pairs at once)."""
@@ -765,8 +795,13 @@ class _Tracker:
         """Altitude of a track: its last filtered state, or the hypothesis mixture."""
         if not self.track_bank[tid]:
             return AltitudeEstimate(float(states[-1, 4]), float(states[-1, 7]), "measured")
-        rows = np.flatnonzero(self.row_track == tid)
-        b = self.batch
+        if tid in self.bank_store:
+            loglik, loglik_h, prior = self.bank_store[tid]
+        else:
+            rows = np.flatnonzero(self.row_track == tid)
+            loglik = self.batch.loglik[rows]
+            loglik_h = self.batch.loglik_h[rows]
+            prior = self.row_logprior[rows]
         hyp = np.asarray(self.cfg.alt_hypotheses, dtype=np.float64)
         # within-hypothesis spread: uniform over one grid spacing
         spacing2 = float(np.median(np.diff(hyp)) ** 2 / 12.0) if hyp.size > 1 else 0.0
@@ -778,9 +813,8 @@ class _Tracker:
             var = float(np.sum(w * (hyp - mean) ** 2)) + spacing2
             return w, mean, math.sqrt(var)
 
-        prior = self.row_logprior[rows]
-        w, mean, sd = mix(b.loglik[rows] + prior)
-        wd, md, sdd = mix(b.loglik_h[rows] + prior)
+        w, mean, sd = mix(loglik + prior)
+        wd, md, sdd = mix(loglik_h + prior)
         used = states[:, 15].astype(np.int64)
         used = used[used >= 0]
         had_alt = bool(np.any(np.isfinite(self.obs.alt[used])))
