@@ -128,3 +128,19 @@ def test_border_crossing_ensemble_from_the_aleutians() -> None:
     assert ca.probability >= 0.8
     assert 1800.0 < ca.time_std < 24 * 3600.0
     assert ca.time_mean > crossings[0].time_mean
+
+
+def test_read_path_tracker_state_file(tmp_path: Path) -> None:
+    """A tracker's state CSV holds several objects: one must be chosen by its track_id."""
+    p = tmp_path / "states.csv"
+    p.write_text(
+        "track_id,time,lat,lon,alt\n"
+        "T1,2023-02-01T00:00Z,45,-100,18000\nT1,2023-02-01T01:00Z,45.1,-99.5,18000\n"
+        "T2,2023-02-01T00:30Z,40,-90,12000\n"
+    )
+    with pytest.raises(InputError, match="2 tracks"):
+        read_path(p)
+    t1 = read_path(p, track_id="T1")
+    assert t1.members == 1 and t1.times.size == 2
+    with pytest.raises(InputError, match="no such track"):
+        read_path(p, track_id="T9")

@@ -158,7 +158,7 @@ def _col(fields: list[str], key: str) -> str | None:
     return None
 
 
-def _read_csv(p: Path, default_alt: float | None) -> FlightPath:
+def _read_csv(p: Path, default_alt: float | None, track_id: str | None = None) -> FlightPath:
     with p.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
         fields = [c.strip().lower() for c in (reader.fieldnames or [])]
@@ -204,6 +204,26 @@ def _read_csv(p: Path, default_alt: float | None) -> FlightPath:
     if not rows:
         raise InputError("no positions in file", path=p, expected="at least one data row")
     members = sorted({r[0] for r in rows})
+    if cols["member"] == "track_id":  # a tracker's state file: separate objects, pick one
+        if track_id is not None:
+            rows = [r for r in rows if r[0] == str(track_id)]
+            if not rows:
+                raise InputError(
+                    "no such track",
+                    path=p,
+                    field="track_id",
+                    value=track_id,
+                    expected="one of " + ", ".join(members),
+                )
+            members = [str(track_id)]
+        elif len(members) > 1:
+            raise InputError(
+                f"the file holds {len(members)} tracks",
+                path=p,
+                field="track_id",
+                value=", ".join(members[:10]),
+                expected="a track id to assess (--track-id)",
+            )
     groups = []
     for m in members:
         sel = sorted((r for r in rows if r[0] == m), key=lambda r: r[1])
@@ -299,17 +319,20 @@ def _read_geojson(p: Path, default_alt: float | None) -> FlightPath:
     )
 
 
-def read_path(path: str | Path, *, default_alt: float | None = None) -> FlightPath:
+def read_path(
+    path: str | Path, *, default_alt: float | None = None, track_id: str | None = None
+) -> FlightPath:
     """A `FlightPath` from a CSV track/reports file or a GeoJSON prediction/track export.
 
     Missing altitudes are interpolated from the rows that have one, else ``default_alt`` (m).
+    A tracker's state CSV (``track_id`` column) with several tracks needs ``track_id``.
     """
     p = Path(path)
     if not p.is_file():
         raise InputError("file not found", path=p)
     suffix = p.suffix.lower()
     if suffix == ".csv":
-        return _read_csv(p, default_alt)
+        return _read_csv(p, default_alt, track_id)
     if suffix in (".geojson", ".json"):
         return _read_geojson(p, default_alt)
     raise InputError("unsupported path file", path=p, value=suffix, expected=".csv or .geojson")

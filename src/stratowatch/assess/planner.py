@@ -138,6 +138,7 @@ def plan_features(plan: EngagementPlan) -> dict[str, Any]:
 def engage(
     *,
     track: str | Path | None = None,
+    track_id: str | None = None,
     lat: float | None = None,
     lon: float | None = None,
     alt: float | None = None,
@@ -161,7 +162,7 @@ def engage(
         raise ConfigError(f"--hours must be >= 0, got {hours}")
     base = open_wind(wind)
     if track is not None:
-        path = read_path(track, default_alt=alt)
+        path = read_path(track, default_alt=alt, track_id=track_id)
         start = None if time is None else to_epoch(time)
         h: float | None = hours if hours == 0 or time is not None else None
         plan_hours = h

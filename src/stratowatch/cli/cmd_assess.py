@@ -33,6 +33,9 @@ def assess_cmd(
     airport_radius_km: float = typer.Option(
         50.0, "--airport-radius", help="Airports within this many km."
     ),
+    track_id: str | None = typer.Option(
+        None, "--track-id", help="Which track of a tracker's state CSV."
+    ),
     alt: float | None = typer.Option(None, "--alt", help="Altitude (m) where the file has none."),
     out: str | None = typer.Option(
         None, "--out", help="Write a GeoJSON/KML/CZML/CSV of the findings."
@@ -40,7 +43,7 @@ def assess_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (last stdout line)."),
 ) -> None:
     """Which sites and countries the path overflies, and what it means for civil aviation."""
-    fp = read_path(path, default_alt=alt)
+    fp = read_path(path, default_alt=alt, track_id=track_id)
     site_list = read_sites(Path(sites)) if sites is not None else []
     result = assess_path(
         fp,

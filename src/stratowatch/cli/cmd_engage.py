@@ -20,6 +20,9 @@ __all__ = ["register"]
 
 def engage_cmd(
     track: str | None = typer.Option(None, "--track", help="Track/prediction CSV or GeoJSON."),
+    track_id: str | None = typer.Option(
+        None, "--track-id", help="Which track of a tracker's state CSV."
+    ),
     lat: float | None = typer.Option(None, "--lat", help="Current latitude, degrees."),
     lon: float | None = typer.Option(None, "--lon", help="Current longitude, degrees."),
     alt: float | None = typer.Option(None, "--alt", help="Current altitude, m."),
@@ -48,6 +51,7 @@ def engage_cmd(
         )
     plan, features = engage(
         track=track,
+        track_id=track_id,
         lat=lat,
         lon=lon,
         alt=alt,
