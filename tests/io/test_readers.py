@@ -190,3 +190,16 @@ def test_real_files_sniffed(shared_data: Path) -> None:
     obs = read_aprs_log(ns)
     n_lines = len([x for x in ns.read_text().splitlines() if x.strip()])
     assert len(obs) + len(obs.issues) == n_lines == 70  # every line accounted for
+
+
+def test_binary_and_broken_files(tmp_path: Path) -> None:
+    """Not text, or not CSV: one clear error with the file and line, never a traceback."""
+    p = tmp_path / "x.csv"
+    p.write_bytes(b"time,lat,lon\n2023-02-01T19:00:00Z,45,-100\n\xd0\xcf\x11\xe0 binary\n")
+    with pytest.raises(InputError) as info:
+        read_observations(p)
+    assert info.value.line == 3 and "not a UTF-8 text file" in str(info.value)
+    q = tmp_path / "nul.csv"
+    q.write_text("time,lat,lon\n2023-02-01T19:00:00Z,45,-100\x00\n")
+    with pytest.raises(InputError, match="nul.csv"):
+        read_fixes_csv(q)

@@ -23,6 +23,7 @@ from .common import console, err_console, print_json
 
 __all__ = ["register", "track"]
 
+_OUT_SUFFIXES = (".csv", ".geojson", ".json", ".kml", ".czml")
 _FORMATS = ("auto", "csv", "json", "aprs", "reports", "shab", "angles")
 
 
@@ -51,6 +52,13 @@ def track(
     """Build tracks from reports; say which reports are the same object and which are not."""
     if fmt not in _FORMATS:
         raise InputError("unknown --format", value=fmt, expected=", ".join(_FORMATS))
+    if out is not None and out.suffix.lower() not in _OUT_SUFFIXES:
+        raise InputError(
+            "unsupported output format",
+            path=out,
+            value=out.suffix,
+            expected=", ".join(_OUT_SUFFIXES),
+        )
     obs = read_observations(list(reports), format=fmt, strict=strict)  # type: ignore[arg-type]
     field = open_wind(wind)
     result = track_observations(obs, wind=field)

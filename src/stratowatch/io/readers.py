@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import math
 import re
@@ -172,17 +173,35 @@ def _time(row: dict[str, str], key: str, line: int) -> float:
         ) from None
 
 
+def _read_text(path: Path) -> str:
+    """The file as text (UTF-8, optional BOM); a binary or mis-encoded file is an InputError
+    naming the line of the first bad byte."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", path=path) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            "not a UTF-8 text file",
+            path=path,
+            line=data.count(b"\n", 0, exc.start) + 1,
+            value=data[exc.start : exc.start + 8],
+            expected="a UTF-8 CSV, JSON or APRS text file",
+        ) from None
+
+
 def _csv_rows(
     path: Path, out: _Rows, known: dict[str, str] | tuple[str, ...], required: tuple[str, ...]
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Data rows of a CSV with their 1-based line numbers; checks the header."""
-    try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", path=path) from None
-    with handle:
+    with io.StringIO(_read_text(path), newline="") as handle:
         reader = csv.DictReader(handle)
-        header = [h.strip() for h in (reader.fieldnames or [])]
+        try:
+            header = [h.strip() for h in (reader.fieldnames or [])]
+        except csv.Error as exc:
+            raise InputError(f"unreadable CSV header: {exc}", path=path, line=1) from None
         if not header:
             raise InputError("empty file", path=path, expected="a CSV header and data rows")
         reader.fieldnames = header
@@ -207,7 +226,15 @@ def _csv_rows(
                         expected="one of " + ", ".join(known),
                     )
                 )
-        for row in reader:
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise InputError(
+                    f"unreadable CSV: {exc}", path=path, line=reader.line_num
+                ) from None
             line = reader.line_num
             if all((v or "").strip() == "" for k, v in row.items() if k is not None):
                 continue
@@ -279,9 +306,7 @@ def read_fixes_json(path: str | Path, *, strict: bool = False) -> Observations:
     FeatureCollection of Points (``properties.time``, optional ``sigma_m``)."""
     p = Path(path)
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", path=p) from None
+        data = json.loads(_read_text(p))
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc.msg}", path=p, line=exc.lineno) from None
     items: list[dict[str, Any]]
