@@ -5,7 +5,8 @@ For each scan (reports sharing a time, within ``scan_window``) every live track 
 the scan time with the wind-aware model (`FilterBatch.predict`), all track-report innovations
 are computed at once, pairs beyond the chi-square gate are excluded, and
 `scipy.optimize.linear_sum_assignment` minimises the summed cost d^2 + ln det S (the GNN
-assignment with the Gaussian likelihood cost [Blackman1999]_). Unassigned reports start
+assignment with the Gaussian likelihood cost [Blackman1999]_; or the Mahalanobis distance d),
+confirmed tracks first, tentative ones on the reports left. Unassigned reports start
 tentative tracks; ``confirm_hits`` updates confirm a track; ``delete_misses`` consecutive missed
 scans (for scanning sensors) or ``max_coast`` seconds without an update end it. A gated pair
 is refused when its likelihood is below the new-object density (a new object explains the
