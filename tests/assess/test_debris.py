@@ -16,6 +16,7 @@ from stratowatch.assess.debris import (
 )
 from stratowatch.atmosphere.perturb import PerturbedWind
 from stratowatch.atmosphere.sources import open_wind
+from stratowatch.atmosphere.standard import density
 from stratowatch.atmosphere.wind import CalmWind
 from stratowatch.errors import ConfigError, InputError
 from stratowatch.geo import PopulationGrid, haversine
@@ -82,6 +83,13 @@ def test_calm_fall_lands_below_at_terminal_speed() -> None:
     assert haversine(imp.lat, imp.lon, 40.0, -100.0).max() < 200.0
     assert imp.speed == pytest.approx(np.sqrt(2 * 50 * 9.80665 / 1.225), rel=0.01)
     assert imp.ke == pytest.approx(0.5 * 50.0 * imp.speed**2)
+    # fall time: integral of dz / v_t(z) over 0..18 km (US 1976 density) = 399.6 s, plus the
+    # start from rest, ~v_t(18 km) / (2 g) = 4.6 s
+    z = np.linspace(0.0, 18_000.0, 20_001)
+    with np.errstate(divide="ignore"):  # the compiled ufunc raises a spurious FP flag
+        rho = density(z)
+    t_fall = np.trapezoid(1.0 / np.sqrt(2 * 50.0 * 9.80665 / rho), z) + 4.6
+    assert imp.time - T_BILLINGS == pytest.approx(t_fall, rel=0.01)
 
 
 def test_ec_analytic_uniform_population() -> None:
