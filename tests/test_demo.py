@@ -60,6 +60,10 @@ def test_summary_schema(summary: dict[str, Any]) -> None:
         assert c["within_forecast"] and c["distance_km"] >= 0
         assert isinstance(c["inside_90"], bool)
         assert not (c["inside_50"] and not c["inside_90"])  # the 50 % region is inside the 90 %
+    raw = summary["forecast"]["without_bias_correction"]
+    assert [c["name"] for c in raw["coverage"]] == [c["name"] for c in summary["coverage"]]
+    assert summary["forecast"]["wind_bias_ms"]["applied"] is True
+    assert summary["forecast"]["wind_bias_ms"]["until"] == BILLINGS.time_iso
     assert summary["track"]["reports"] == len(load_reports())
     # float altitude from the drift: the public reports say 60,000-65,000 ft (18.3-19.8 km)
     assert 15_000 < summary["track"]["float_alt_m"] < 23_000

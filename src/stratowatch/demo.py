@@ -536,29 +536,50 @@ def stage_forecast(
     main_track: Any,
     track_summary: dict[str, Any],
     wind: WindField,
+    reports: list[Report] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[Any, WindField, dict[str, Any], list[dict[str, Any]]]:
     """The ensemble forecast from the Billings report, with the wind bias-corrected by the
-    track's own drift at that time."""
+    track's own drift up to that time; with ``reports``, also the same ensemble in the
+    uncorrected wind and its coverage of them (what the correction buys)."""
     from .predict import predict
 
     bias = drift_bias(main_track, wind, until=BILLINGS.time)
     du, dv = (bias["du"], bias["dv"]) if cfg.bias_correct else (0.0, 0.0)
     fwind = _bias_corrected(wind, du, dv) if cfg.bias_correct else wind
-    pred = predict(
-        BILLINGS.time,
-        BILLINGS.lat,
-        BILLINGS.lon,
-        track_summary["float_alt_m"],
-        profile="float",
-        wind=fwind,
-        hours=cfg.hours,
-        members=cfg.members,
-        alt_sigma=float(track_summary["float_alt_sigma_m"]),
-        pos_sigma_m=50_000.0 / 2.448,
-        seed=cfg.seed,
-        progress=progress,
-    )
+
+    def run(w: WindField, hours: float, cb: Callable[[int, int], None] | None) -> Any:
+        return predict(
+            BILLINGS.time,
+            BILLINGS.lat,
+            BILLINGS.lon,
+            track_summary["float_alt_m"],
+            profile="float",
+            wind=w,
+            hours=hours,
+            members=cfg.members,
+            alt_sigma=float(track_summary["float_alt_sigma_m"]),
+            pos_sigma_m=50_000.0 / 2.448,  # the Billings report's 50 km is a 95 % radius
+            seed=cfg.seed,
+            progress=cb,
+        )
+
+    pred = run(fwind, cfg.hours, progress)
+    raw: dict[str, Any] | None = None
+    if cfg.bias_correct and reports:
+        # the same ensemble in the uncorrected wind, to the last report: what the correction buys
+        last = max(r.time for r in reports)
+        hours_raw = min(cfg.hours, (last - BILLINGS.time) / 3600.0 + 1.0)
+        pred_raw = run(wind, hours_raw, None)
+        raw = {
+            "wind": wind.meta.source,
+            "hours": round(hours_raw, 2),
+            "at_72h": _ensemble_at(pred_raw, BILLINGS.time + 72 * 3600.0),
+            "coverage": [
+                {k: c.get(k) for k in ("name", "time", "distance_km", "inside_50", "inside_90")}
+                for c in stage_coverage(pred_raw, reports)
+            ],
+        }
     summary = {
         "start": {
             "name": BILLINGS.name,
@@ -575,6 +596,7 @@ def stage_forecast(
         "at_72h": _ensemble_at(pred, BILLINGS.time + 72 * 3600.0),
         "warnings": list(pred.warnings),
         "elapsed_s": round(float(getattr(pred, "elapsed_s", float("nan"))), 3),
+        "without_bias_correction": raw,
     }
     feats = _region_features(pred, "corridor", every_s=3 * 3600.0, color="#2e86c1")
     feats.append(_median_line(pred, "corridor", "forecast median path", "#1b4f72"))
@@ -799,6 +821,7 @@ def build_report(summary: dict[str, Any], fc: dict[str, Any]) -> str:
     tr, og, fo = summary["track"], summary["origin"], summary["forecast"]
     en, cov = summary["engagement"], summary["coverage"]
     rec = en["recommended"]
+    raw_cov = {c["name"]: c for c in (fo.get("without_bias_correction") or {}).get("coverage", [])}
     headline = [
         (
             "Float altitude (from drift)",
@@ -841,6 +864,8 @@ def build_report(summary: dict[str, Any], fc: dict[str, Any]) -> str:
                 "report radius (km)",
                 "inside 50 %",
                 "inside 90 %",
+                "uncorrected wind: from median (km)",
+                "uncorrected: inside 90 %",
             ],
             [
                 [
@@ -851,6 +876,10 @@ def build_report(summary: dict[str, Any], fc: dict[str, Any]) -> str:
                     c["radius_km"],
                     "yes" if c.get("inside_50") else "no",
                     "yes" if c.get("inside_90") else "no",
+                    raw_cov.get(c["name"], {}).get("distance_km"),
+                    {True: "yes", False: "no"}.get(
+                        raw_cov.get(c["name"], {}).get("inside_90"), "-"
+                    ),
                 ]
                 for c in cov
             ],
@@ -1065,7 +1094,7 @@ def run_demo(
     _, origin, f = stage_origin(cfg, reports, track_summary, wind)
     feats = f + feats
     done("origin")
-    pred, fwind, forecast, f = stage_forecast(cfg, main_track, track_summary, wind)
+    pred, fwind, forecast, f = stage_forecast(cfg, main_track, track_summary, wind, reports)
     feats = f + feats
     forecast["spread"] = _spread(pred)
     done("forecast")

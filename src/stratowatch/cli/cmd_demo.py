@@ -58,18 +58,30 @@ def print_summary(summary: dict[str, Any], files: dict[str, Path]) -> None:
         f"  +72 h: median {a72['lat']:.2f}, {a72['lon']:.2f}, r50 {a72['r50_km']:.0f} km, "
         f"r90 {a72['r90_km']:.0f} km; at {_short(end['time'])}: {end['lat']:.2f}, {end['lon']:.2f}"
     )
-    t = Table(title="Coverage of the later reports by the Billings forecast", title_justify="left")
-    for col in ("report", "time", "lead h", "km from median", "in 50 %", "in 90 %"):
-        t.add_column(col, justify="left" if col in ("report", "time") else "right")
+    raw = {c["name"]: c for c in (fc.get("without_bias_correction") or {}).get("coverage", [])}
+    t = Table(
+        title="Coverage of the later reports by the Billings forecast",
+        title_justify="left",
+        caption="km: report to ensemble median; raw: the same ensemble, wind not corrected",
+        caption_justify="left",
+    )
+    cols = ["report", "time", "km", "in 50%", "in 90%"]
+    cols += ["raw km", "raw 90%"] if raw else []
+    for col in cols:
+        left = col in ("report", "time")
+        t.add_column(col, justify="left" if left else "right", no_wrap=left)
     for c in summary["coverage"]:
-        t.add_row(
+        row = [
             c["name"],
             _short(c["time"]),
-            _fmt(c["lead_h"], ".1f"),
             _fmt(c.get("distance_km"), ".0f"),
             _fmt(c.get("inside_50")),
             _fmt(c.get("inside_90")),
-        )
+        ]
+        if raw:
+            r = raw.get(c["name"], {})
+            row += [_fmt(r.get("distance_km"), ".0f"), _fmt(r.get("inside_90"))]
+        t.add_row(*row)
     console.print(t)
     ov = summary["overflight"]
     t = Table(title="Overflight of the example sites (p >= 0.005)", title_justify="left")
