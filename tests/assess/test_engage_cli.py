@@ -55,7 +55,10 @@ def test_engage_conus_recommends_over_water(conus_track: Path, tmp_path: Path) -
     land = [w for w in d["windows"] if w["over_land"]]
     assert land and all(w["ec"] >= 1e-4 for w in land)
     assert any("over land" in line for line in d["explanation"])
-    assert (tmp_path / "engage.geojson").is_file() and (tmp_path / "engage.json").is_file()
+    assert (tmp_path / "engage.json").is_file()
+    feats = json.loads((tmp_path / "engage.geojson").read_text())["features"]
+    layers = {f["properties"]["layer"] for f in feats}
+    assert {"engage_windows", "engage_recommended", "debris"} <= layers
 
 
 def test_engage_hours_zero_scores_one_point() -> None:

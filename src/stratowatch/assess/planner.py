@@ -14,6 +14,7 @@ from ..atmosphere.perturb import PerturbedWind
 from ..atmosphere.sources import open_wind
 from ..errors import ConfigError, DomainError, InputError
 from ..timeutil import iso, to_epoch
+from .debris import debris_assessment
 from .engage import DEFAULT_THRESHOLD, EngagementPlan, plan_engagement
 from .path import FlightPath, read_path
 
@@ -152,8 +153,11 @@ def engage(
     samples: int = 4,
     seed: int = 0,
     sheltering: float = 0.0,
+    footprint: bool = False,
 ) -> tuple[EngagementPlan, dict[str, Any]]:
-    """Plan from a track file, or from the current state predicted forward ``hours``."""
+    """Plan from a track file (whole track, or ``hours`` from ``time`` when given), or from the
+    current state predicted forward ``hours``. With ``footprint`` the features also hold the
+    recommended window's debris footprint (50/90/99 %) from a finer break-up run."""
     if not (threshold > 0):
         raise ConfigError(f"threshold must be a positive expected-casualty value, got {threshold}")
     if not (every_min > 0):
@@ -186,4 +190,18 @@ def engage(
         start=start,
         sheltering=sheltering,
     )
-    return plan, plan_features(plan)
+    features = plan_features(plan)
+    if footprint and plan.recommended is not None:
+        r = plan.recommended
+        debris = debris_assessment(
+            r.time,
+            r.lat,
+            r.lon,
+            r.alt,
+            ens,
+            samples=max(samples, 20),
+            seed=seed,
+            sheltering=sheltering,
+        )
+        features["features"].extend(debris.footprint.to_features()["features"])
+    return plan, features

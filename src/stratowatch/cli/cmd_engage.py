@@ -27,7 +27,11 @@ def engage_cmd(
     lon: float | None = typer.Option(None, "--lon", help="Current longitude, degrees."),
     alt: float | None = typer.Option(None, "--alt", help="Current altitude, m."),
     time: str | None = typer.Option(None, "--time", help="Current time, ISO 8601 UTC."),
-    hours: float = typer.Option(48.0, "--hours", help="Horizon, h (0: only the given point)."),
+    hours: float = typer.Option(
+        48.0,
+        "--hours",
+        help="Horizon, h (0: only the given point; with --track: from --time, else whole track).",
+    ),
     every: float = typer.Option(10.0, "--every", help="Minutes between windows."),
     threshold: float = typer.Option(DEFAULT_THRESHOLD, "--threshold", help="Ec limit."),
     own: str = typer.Option("US", "--own", help="ISO code of own territory ('' for any)."),
@@ -65,6 +69,7 @@ def engage_cmd(
         samples=samples,
         seed=seed,
         sheltering=sheltering,
+        footprint=out is not None,
     )
     summary = plan.as_dict()
     if out is not None:
