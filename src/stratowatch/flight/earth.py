@@ -44,6 +44,7 @@ __all__ = [
     "ecef_to_geodetic",
     "geodetic_frame",
     "ecef_to_frame",
+    "ecef_to_frame_h",
     "enu_basis",
     "meridian_radius",
     "prime_vertical_radius",
@@ -190,3 +191,15 @@ def ecef_to_frame(x: float, y: float, z: float) -> tuple[float, float, float, fl
         sl,
         cl,
     )
+
+
+@njit(cache=True, inline="always")
+def ecef_to_frame_h(
+    x: float, y: float, z: float
+) -> tuple[float, float, float, float, float, float, float]:
+    """`ecef_to_frame` plus the ellipsoidal height,
+    h = p cos(phi) + z sin(phi) - a sqrt(1 - e^2 sin^2 phi) [BOWRING1976]_."""
+    lat, lon, sp, cp, sl, cl = ecef_to_frame(x, y, z)
+    p = math.sqrt(x * x + y * y)
+    h = p * cp + z * sp - A_WGS84 * math.sqrt(1.0 - E2_WGS84 * sp * sp)
+    return lat, lon, h, sp, cp, sl, cl

@@ -45,10 +45,9 @@ from ..atmosphere.wind import FLAG_REGION, FLAG_TIME, interp_point
 from .earth import (
     OMEGA_EARTH,
     ecef_to_frame,
-    ecef_to_geodetic,
+    ecef_to_frame_h,
     enu_basis,
     geodetic_frame,
-    geodetic_to_ecef,
     gravity,
 )
 
@@ -309,6 +308,10 @@ def _ballistic_forcing(
     lat: float,
     lon: float,
     h: float,
+    sp: float,
+    cp: float,
+    sl: float,
+    cl: float,
     vx: float,
     vy: float,
     vz: float,
@@ -318,12 +321,20 @@ def _ballistic_forcing(
     pert: tuple,
     use_pert: bool,
 ) -> tuple[float, float, float, float, int, float]:
-    """Drag rate k (1/s) and c = k w + F (m/s2, ECEF) of dv/dt = -k v + c at a state."""
-    u, v, f = _wind(t, lat, lon, h, m, grid, pert, use_pert)
-    ex, ey, ez, nx, ny, nz, ux, uy, uz = enu_basis(lat, lon)
-    wx = u * ex + v * nx
-    wy = u * ey + v * ny
-    wz = u * ez + v * nz
+    """Drag rate k (1/s) and c = k w + F (m/s2, ECEF) of dv/dt = -k v + c at a state
+    (sp, cp, sl, cl: sines and cosines of its latitude and longitude)."""
+    u, v, f = _base_wind(t, lat, lon, h, grid)
+    if use_pert:
+        du, dv = _pert_value_sc(m, t, sp, cp, sl, cl, h, pert)
+        u += du
+        v += dv
+    # wind in ECEF: u east + v north
+    wx = -u * sl - v * sp * cl
+    wy = u * cl - v * sp * sl
+    wz = v * cp
+    ux = cp * cl
+    uy = cp * sl
+    uz = sp
     rx = vx - wx
     ry = vy - wy
     rz = vz - wz
@@ -341,9 +352,9 @@ def _ballistic_forcing(
 @njit(cache=True)
 def _ballistic_step(
     t: float,
-    lat: float,
-    lon: float,
-    h: float,
+    x0: float,
+    y0: float,
+    z0: float,
     vx: float,
     vy: float,
     vz: float,
@@ -358,24 +369,24 @@ def _ballistic_step(
     pert: tuple,
     use_pert: bool,
 ) -> tuple[float, float, float, float, float, float, int]:
-    """One exponential-Heun step of the ballistic equations (see module notes)."""
-    x0, y0, z0 = geodetic_to_ecef(lat, lon, h)
+    """One exponential-Heun step of the ballistic equations from ECEF (x0, y0, z0) (see
+    module notes); (k1, c1) is the forcing at the start."""
     e, phi, psi = _phi_psi(k1, dt)
     pvx = vx * e + c1x * phi
     pvy = vy * e + c1y * phi
     pvz = vz * e + c1z * phi
-    latp, lonp, hp = ecef_to_geodetic(
+    latp, lonp, hp, sp, cp, sl, cl = ecef_to_frame_h(
         x0 + vx * phi + c1x * psi, y0 + vy * phi + c1y * psi, z0 + vz * phi + c1z * psi
     )
     k2, c2x, c2y, c2z, f2, _ = _ballistic_forcing(
-        t + dt, latp, lonp, hp, pvx, pvy, pvz, beta, m, grid, pert, use_pert
+        t + dt, latp, lonp, hp, sp, cp, sl, cl, pvx, pvy, pvz, beta, m, grid, pert, use_pert
     )
     k = 0.5 * (k1 + k2)
     cx = 0.5 * (c1x + c2x)
     cy = 0.5 * (c1y + c2y)
     cz = 0.5 * (c1z + c2z)
     e, phi, psi = _phi_psi(k, dt)
-    latn, lonn, hn = ecef_to_geodetic(
+    latn, lonn, hn, _, _, _, _ = ecef_to_frame_h(
         x0 + vx * phi + cx * psi, y0 + vy * phi + cy * psi, z0 + vz * phi + cz * psi
     )
     return latn, lonn, hn, vx * e + cx * phi, vy * e + cy * phi, vz * e + cz * phi, f2
@@ -488,8 +499,9 @@ def run_members(
             dt = dt_max[s]
             if kind == KIND_BALLISTIC:
                 beta = p[0]
+                bx0, by0, bz0, sp, cp, sl, cl = geodetic_frame(lat, lon, h)
                 k1, c1x, c1y, c1z, f1, vu = _ballistic_forcing(
-                    t, lat, lon, h, vx, vy, vz, beta, m, grid, pert, use_pert
+                    t, lat, lon, h, sp, cp, sl, cl, vx, vy, vz, beta, m, grid, pert, use_pert
                 )
                 vh = math.sqrt(max(vx * vx + vy * vy + vz * vz - vu * vu, 0.0))
                 if abs(vu) * dt > dz_max[s]:
@@ -511,13 +523,14 @@ def run_members(
                     dt = dz_max[s] / abs(w1)
                 k1 = c1x = c1y = c1z = 0.0
                 beta = 1.0
+                bx0 = by0 = bz0 = 0.0
             fl |= f1
             if dt >= rem:
                 dt = rem
             dts = direction * dt
             if kind == KIND_BALLISTIC:
                 lat1, lon1, h1, vx1, vy1, vz1, f2 = _ballistic_step(
-                    t, lat, lon, h, vx, vy, vz, dts, beta, k1, c1x, c1y, c1z, m, grid, pert,
+                    t, bx0, by0, bz0, vx, vy, vz, dts, beta, k1, c1x, c1y, c1z, m, grid, pert,
                     use_pert,
                 )  # fmt: skip
                 sp1 = math.sqrt(vx1 * vx1 + vy1 * vy1 + vz1 * vz1)
@@ -539,8 +552,8 @@ def run_members(
                 for _ in range(8):
                     if kind == KIND_BALLISTIC:
                         lat1, lon1, h1, vx1, vy1, vz1, f2 = _ballistic_step(
-                            t, lat, lon, h, vx, vy, vz, dts * fr, beta, k1, c1x, c1y, c1z, m,
-                            grid, pert, use_pert,
+                            t, bx0, by0, bz0, vx, vy, vz, dts * fr, beta, k1, c1x, c1y, c1z,
+                            m, grid, pert, use_pert,
                         )  # fmt: skip
                         sp1 = math.sqrt(vx1 * vx1 + vy1 * vy1 + vz1 * vz1)
                     else:
