@@ -1030,6 +1030,7 @@ def build_report(summary: dict[str, Any], fc: dict[str, Any]) -> str:
         notes=notes,
         legend=legend,
         time_start=_epoch_of(summary["forecast"]["start"]["time"]) + 48 * 3600.0,
+        fit_layers=("reports", "track", "corridor", "windows"),
     )
 
 

@@ -147,6 +147,7 @@ def render_report(
     notes: Sequence[str] = (),
     legend: Sequence[tuple[str, str]] = (),
     time_start: float | None = None,
+    fit_layers: Sequence[str] = (),
 ) -> str:
     """The report as one self-contained HTML string.
 
@@ -163,6 +164,7 @@ def render_report(
     notes : paragraphs (sources, caveats) at the end.
     legend : (colour "#rrggbb", label) entries drawn on the map.
     time_start : initial slider time (epoch s); default the earliest time in the data.
+    fit_layers : layer ids the initial (and reset) view is fitted to; default all features.
     """
     validate_features(features)
     present: list[str] = []
@@ -214,6 +216,7 @@ def render_report(
         ],
         "notes": list(notes),
         "legend": [[c, lab] for c, lab in legend],
+        "fit_layers": list(fit_layers),
         "time_start": time_start,
     }
     for p in data["plots"]:

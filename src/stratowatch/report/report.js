@@ -65,11 +65,16 @@
     };
   });
 
-  var allLon = [], allLat = [], allT = [];
+  var allLon = [], allLat = [], allT = [], fitLon = [], fitLat = [];
+  var fitSet = D.fit_layers && D.fit_layers.length ? D.fit_layers : null;
   feats.forEach(function (f) {
+    var inFit = !fitSet || fitSet.indexOf(f.layer) >= 0;
     f.parts.forEach(function (part) {
       var pts = f.kind === "Polygon" ? part[0] : part;
-      pts.forEach(function (c) { allLon.push(c[0]); allLat.push(c[1]); });
+      pts.forEach(function (c) {
+        allLon.push(c[0]); allLat.push(c[1]);
+        if (inFit) { fitLon.push(c[0]); fitLat.push(c[1]); }
+      });
     });
     [f.t, f.t0, f.t1].forEach(function (t) { if (t !== null) allT.push(t); });
     if (f.ts) f.ts.forEach(function (t) { if (t !== null) allT.push(t); });
@@ -96,7 +101,8 @@
   function size() { var r = svg.getBoundingClientRect(); return [Math.max(r.width, 100), Math.max(r.height, 100)]; }
   function fit() {
     var W = size()[0], H = size()[1];
-    var xs = allLon.map(X), ys = allLat.map(function (l) { return -l; });
+    var useLon = fitLon.length ? fitLon : allLon, useLat = fitLon.length ? fitLat : allLat;
+    var xs = useLon.map(X), ys = useLat.map(function (l) { return -l; });
     if (!xs.length) { xs = [-10, 10]; ys = [-10, 10]; }
     var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs);
     var y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
