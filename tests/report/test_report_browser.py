@@ -219,3 +219,22 @@ def test_demo_report_in_chromium(browser: Any, demo_run: Any) -> None:
     assert result.exit_code == 0, result.output
     seen = _check_page(browser, out / "report.html", "report-demo.png")
     assert seen["at_end"]["windows"] > 0
+
+
+def test_empty_report_loads_cleanly(browser: Any, tmp_path: Path) -> None:
+    """No features, no borders, no plots: the page still loads without errors or requests."""
+    path = tmp_path / "empty.html"
+    path.write_text(render_report({"type": "FeatureCollection", "features": []}, title="empty"))
+    page = browser.new_page()
+    problems: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(path.resolve().as_uri())
+    page.wait_for_function("window.stratowatchReport !== undefined")
+    page.locator("#time").fill("0")
+    assert page.locator("#map").is_visible()
+    page.close()
+    assert problems == []
+    assert requests == [path.resolve().as_uri()]
