@@ -368,7 +368,54 @@ def interp_point(
     return ulo + wz * (uhi - ulo), vlo + wz * (vhi - vlo), flag
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
+def _interp_serial(
+    t: FloatArray,
+    lat: FloatArray,
+    lon: FloatArray,
+    alt: FloatArray,
+    times: FloatArray,
+    lat0: float,
+    dlat: float,
+    lon0: float,
+    dlon: float,
+    z: npt.NDArray[np.float32],
+    u: npt.NDArray[np.float32],
+    v: npt.NDArray[np.float32],
+    lon_periodic: bool,
+    period: float,
+) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int8]]:
+    n = t.shape[0]
+    uo = np.empty(n)
+    vo = np.empty(n)
+    fo = np.empty(n, dtype=np.int8)
+    for k in range(n):
+        a, b, f = interp_point(
+            t[k],
+            lat[k],
+            lon[k],
+            alt[k],
+            times,
+            lat0,
+            dlat,
+            lon0,
+            dlon,
+            z,
+            u,
+            v,
+            lon_periodic,
+            period,
+        )
+        uo[k] = a
+        vo[k] = b
+        fo[k] = f
+    return uo, vo, fo
+
+
+# Below this many points the thread pool's start-up costs more than it saves (~ms per call).
+_PARALLEL_MIN = 4096
+
+
 def interp_grid(
     t: FloatArray,
     lat: FloatArray,
@@ -385,7 +432,28 @@ def interp_grid(
     lon_periodic: bool,
     period: float,
 ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int8]]:
-    """`interp_point` over 1-D arrays of equal length, in parallel."""
+    """`interp_point` over 1-D arrays of equal length (in parallel for large arrays)."""
+    kernel = _interp_parallel if t.shape[0] >= _PARALLEL_MIN else _interp_serial
+    return kernel(t, lat, lon, alt, times, lat0, dlat, lon0, dlon, z, u, v, lon_periodic, period)
+
+
+@njit(cache=True, parallel=True)
+def _interp_parallel(
+    t: FloatArray,
+    lat: FloatArray,
+    lon: FloatArray,
+    alt: FloatArray,
+    times: FloatArray,
+    lat0: float,
+    dlat: float,
+    lon0: float,
+    dlon: float,
+    z: npt.NDArray[np.float32],
+    u: npt.NDArray[np.float32],
+    v: npt.NDArray[np.float32],
+    lon_periodic: bool,
+    period: float,
+) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int8]]:
     n = t.shape[0]
     uo = np.empty(n)
     vo = np.empty(n)
