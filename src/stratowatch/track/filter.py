@@ -29,11 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit
 
-from ..atmosphere.wind import FLAG_TIME, CalmWind, GriddedWind, WindField, interp_point
-from ..errors import DomainError
-from ..timeutil import iso
+from ..atmosphere.wind import CalmWind, WindField
 from .geometry import enu_offset, offset_latlon, sensor_angles
 
 __all__ = ["MotionModel", "FilterBatch", "LOG2PI", "wind_uv"]
@@ -68,74 +65,10 @@ class MotionModel:
         return self.q_h + self.shear_sigma**2 * self.shear_layer * np.abs(vz)
 
 
-@njit(cache=True)
-def _interp_serial(
-    t: FloatArray,
-    lat: FloatArray,
-    lon: FloatArray,
-    alt: FloatArray,
-    times: FloatArray,
-    lat0: float,
-    dlat: float,
-    lon0: float,
-    dlon: float,
-    z: npt.NDArray[np.float32],
-    u: npt.NDArray[np.float32],
-    v: npt.NDArray[np.float32],
-    lon_periodic: bool,
-    period: float,
-) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int8]]:
-    """`interp_point` over a few points, serially (a tracker asks for a handful of points per
-    scan; a thread pool per call would cost more than the interpolation)."""
-    n = t.shape[0]
-    uo = np.empty(n)
-    vo = np.empty(n)
-    fo = np.zeros(n, dtype=np.int8)
-    for k in range(n):
-        a, b, f = interp_point(
-            t[k],
-            lat[k],
-            lon[k],
-            alt[k],
-            times,
-            lat0,
-            dlat,
-            lon0,
-            dlon,
-            z,
-            u,
-            v,
-            lon_periodic,
-            period,
-        )
-        uo[k] = a
-        vo[k] = b
-        fo[k] = f
-    return uo, vo, fo
-
-
 def wind_uv(
     wind: WindField, t: FloatArray, lat: FloatArray, lon: FloatArray, alt: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
-    """``wind.uv`` at 1-D points; gridded fields are read by a serial compiled loop."""
-    if isinstance(wind, GriddedWind) and t.size <= 4096:
-        tt = np.ascontiguousarray(t, dtype=np.float64)
-        u, v, f = _interp_serial(
-            tt,
-            np.ascontiguousarray(lat, dtype=np.float64),
-            np.ascontiguousarray(lon, dtype=np.float64),
-            np.ascontiguousarray(alt, dtype=np.float64),
-            *wind.grid.arrays(),
-        )
-        if wind.strict_time and np.any(f & FLAG_TIME):
-            bad = float(tt[int(np.argmax((f & FLAG_TIME) != 0))])
-            m = wind.meta
-            raise DomainError(
-                f"time {iso(bad)} is outside the wind data's span "
-                f"{iso(m.time_start or 0)} .. {iso(m.time_end or 0)} ({m.source}); "
-                "use a wind file that covers it, or the climatology"
-            )
-        return u, v
+    """``wind.uv`` at 1-D points, as float64 arrays (small calls run serially in the kernel)."""
     uu, vv = wind.uv(t, lat, lon, alt)
     return np.asarray(uu, dtype=np.float64), np.asarray(vv, dtype=np.float64)
 
