@@ -258,14 +258,27 @@ def _advect_step(
     grid: tuple,
     pert: tuple,
     use_pert: bool,
-) -> tuple[float, float, float, int, float]:
+    prev_du: float,
+    prev_dv: float,
+    prev_dt: float,
+) -> tuple[float, float, float, int, float, float, float]:
     """One Heun step of a wind-borne balloon; (u1, v1) the base wind (without the ensemble
-    perturbation, added here) and w1 the vertical rate at the start."""
+    perturbation, added here) and w1 the vertical rate at the start.
+
+    The member's perturbation is evaluated exactly at the start; at the predictor it is
+    extrapolated linearly along the trajectory from the previous step's start value
+    (``prev_du``, ``prev_dv``, ``prev_dt`` seconds earlier; ``prev_dt = 0``: none, evaluate
+    it). The perturbation field is smooth on its scales (hundreds of km, hours), the
+    extrapolation is second-order accurate like the step itself, and it halves the cost of
+    the mode sums. Returns the new (lat, lon, h), the wind flags, the speed and the start
+    perturbation (du, dv) for the next step."""
     x0, y0, z0, sp, cp, sl, cl = geodetic_frame(lat, lon, h)
+    du1 = 0.0
+    dv1 = 0.0
     if use_pert:
-        du, dv = _pert_value_sc(m, t, sp, cp, sl, cl, h, pert)
-        u1 += du
-        v1 += dv
+        du1, dv1 = _pert_value_sc(m, t, sp, cp, sl, cl, h, pert)
+        u1 += du1
+        v1 += dv1
     # velocity in ECEF: u east + v north + w up
     ax = -u1 * sl - v1 * sp * cl + w1 * cp * cl
     ay = u1 * cl - v1 * sp * sl + w1 * cp * sl
@@ -274,9 +287,14 @@ def _advect_step(
     hp = h + dt * w1
     u2, v2, f2 = _base_wind(t + dt, latp, lonp, hp, grid)
     if use_pert:
-        du, dv = _pert_value_sc(m, t + dt, sp, cp, sl, cl, hp, pert)
-        u2 += du
-        v2 += dv
+        if prev_dt != 0.0:
+            r = dt / prev_dt
+            u2 += du1 + (du1 - prev_du) * r
+            v2 += dv1 + (dv1 - prev_dv) * r
+        else:
+            du, dv = _pert_value_sc(m, t + dt, sp, cp, sl, cl, hp, pert)
+            u2 += du
+            v2 += dv
     w2 = _vrate(kind, p, t_stage, t + dt, hp)
     bx = -u2 * sl - v2 * sp * cl + w2 * cp * cl
     by = u2 * cl - v2 * sp * sl + w2 * cp * sl
@@ -286,7 +304,7 @@ def _advect_step(
         x0 + h2 * (ax + bx), y0 + h2 * (ay + by), z0 + h2 * (az + bz)
     )
     speed = math.sqrt(u2 * u2 + v2 * v2 + w2 * w2)
-    return latn, lonn, h + h2 * (w1 + w2), f2, speed
+    return latn, lonn, h + h2 * (w1 + w2), f2, speed, du1, dv1
 
 
 @njit(cache=True, inline="always")
@@ -476,6 +494,10 @@ def run_members(
         why = END_RUNNING
         speed = 0.0
         nstep = 0
+        # the previous step's start perturbation and step (0: none), see _advect_step
+        pdu = 0.0
+        pdv = 0.0
+        pdt = 0.0
         while True:
             kind = kinds[s]
             p = par[i, s]
@@ -534,9 +556,11 @@ def run_members(
                     use_pert,
                 )  # fmt: skip
                 sp1 = math.sqrt(vx1 * vx1 + vy1 * vy1 + vz1 * vz1)
+                pdu1 = pdv1 = 0.0
             else:
-                lat1, lon1, h1, f2, sp1 = _advect_step(
+                lat1, lon1, h1, f2, sp1, pdu1, pdv1 = _advect_step(
                     kind, p, t_stage, t, lat, lon, h, dts, u1, v1, w1, m, grid, pert, use_pert,
+                    pdu, pdv, pdt,
                 )  # fmt: skip
                 vx1 = vy1 = vz1 = 0.0
             nstep += 1
@@ -557,9 +581,9 @@ def run_members(
                         )  # fmt: skip
                         sp1 = math.sqrt(vx1 * vx1 + vy1 * vy1 + vz1 * vz1)
                     else:
-                        lat1, lon1, h1, f2, sp1 = _advect_step(
+                        lat1, lon1, h1, f2, sp1, pdu1, pdv1 = _advect_step(
                             kind, p, t_stage, t, lat, lon, h, dts * fr, u1, v1, w1, m, grid,
-                            pert, use_pert,
+                            pert, use_pert, pdu, pdv, pdt,
                         )  # fmt: skip
                     err = h1 - target
                     if abs(err) <= tol or h1 == h:
@@ -572,6 +596,7 @@ def run_members(
                 vx, vy, vz = vx1, vy1, vz1
                 speed = sp1
                 fl |= f2
+                pdt = 0.0  # a new stage (new vertical motion): no extrapolation across it
                 s += 1
                 if s >= ns:
                     why = END_DONE
@@ -587,6 +612,7 @@ def run_members(
                     vz = uu * ez + vv * nz + ww * uz
                 continue
             t = t + dts if dt < rem else t_hit
+            pdu, pdv, pdt = pdu1, pdv1, dts
             lat = lat1
             lon = lon1
             h = h1
