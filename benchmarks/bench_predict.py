@@ -1,7 +1,8 @@
 """Prediction ensembles: 1,000-member 48 h float at 18 km on the GFS sample, against a
 straightforward numpy + scipy RegularGridInterpolator implementation of the same ensemble
 (same wind, same perturbation modes, same Heun scheme and step), measured in the same run;
-then 100,000 members in chunks, with the peak resident memory.
+then 100,000 members in chunks, with the peak resident memory; and a ballistic fall of
+100,000 fragments over 50 perturbed-wind members.
 
 Run: .venv/bin/python benchmarks/bench_predict.py [--members 1000] [--big 100000]
 """
@@ -21,6 +22,7 @@ from scipy.interpolate import RegularGridInterpolator
 from stratowatch.atmosphere.perturb import EARTH_RADIUS, PerturbedWind
 from stratowatch.atmosphere.sources import open_wind
 from stratowatch.atmosphere.wind import GriddedWind
+from stratowatch.flight import fall
 from stratowatch.flight.earth import meridian_radius, prime_vertical_radius
 from stratowatch.predict import predict
 from stratowatch.predict.regions import distance_km
@@ -102,6 +104,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--members", type=int, default=1000)
     ap.add_argument("--big", type=int, default=100_000)
+    ap.add_argument("--fall", type=int, default=100_000, help="fragments for the fall run")
     args = ap.parse_args()
     if not GFS_FILE.exists():
         print(f"GFS sample not found at {GFS_FILE}; skipped")
@@ -156,6 +159,19 @@ def main() -> int:
         f"speed-up: {bt / best:.1f}x ({threads} threads), {bt / best1:.1f}x (1 thread) "
         "in member-steps/s"
     )
+    if args.fall > 0:
+        clim = open_wind("climatology")
+        ens = PerturbedWind(clim, members=50, sigma=3.5, seed=0)
+        beta = np.random.default_rng(0).lognormal(np.log(20.0), 1.0, args.fall)
+        member = np.arange(args.fall) % 50
+        fall(1675539600.0, 33.6, -78.6, 18288.0, 20.0, 0.0, 0.0, beta[:50], ens, member=member[:50])
+        t = time.perf_counter()
+        r = fall(1675539600.0, 33.6, -78.6, 18288.0, 20.0, 0.0, 0.0, beta, ens, member=member)
+        print(
+            f"fall: {args.fall} fragments (beta lognormal, median 20 kg/m2) x 50 wind members "
+            f"from 60,000 ft: {time.perf_counter() - t:.2f} s, {r.landed.mean() * 100:.0f} % "
+            f"landed, median fall {np.median(r.duration):.0f} s"
+        )
     if args.big > 0:
         t = time.perf_counter()
         big = predict(
