@@ -99,9 +99,15 @@ def fall(
     t_epoch = (
         to_epoch(t0) if isinstance(t0, str | _dt.datetime | np.datetime64) else to_epoch_array(t0)
     )
-    arrays = np.broadcast_arrays(
-        *(np.asarray(x, dtype=np.float64) for x in (t_epoch, lat, lon, alt, vel_e, vel_n, vel_u, b))
+    inputs = [
+        np.asarray(x, dtype=np.float64) for x in (t_epoch, lat, lon, alt, vel_e, vel_n, vel_u, b)
+    ]
+    shape = np.broadcast_shapes(
+        *(a.shape for a in inputs), () if member is None else np.shape(member)
     )
+    arrays = [np.broadcast_to(a, shape) for a in inputs]
+    if member is not None:
+        member = np.broadcast_to(np.asarray(member), shape).ravel()
     flat = [np.ascontiguousarray(a.ravel()) for a in arrays]
     tt, la, lo, al, ve, vn, vu, bb = flat
     if np.any(al < ground):

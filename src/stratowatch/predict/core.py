@@ -98,6 +98,32 @@ class Prediction:
             "landed_fraction": float(self.landed.mean()),
         }
 
+    def positions_at(self, time: Any) -> dict[str, FloatArray]:
+        """Every member's position at ``time`` (ISO string, datetime or epoch s; within the
+        prediction's span), linear between output times (across the dateline too):
+        ``lat``, ``lon``, ``alt`` arrays of shape (members,), NaN for members stopped before."""
+        t = to_epoch(time)
+        lead = (t - self.times[0]) * (-1.0 if self.backward else 1.0)
+        step = abs(float(self.times[1] - self.times[0])) if self.times.size > 1 else 0.0
+        span = step * (self.times.size - 1)
+        if not (-1e-6 <= lead <= span + 1e-6):
+            raise DomainError(
+                f"time {iso(t)} is outside the prediction "
+                f"({iso(float(self.times[0]))} .. {iso(float(self.times[-1]))})"
+            )
+        if step == 0.0:
+            return {"lat": self.lat[:, 0].copy(), "lon": self.lon[:, 0].copy(),
+                    "alt": self.alt[:, 0].copy()}  # fmt: skip
+        f = min(max(lead / step, 0.0), self.times.size - 1.0)
+        k = min(int(math.floor(f)), self.times.size - 2)
+        w = f - k
+        dlon = wrap180(self.lon[:, k + 1] - self.lon[:, k])
+        return {
+            "lat": (1 - w) * self.lat[:, k] + w * self.lat[:, k + 1],
+            "lon": wrap180(self.lon[:, k] + w * dlon),
+            "alt": (1 - w) * self.alt[:, k] + w * self.alt[:, k + 1],
+        }
+
     def median_path(self) -> dict[str, FloatArray]:
         """Median (lat, lon, alt) over the members alive at each output time, and the count."""
         nt = self.times.size
@@ -410,7 +436,12 @@ def predict(
             )
     rng = np.random.default_rng(seed)
     field_: Any = base
-    if sigma > 0.0 and n > 1:
+    if isinstance(base, PerturbedWind):
+        # already an ensemble wind: member i flies its member i % members
+        if wind_sigma:
+            warnings.append("wind_sigma ignored: the wind given is already perturbed")
+        sigma = base.sigma
+    elif sigma > 0.0 and n > 1:
         field_ = PerturbedWind(base, members=n, sigma=sigma, seed=seed)
     elif sigma > 0.0:
         warnings.append("wind_sigma ignored for a single member (deterministic run)")
