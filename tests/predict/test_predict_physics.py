@@ -170,3 +170,22 @@ def test_backward_origin_map() -> None:
     truth_lon = 10.0 - parallel_displacement_deg(45.0, 18_000.0, 20.0 * 86_400.0)
     assert p.end["lon"] == pytest.approx(truth_lon, abs=1.0)
     assert p.end_time[0] == pytest.approx(0.0)
+
+
+def test_trajectory_over_the_pole(make_global_grid: Callable[..., GriddedWind]) -> None:
+    """A uniform 10 m/s flow along -x (ECEF) on a 1 deg grid carries a parcel from 89 N, 0 E
+    over the North Pole to 89 N, 180 E: 2 degrees of meridian arc, (M + h) * 2 pi / 180 =
+    224.0 km, in 22,400 s. The parcel passes within 1 km of that point at that time."""
+
+    def uv(la: np.ndarray, lo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        s_lat, lam = np.sin(np.radians(la)), np.radians(lo)
+        return 10.0 * np.sin(lam), 10.0 * s_lat * np.cos(lam)
+
+    wind = make_global_grid(uv, step=1.0)
+    p = predict(0.0, 89.0, 0.0, 18_000.0, wind=wind, hours=7.0, output_step_s=60.0, wind_sigma=0)
+    d = distance_km(p.lat[0], p.lon[0], 89.0, 180.0)
+    k = int(np.nanargmin(d))
+    assert d[k] < 1.0
+    arc_m = math.radians(2.0) * (6_399_593.6 + 18_000.0)  # meridian radius at the pole + h
+    assert p.times[k] == pytest.approx(arc_m / 10.0, abs=120.0)
+    assert np.nanmax(p.lat[0]) > 89.99  # it really went over the pole
