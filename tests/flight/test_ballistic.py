@@ -84,3 +84,16 @@ def test_bad_beta_is_a_config_error(beta: float) -> None:
 
 def test_density_sanity() -> None:
     assert float(density(0.0)) == pytest.approx(1.225, abs=1e-3)
+
+
+@pytest.mark.parametrize("beta", [50.0, 10.0, 0.9])
+def test_fall_time_does_not_depend_on_the_step(beta: float) -> None:
+    """Regression (assessment review): with the drag rate and forcing averaged separately
+    between a start at rest (k = 0) and the predicted end, a 60 s step halved the drag; beta = 50
+    from 60,000 ft took 8,105 s instead of ~409 s. Evaluated at one mid-step state, the step
+    size changes the fall time by < 1.5 % from 2 s to 60 s steps."""
+    durations = [
+        float(fall(0.0, 45.0, -100.0, 60000 * FT, 0.0, 0.0, 0.0, beta, "calm", dt=dt).duration[0])
+        for dt in (2.0, 10.0, 60.0)
+    ]
+    assert max(durations) / min(durations) < 1.015, durations

@@ -21,8 +21,9 @@ with :math:`\mathbf w` the (horizontal) wind, :math:`\rho` from [USSA1976]_, :ma
 inverse-square law. Drag is stiff near the ground (relaxation time :math:`2\beta/(\rho|v|)` is
 about a second), so each step solves the linear ODE with the drag rate
 :math:`k = \rho |\mathbf v - \mathbf w| / (2\beta)` frozen exactly (exponential integrator),
-then repeats with :math:`k` and the forcing averaged between the start and the predicted end
-(an exponential Heun scheme, second order; stable for any step; [HOCHBRUCK2010]_). The
+with :math:`k` and the forcing evaluated at mid-step, where the velocity comes from an implicit
+half step of the drag (an exponential midpoint scheme, second order for smooth drag, stable for
+any step, and exact at the terminal velocity; [HOCHBRUCK2010]_). The
 terminal velocity :math:`v_t = \sqrt{2\beta g/\rho}` is its fixed point.
 
 Ensemble members add their wind error (`atmosphere.perturb`, the same mode sum) evaluated
@@ -338,9 +339,10 @@ def _ballistic_forcing(
     grid: tuple,
     pert: tuple,
     use_pert: bool,
-) -> tuple[float, float, float, float, int, float]:
+) -> tuple[float, float, float, float, int, float, float, float, float]:
     """Drag rate k (1/s) and c = k w + F (m/s2, ECEF) of dv/dt = -k v + c at a state
-    (sp, cp, sl, cl: sines and cosines of its latitude and longitude)."""
+    (sp, cp, sl, cl: sines and cosines of its latitude and longitude), the domain flag, the
+    vertical speed, and the wind w (ECEF)."""
     u, v, f = _base_wind(t, lat, lon, h, grid)
     if use_pert:
         du, dv = _pert_value_sc(m, t, sp, cp, sl, cl, h, pert)
@@ -364,7 +366,7 @@ def _ballistic_forcing(
     cy = k * wy - g * uy - 2.0 * OMEGA_EARTH * vx
     cz = k * wz - g * uz
     vu = vx * ux + vy * uy + vz * uz
-    return k, cx, cy, cz, f, vu
+    return k, cx, cy, cz, f, vu, wx, wy, wz
 
 
 @njit(cache=True)
@@ -373,6 +375,7 @@ def _ballistic_step(
     x0: float,
     y0: float,
     z0: float,
+    h0: float,
     vx: float,
     vy: float,
     vz: float,
@@ -382,28 +385,48 @@ def _ballistic_step(
     c1x: float,
     c1y: float,
     c1z: float,
+    w1x: float,
+    w1y: float,
+    w1z: float,
     m: int,
     grid: tuple,
     pert: tuple,
     use_pert: bool,
 ) -> tuple[float, float, float, float, float, float, int]:
-    """One exponential-Heun step of the ballistic equations from ECEF (x0, y0, z0) (see
-    module notes); (k1, c1) is the forcing at the start."""
-    e, phi, psi = _phi_psi(k1, dt)
-    pvx = vx * e + c1x * phi
-    pvy = vy * e + c1y * phi
-    pvz = vz * e + c1z * phi
-    latp, lonp, hp, sp, cp, sl, cl = ecef_to_frame_h(
-        x0 + vx * phi + c1x * psi, y0 + vy * phi + c1y * psi, z0 + vz * phi + c1z * psi
+    """One step of the ballistic equations from ECEF (x0, y0, z0) at height h0 (see module
+    notes); (k1, c1, w1) are the drag rate, forcing and wind at the start.
+
+    Exponential midpoint: the velocity at mid-step comes from an implicit (backward Euler) half
+    step of the drag, which is stable for any step and exact at the terminal velocity; the drag
+    rate and forcing are then evaluated there, frozen, and the linear ODE solved exactly over
+    the whole step. Evaluating k and c at one state keeps the fixed point c/k the true local
+    terminal velocity (averaging k and c separately between a start at rest, k = 0, and a
+    terminal end would halve the drag and double the fall speed of a long step).
+    """
+    hd = 0.5 * dt
+    # gravity + Coriolis at the start: F = c - k w
+    fx = c1x - k1 * w1x
+    fy = c1y - k1 * w1y
+    fz = c1z - k1 * w1z
+    ax = vx - w1x + hd * fx
+    ay = vy - w1y + hd * fy
+    az = vz - w1z + hd * fz
+    amag = math.sqrt(ax * ax + ay * ay + az * az)
+    # |r| (1 + cc |r|) = |a| for the relative velocity r at mid-step (quadratic drag, implicit)
+    cc = abs(hd) * density_scalar(h0) / (2.0 * beta)
+    scale = 1.0
+    if cc * amag > 1e-12:
+        scale = (-1.0 + math.sqrt(1.0 + 4.0 * cc * amag)) / (2.0 * cc * amag)
+    hvx = w1x + ax * scale
+    hvy = w1y + ay * scale
+    hvz = w1z + az * scale
+    latm, lonm, hm, sp, cp, sl, cl = ecef_to_frame_h(
+        x0 + 0.5 * hd * (vx + hvx), y0 + 0.5 * hd * (vy + hvy), z0 + 0.5 * hd * (vz + hvz)
     )
-    k2, c2x, c2y, c2z, f2, _ = _ballistic_forcing(
-        t + dt, latp, lonp, hp, sp, cp, sl, cl, pvx, pvy, pvz, beta, m, grid, pert, use_pert
+    km, cx, cy, cz, f2, _, _, _, _ = _ballistic_forcing(
+        t + hd, latm, lonm, hm, sp, cp, sl, cl, hvx, hvy, hvz, beta, m, grid, pert, use_pert
     )
-    k = 0.5 * (k1 + k2)
-    cx = 0.5 * (c1x + c2x)
-    cy = 0.5 * (c1y + c2y)
-    cz = 0.5 * (c1z + c2z)
-    e, phi, psi = _phi_psi(k, dt)
+    e, phi, psi = _phi_psi(km, dt)
     latn, lonn, hn, _, _, _, _ = ecef_to_frame_h(
         x0 + vx * phi + cx * psi, y0 + vy * phi + cy * psi, z0 + vz * phi + cz * psi
     )
@@ -522,12 +545,25 @@ def run_members(
             if kind == KIND_BALLISTIC:
                 beta = p[0]
                 bx0, by0, bz0, sp, cp, sl, cl = geodetic_frame(lat, lon, h)
-                k1, c1x, c1y, c1z, f1, vu = _ballistic_forcing(
+                k1, c1x, c1y, c1z, f1, vu, w1x, w1y, w1z = _ballistic_forcing(
                     t, lat, lon, h, sp, cp, sl, cl, vx, vy, vz, beta, m, grid, pert, use_pert
                 )
                 vh = math.sqrt(max(vx * vx + vy * vy + vz * vz - vu * vu, 0.0))
-                if abs(vu) * dt > dz_max[s]:
-                    dt = dz_max[s] / abs(vu)
+                # the vertical speed the step will reach: at least the local terminal speed
+                # (a fragment released at rest accelerates to it within the step)
+                g_h = gravity(h)
+                v_term = math.sqrt(2.0 * beta * g_h / density_scalar(h))
+                vz_est = max(abs(vu), v_term)
+                if vz_est * dt > dz_max[s]:
+                    dt = dz_max[s] / vz_est
+                # far from terminal speed (just released, or braking) resolve the transient:
+                # steps of the drag relaxation time v_t / g
+                rx = vx - w1x
+                ry = vy - w1y
+                rz = vz - w1z
+                rel = math.sqrt(rx * rx + ry * ry + rz * rz)
+                if (rel < 0.8 * v_term or rel > 1.25 * v_term) and dt > v_term / g_h:
+                    dt = v_term / g_h
                 if vh * dt > 0.75 * cell_m:
                     dt = 0.75 * cell_m / vh
                 u1 = 0.0
@@ -543,7 +579,7 @@ def run_members(
                     dt = 0.75 * cell_m / sp
                 if abs(w1) * dt > dz_max[s]:
                     dt = dz_max[s] / abs(w1)
-                k1 = c1x = c1y = c1z = 0.0
+                k1 = c1x = c1y = c1z = w1x = w1y = w1z = 0.0
                 beta = 1.0
                 bx0 = by0 = bz0 = 0.0
             fl |= f1
@@ -552,8 +588,8 @@ def run_members(
             dts = direction * dt
             if kind == KIND_BALLISTIC:
                 lat1, lon1, h1, vx1, vy1, vz1, f2 = _ballistic_step(
-                    t, bx0, by0, bz0, vx, vy, vz, dts, beta, k1, c1x, c1y, c1z, m, grid, pert,
-                    use_pert,
+                    t, bx0, by0, bz0, h, vx, vy, vz, dts, beta, k1, c1x, c1y, c1z, w1x, w1y,
+                    w1z, m, grid, pert, use_pert,
                 )  # fmt: skip
                 sp1 = math.sqrt(vx1 * vx1 + vy1 * vy1 + vz1 * vz1)
                 pdu1 = pdv1 = 0.0
@@ -576,8 +612,8 @@ def run_members(
                 for _ in range(8):
                     if kind == KIND_BALLISTIC:
                         lat1, lon1, h1, vx1, vy1, vz1, f2 = _ballistic_step(
-                            t, bx0, by0, bz0, vx, vy, vz, dts * fr, beta, k1, c1x, c1y, c1z,
-                            m, grid, pert, use_pert,
+                            t, bx0, by0, bz0, h, vx, vy, vz, dts * fr, beta, k1, c1x, c1y,
+                            c1z, w1x, w1y, w1z, m, grid, pert, use_pert,
                         )  # fmt: skip
                         sp1 = math.sqrt(vx1 * vx1 + vy1 * vy1 + vz1 * vz1)
                     else:
