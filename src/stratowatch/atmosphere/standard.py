@@ -81,6 +81,12 @@ def _layer_bases() -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
 
 _TB, _PB = _layer_bases()
 _K = G0 * M0 / R_STAR
+# Per-layer exponents, 0 in isothermal layers. Precomputed so the compiled kernels never divide
+# by a zero lapse rate: LLVM may evaluate both sides of a branch, and a 0-division sets the FP
+# flag that numpy's ufunc loop reports as a "divide by zero" warning.
+_nonzero = _LB != 0.0
+_EXPONENT = np.where(_nonzero, _K / np.where(_nonzero, _LB, 1.0), 0.0)  # g0 M0 / (R* L_b)
+_T_OVER_L = np.where(_nonzero, _TB / np.where(_nonzero, _LB, 1.0), 0.0)  # T_b / L_b
 
 
 @njit(cache=True, inline="always")
@@ -109,7 +115,7 @@ def pressure_scalar(z: float) -> float:
     t = _TB[i] + _LB[i] * (h - _HB[i])
     if _LB[i] == 0.0:
         return _PB[i] * np.exp(-_K * (h - _HB[i]) / _TB[i])
-    return _PB[i] * (_TB[i] / t) ** (_K / _LB[i])
+    return _PB[i] * (_TB[i] / t) ** _EXPONENT[i]
 
 
 @njit(cache=True)
@@ -122,7 +128,7 @@ def density_scalar(z: float) -> float:
     if _LB[i] == 0.0:
         p = _PB[i] * np.exp(-_K * (h - _HB[i]) / _TB[i])
     else:
-        p = _PB[i] * (_TB[i] / t) ** (_K / _LB[i])
+        p = _PB[i] * (_TB[i] / t) ** _EXPONENT[i]
     return p / (R_AIR * t)
 
 
@@ -135,7 +141,7 @@ def altitude_from_pressure_scalar(p: float) -> float:
     if _LB[i] == 0.0:
         h = _HB[i] - _TB[i] * np.log(p / _PB[i]) / _K
     else:
-        h = _HB[i] + _TB[i] / _LB[i] * ((p / _PB[i]) ** (-_LB[i] / _K) - 1.0)
+        h = _HB[i] + _T_OVER_L[i] * ((p / _PB[i]) ** (-_LB[i] / _K) - 1.0)
     return R0_EARTH * h / (R0_EARTH - h)
 
 

@@ -182,8 +182,7 @@ def fitted_descent_rate(track: Track, start: int) -> float:
     ok = (w < -0.5) & np.isfinite(w)
     if not ok.any():
         return 5.0
-    with np.errstate(divide="ignore"):  # the compiled ufunc flags a harmless 0-division
-        rho = density(h[ok])
+    rho = density(h[ok])
     return float(np.median(-w[ok] * np.sqrt(rho / RHO0)))
 
 
