@@ -42,3 +42,16 @@ def test_altitude_pressure_round_trip() -> None:
 def test_pressure_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         sa.altitude_from_pressure([100.0, -1.0])
+
+
+def test_arrays_raise_no_floating_point_warnings() -> None:
+    """Regression: the compiled ufuncs once reported a spurious 'divide by zero' (a hoisted
+    division by the zero lapse rate of an isothermal layer)."""
+    import warnings
+
+    z = np.linspace(-300.0, 50000.0, 2001)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sa.density(z)
+        sa.pressure(z)
+        sa.altitude_from_pressure(sa.pressure(z))
