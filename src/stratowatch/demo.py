@@ -824,7 +824,7 @@ def build_report(summary: dict[str, Any], fc: dict[str, Any]) -> str:
     raw_cov = {c["name"]: c for c in (fo.get("without_bias_correction") or {}).get("coverage", [])}
     headline = [
         (
-            "Float altitude (from drift)",
+            f"Float altitude ({tr['altitude']['method']})",
             f"{tr['float_alt_m'] / 1000:.1f} +- {tr['float_alt_sigma_m'] / 1000:.1f} km",
         ),
         ("Track", f"{tr['start'][:16]}Z -> {tr['end'][:16]}Z"),

@@ -32,8 +32,14 @@ def print_summary(summary: dict[str, Any], files: dict[str, Path]) -> None:
         f"[bold]Track[/]: {tr['reports']} public reports -> {tr['tracks']} track(s), "
         f"{_short(tr['start'])} -> {_short(tr['end'])}; "
         f"float altitude {tr['float_alt_m'] / 1000:.1f} +- {tr['float_alt_sigma_m'] / 1000:.1f} km "
-        f"(from the drift); mean ground speed {tr['mean_speed_ms']:.1f} m/s"
+        f"({tr['altitude']['method']}); mean ground speed {tr['mean_speed_ms']:.1f} m/s"
     )
+    alone = tr["altitude"].get("from_drift_alone_m")
+    if alone is not None:
+        console.print(
+            f"  from the drift alone: {alone / 1000:.1f} +- "
+            f"{tr['altitude']['from_drift_alone_sigma_m'] / 1000:.1f} km"
+        )
     for so in tr.get("same_object", []):
         console.print(f"  same object? {so['explanation']}")
     og = summary["origin"]
