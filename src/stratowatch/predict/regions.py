@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..flight.earth import meridian_radius, prime_vertical_radius
+from ..geo.geodesy import haversine
 
 __all__ = [
     "median_lonlat",
@@ -86,12 +87,7 @@ def distance_km(
     lat1: npt.ArrayLike, lon1: npt.ArrayLike, lat2: npt.ArrayLike, lon2: npt.ArrayLike
 ) -> FloatArray:
     """Great-circle distance (km) on the mean sphere (R = 6371.0088 km), haversine."""
-    p1 = np.radians(np.asarray(lat1, dtype=np.float64))
-    p2 = np.radians(np.asarray(lat2, dtype=np.float64))
-    dp = p2 - p1
-    dl = np.radians(np.asarray(lon2, dtype=np.float64) - np.asarray(lon1, dtype=np.float64))
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return np.asarray(2.0 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
+    return haversine(lat1, lon1, lat2, lon2) / 1000.0
 
 
 def radius_quantiles_km(
