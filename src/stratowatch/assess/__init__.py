@@ -120,4 +120,11 @@ def assess_path(
         debris = debris_assessment(
             t, float(la.mean()), float(lo.mean()), float(al.mean()), wind, seed=seed
         )
-    return Assessment(path, site_results, start, borders, aviation, debris)
+    warnings = []
+    if path.members == 1:
+        warnings.append(
+            "one path, no ensemble: overflight and border probabilities are 0 or 1; for "
+            "probabilities assess an ensemble (e.g. `stratowatch predict --member-paths --out "
+            "FILE.geojson`)"
+        )
+    return Assessment(path, site_results, start, borders, aviation, debris, warnings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -78,7 +79,18 @@ def assess_cmd(
     for a in result.aviation.airports[:10]:
         console.print(f"  {a.icao} {a.name}: {a.distance / 1000:.1f} km")
     if result.debris is not None:
-        console.print(result.debris.as_dict())
+        dd: dict[str, Any] = result.debris.as_dict()
+        areas = ", ".join(f"{k} {v:.1f}" for k, v in dd["footprint_km2"].items())
+        console.print(
+            f"debris if broken up at the path's end: Ec {dd['ec']:.2g}, P(land) {dd['p_land']:.2f}, "
+            f"fragments on land {dd['fragments_on_land']:.1f}, max impact speed "
+            f"{dd['impact_speed_max_ms']:.0f} m/s, max KE {dd['ke_max_j']:.3g} J; "
+            f"footprint (km2) {areas}"
+        )
+        for w in dd["warnings"]:
+            console.print(f"  [yellow]warning:[/] {w}")
+    for w in result.warnings:
+        console.print(f"[yellow]warning:[/] {w}")
 
 
 def register(app: typer.Typer) -> None:
