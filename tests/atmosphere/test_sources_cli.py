@@ -217,3 +217,20 @@ def test_cli_bad_input(
     assert r.exit_code == code, r.output
     assert needle in r.output
     assert "Traceback" not in r.output
+
+
+def test_cli_sounding_heights_convention(shared_data: Path) -> None:
+    """Boise at 18 km: the issue's 22.3 / -6.0 m/s hold in the sounding's own (geopotential)
+    heights; at 18,000 m geometric (the default, 54 m lower in gpm, in an 11 m/s shear layer)
+    the wind is 23.45 / -4.88."""
+    path = str(shared_data / "soundings" / "wyoming_BOI_2010-12-09_12Z.csv")
+    base = ["wind", "sample", "--source", path, "--lat", "43.6", "--lon", "-116.2"]
+    base += ["--alt", "18000", "--json"]
+    rep = runner.invoke(app, [*base, "--sounding-heights", "reported"])
+    assert rep.exit_code == 0, rep.output
+    out = json.loads(rep.output.strip().splitlines()[-1])
+    assert out["u"] == pytest.approx(22.3, abs=0.5) and out["v"] == pytest.approx(-6.0, abs=0.5)
+    geo = json.loads(runner.invoke(app, base).output.strip().splitlines()[-1])
+    assert geo["u"] == pytest.approx(23.45, abs=0.1)
+    bad = runner.invoke(app, [*base, "--sounding-heights", "pressure"])
+    assert bad.exit_code == 2 and "geometric or reported" in bad.output

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from ..errors import InputError
 from .climatology import climatology_wind
+from .sounding import Heights
 from .wind import CalmWind, WindField
 
 __all__ = [
@@ -52,6 +53,7 @@ class WindSource(Protocol):
         levels: Sequence[float] | None = None,
         time: str | float | None = None,
         strict_time: bool = True,
+        heights: Heights = "geometric",
     ) -> WindField: ...
 
 
@@ -110,6 +112,7 @@ class CalmSource(_Named):
         levels: Sequence[float] | None = None,
         time: str | float | None = None,
         strict_time: bool = True,
+        heights: Heights = "geometric",
     ) -> WindField:
         return CalmWind()
 
@@ -123,6 +126,7 @@ class ClimatologySource(_Named):
         levels: Sequence[float] | None = None,
         time: str | float | None = None,
         strict_time: bool = True,
+        heights: Heights = "geometric",
     ) -> WindField:
         return climatology_wind()
 
@@ -155,6 +159,7 @@ class GriddedSource(_FileFormat):
         levels: Sequence[float] | None = None,
         time: str | float | None = None,
         strict_time: bool = True,
+        heights: Heights = "geometric",
     ) -> WindField:
         from .gridded import open_gridded
 
@@ -181,6 +186,7 @@ class FetchedSource:
         levels: Sequence[float] | None = None,
         time: str | float | None = None,
         strict_time: bool = True,
+        heights: Heights = "geometric",
     ) -> WindField:
         from .fetch import read_manifest
         from .gridded import open_gridded
@@ -201,11 +207,12 @@ class WyomingSource(_FileFormat):
         levels: Sequence[float] | None = None,
         time: str | float | None = None,
         strict_time: bool = True,
+        heights: Heights = "geometric",
     ) -> WindField:
         from .sounding import read_wyoming_csv
 
         assert isinstance(spec, str | Path)
-        return read_wyoming_csv(spec)
+        return read_wyoming_csv(spec, heights=heights)
 
 
 class IGRA2Source(_FileFormat):
@@ -217,11 +224,12 @@ class IGRA2Source(_FileFormat):
         levels: Sequence[float] | None = None,
         time: str | float | None = None,
         strict_time: bool = True,
+        heights: Heights = "geometric",
     ) -> WindField:
         from .sounding import read_igra2
 
         assert isinstance(spec, str | Path)
-        return read_igra2(spec, time=time)
+        return read_igra2(spec, time=time, heights=heights)
 
 
 SOURCES: dict[str, WindSource] = {
@@ -259,6 +267,7 @@ def open_wind(
     levels: Sequence[float] | None = None,
     time: str | float | None = None,
     strict_time: bool = True,
+    heights: Heights = "geometric",
 ) -> WindField:
     """A `WindField` from a name, a file, a list of files, or an existing field (returned as is).
 
@@ -271,6 +280,8 @@ def open_wind(
     levels : pressure levels (hPa) to keep from gridded files (default: all).
     time : for files holding several soundings (IGRA2), the one nearest this time.
     strict_time : gridded files raise `DomainError` outside their time span (else clamp + flag).
+    heights : soundings' geopotential heights converted to ``"geometric"`` altitude (default,
+        as GPS altitudes and the flight models use) or used as ``"reported"``.
 
     Raises `InputError` when the file is missing or no source can open it (listing them).
     """
@@ -278,7 +289,13 @@ def open_wind(
         return spec  # type: ignore[return-value]
     if isinstance(spec, list | tuple) and len(spec) == 1:
         spec = spec[0]
-    kwargs = {"bbox": bbox, "levels": levels, "time": time, "strict_time": strict_time}
+    kwargs = {
+        "bbox": bbox,
+        "levels": levels,
+        "time": time,
+        "strict_time": strict_time,
+        "heights": heights,
+    }
     if source is not None:
         if source not in SOURCES:
             raise InputError("unknown wind source kind", value=source, expected=", ".join(SOURCES))

@@ -45,9 +45,24 @@ def sample(
     lon: float = typer.Option(..., "--lon", help="Longitude, degrees east."),
     alt: float = typer.Option(..., "--alt", help="Altitude, m above mean sea level."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    sounding_heights: str = typer.Option(
+        "geometric",
+        "--sounding-heights",
+        help="Soundings: convert their geopotential heights to geometric altitude (geometric), "
+        "or use them as reported (reported).",
+    ),
 ) -> None:
     """Wind (u, v, speed, direction it blows from) of a source at one point."""
-    wind = open_wind(_source_list(source))
+    if sounding_heights not in ("geometric", "reported"):
+        raise InputError(
+            "unknown height convention",
+            field="--sounding-heights",
+            value=sounding_heights,
+            expected="geometric or reported",
+        )
+    wind = open_wind(
+        _source_list(source), heights="reported" if sounding_heights == "reported" else "geometric"
+    )
     if time is not None:
         t = to_epoch(time)
     elif wind.meta.time_start is not None:
