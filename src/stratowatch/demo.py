@@ -265,10 +265,19 @@ def stage_track(
     """Reports -> tracks (tracker + wind), estimated float altitude, wind along the track, and
     "same object?" for the 2023-02-03 Colombia report (the real second balloon)."""
     from .io.readers import read_reports_csv
-    from .track import make_observations, same_object, track_observations, track_wind
+    from .track import (
+        TrackerConfig,
+        make_observations,
+        same_object,
+        track_observations,
+        track_wind,
+    )
 
     obs = read_reports_csv(cfg.reports)
-    result = track_observations(obs, wind=wind)
+    # filtered tracks, with every altitude hypothesis kept so the track can be smoothed along
+    # its final float altitude
+    tcfg = replace(TrackerConfig.for_wind(wind), record_hypotheses=True)
+    result = track_observations(obs, wind=wind, config=tcfg)
     main = max(result.tracks, key=lambda tr: (tr.n_updates, len(tr)))
     n_reports = len(obs)
     decisions = [d.describe() for d in result.decisions]
@@ -291,21 +300,25 @@ def stage_track(
     )
     verdict = same_object(list(result.tracks), colombia, wind=wind, seed=cfg.seed)
     same = [{"report": COLOMBIA.name, **verdict.describe()}]
-    samples = track_wind(main)
-    dist = haversine(main.lat[:-1], main.lon[:-1], main.lat[1:], main.lon[1:]).sum()
+    # what is drawn and tabulated is the smoothed track (each state from all reports: no kink
+    # at the vague Malmstrom report); the forecast's drift correction keeps the filtered one
+    # (what was known at the Billings time), see `stage_forecast`
+    smooth = main.smooth(wind)
+    samples = track_wind(smooth)
+    dist = haversine(smooth.lat[:-1], smooth.lon[:-1], smooth.lat[1:], smooth.lon[1:]).sum()
     span = float(main.time[-1] - main.time[0])
     wind_along = [
         {
-            "time": iso(main.time[k]),
-            "lat": round(float(main.lat[k]), 3),
-            "lon": round(float(main.lon[k]), 3),
-            "alt_m": round(float(main.alt[k]), 0),
-            "track_ve": round(float(main.ve[k]), 2),
-            "track_vn": round(float(main.vn[k]), 2),
-            "wind_u": round(float(main.wind_u[k]), 2),
-            "wind_v": round(float(main.wind_v[k]), 2),
+            "time": iso(smooth.time[k]),
+            "lat": round(float(smooth.lat[k]), 3),
+            "lon": round(float(smooth.lon[k]), 3),
+            "alt_m": round(float(smooth.alt[k]), 0),
+            "track_ve": round(float(smooth.ve[k]), 2),
+            "track_vn": round(float(smooth.vn[k]), 2),
+            "wind_u": round(float(smooth.wind_u[k]), 2),
+            "wind_v": round(float(smooth.wind_v[k]), 2),
         }
-        for k in range(len(main))
+        for k in range(len(smooth))
     ]
     summary = {
         "reports": n_reports,
@@ -352,11 +365,11 @@ def stage_track(
                 "type": "LineString",
                 "coordinates": [
                     [round(float(lo), 4), round(float(la), 4), round(float(al), 0)]
-                    for lo, la, al in zip(main.lon, main.lat, main.alt, strict=True)
+                    for lo, la, al in zip(smooth.lon, smooth.lat, smooth.alt, strict=True)
                 ],
             },
             layer="track",
-            name=f"track {main.track_id} (filtered)",
+            name=f"track {main.track_id} (smoothed)",
             times=[iso(t) for t in main.time],
             float_alt_m=summary["float_alt_m"],
             style={"color": "#17202a", "width": 2.5},
@@ -943,7 +956,8 @@ def build_report(summary: dict[str, Any], fc: dict[str, Any]) -> str:
                 ]
                 for w in tr["wind_along"]
             ],
-            note="m/s; the forecast wind is corrected by (track - wind) at the Billings state.",
+            note="m/s; smoothed track (all reports). The forecast wind is corrected by the "
+            "filtered (track - wind) up to the Billings state.",
         ),
     ]
     wins = en["windows"]

@@ -48,6 +48,15 @@ def track(
         bool, typer.Option("--json", help="Print a JSON summary on one line.")
     ] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad row.")] = False,
+    smooth: Annotated[
+        bool,
+        typer.Option(
+            "--smooth/--no-smooth",
+            help="Smoothed states (default): each state uses all reports, before and after it "
+            "(fixed-interval RTS smoother over the whole file). --no-smooth: filtered states, "
+            "each known only from reports up to its time (what a live tracker would have shown).",
+        ),
+    ] = True,
 ) -> None:
     """Build tracks from reports; say which reports are the same object and which are not."""
     if fmt not in _FORMATS:
@@ -61,7 +70,7 @@ def track(
         )
     obs = read_observations(list(reports), format=fmt, strict=strict)  # type: ignore[arg-type]
     field = open_wind(wind)
-    result = track_observations(obs, wind=field)
+    result = track_observations(obs, wind=field, smooth=smooth)
     reviews = review_new_objects(result, wind=field)
     if out is not None:
         if out.suffix.lower() == ".csv":
@@ -83,7 +92,7 @@ def track(
         return
     console.print(
         f"[bold]{len(result.tracks)} track(s)[/] from {len(obs)} reports "
-        f"(wind: {field.meta.source})",
+        f"(wind: {field.meta.source}; {'smoothed' if smooth else 'filtered'} states)",
         highlight=False,
     )
     for tr in result.tracks:

@@ -12,6 +12,7 @@ from .same_object import (
     same_track,
     track_wind,
 )
+from .smoother import SmootherData, smooth_track
 from .tracker import (
     AltitudeEstimate,
     Decision,
@@ -31,6 +32,8 @@ __all__ = [
     "TrackerConfig",
     "TrackingResult",
     "track_observations",
+    "SmootherData",
+    "smooth_track",
     "Triangulation",
     "triangulate",
     "Ensemble",

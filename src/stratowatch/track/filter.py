@@ -92,6 +92,14 @@ class FilterBatch:
         self.loglik = np.zeros(0)
         self.loglik_h = np.zeros(0)
         self.qz = np.zeros(0)
+        # for the fixed-interval smoother: a unique id per row, the prior (predicted) mean
+        # [lat, lon, alt, d_e, d_n, vz] and covariance marked by `mark_prior`, and whether an
+        # update restarted the vertical state (a burst or cut-down breaks vertical smoothing)
+        self.uid = np.zeros(0, dtype=np.int64)
+        self.prior = np.zeros((0, 6))
+        self.prior_P = np.zeros((0, 6, 6))
+        self.vreset = np.zeros(0, dtype=bool)
+        self._next_uid = 0
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
@@ -121,12 +129,35 @@ class FilterBatch:
         self.loglik = np.concatenate([self.loglik, np.zeros(m)])
         self.loglik_h = np.concatenate([self.loglik_h, np.zeros(m)])
         self.qz = np.concatenate([self.qz, np.full(m, np.nan) if qz is None else qz])
+        self.uid = np.concatenate(
+            [self.uid, np.arange(self._next_uid, self._next_uid + m, dtype=np.int64)]
+        )
+        self._next_uid += m
+        self.prior = np.concatenate([self.prior, np.full((m, 6), np.nan)])
+        self.prior_P = np.concatenate([self.prior_P, np.full((m, 6, 6), np.nan)])
+        self.vreset = np.concatenate([self.vreset, np.zeros(m, dtype=bool)])
         return np.arange(start, start + m, dtype=np.int64)
 
     def keep(self, mask: npt.NDArray[np.bool_]) -> None:
         """Keep only the rows where ``mask`` is true (row indices change)."""
-        for name in ("t", "lat", "lon", "alt", "d", "vz", "P", "wind", "loglik", "loglik_h", "qz"):
+        for name in (
+            *("t", "lat", "lon", "alt", "d", "vz", "P", "wind", "loglik", "loglik_h", "qz"),
+            *("uid", "prior", "prior_P", "vreset"),
+        ):
             setattr(self, name, getattr(self, name)[mask])
+
+    def mean(self, rows: IntArray) -> FloatArray:
+        """(m, 6) means [lat, lon, alt, d_e, d_n, vz] of ``rows``."""
+        return np.column_stack(
+            [self.lat[rows], self.lon[rows], self.alt[rows], self.d[rows], self.vz[rows]]
+        )
+
+    def mark_prior(self, rows: IntArray) -> None:
+        """Remember the current (predicted, not yet updated) state of ``rows`` as their prior,
+        for the backward (smoothing) pass."""
+        self.prior[rows] = self.mean(rows)
+        self.prior_P[rows] = self.P[rows]
+        self.vreset[rows] = False
 
     def velocity(self, rows: IntArray) -> FloatArray:
         """(m, 3) ground velocity (east, north, up) m/s = wind + d, vz."""
@@ -297,6 +328,7 @@ class FilterBatch:
                     self.P[rj, :, k] = 0.0
                 self.P[rj, 2, 2] = du[jump] ** 2
                 self.P[rj, 5, 5] = 30.0**2
+                self.vreset[rj] = True
 
         for sel, k in ((has_alt, 3), (~has_alt, 2)):
             if not sel.any():

@@ -88,11 +88,15 @@ def review_new_objects(
 def tracking_summary(
     result: TrackingResult, *, reviews: list[SameObjectVerdict] | None = None
 ) -> dict[str, Any]:
-    """A JSON-ready summary: input counts and issues, tracks (span, altitude estimate),
-    association decisions and (optionally) second looks at new objects."""
+    """A JSON-ready summary: input counts and issues, whether the states are RTS-smoothed,
+    tracks (span, altitude estimate), association decisions and (optionally) second looks at
+    new objects."""
     obs = result.observations
     return {
         "wind": result.wind_source,
+        "smoothed": all(t.smoothed for t in result.tracks)
+        if result.tracks
+        else result.config.smooth,
         "observations": len(obs),
         "issues": [str(e) for e in obs.issues],
         "n_issues": len(obs.issues),

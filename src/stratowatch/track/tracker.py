@@ -30,6 +30,7 @@ estimate and its spread (a multiple-model bank, [BarShalom2001]_).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -45,6 +46,7 @@ from ..timeutil import iso
 from .filter import LOG2PI, FilterBatch, MotionModel, wind_uv
 from .geometry import enu_offset
 from .observations import Observations
+from .smoother import SmootherData, smooth_track
 from .triangulate import sightings_to_fixes
 
 __all__ = [
@@ -85,6 +87,12 @@ class TrackerConfig:
         (a new object explains the report better); off = pure chi-square gating.
     scan_window : reports within this many seconds of a scan's first report share the scan.
     record_coasting : also record predicted states of tracks not updated in a scan.
+    smooth : return fixed-interval (RTS) smoothed tracks, each state using all reports
+        (default off: filtered states, each known only from reports up to its time).
+    record_hypotheses : keep every altitude-hypothesis row of float-altitude tracks, so that
+        `smooth_track` can follow the final altitude's row (implied by ``smooth``; without it
+        a float-altitude track is smoothed along its most probable rows, restarting where
+        that row changes).
     """
 
     motion: MotionModel = field(default_factory=MotionModel)
@@ -102,6 +110,8 @@ class TrackerConfig:
     assignment_cost: Literal["likelihood", "mahalanobis"] = "likelihood"
     scan_window: float = 0.0
     record_coasting: bool = False
+    smooth: bool = False
+    record_hypotheses: bool = False
 
     @staticmethod
     def for_wind(wind: WindField) -> TrackerConfig:
@@ -143,7 +153,8 @@ class AltitudeEstimate:
 
 @dataclass(frozen=True, eq=False)
 class Track:
-    """One track's filtered states (arrays of length n, time-ordered; SI units).
+    """One track's states (arrays of length n, time-ordered; SI units): filtered, or
+    RTS-smoothed when ``smoothed`` (see `smooth_track`).
 
     Columns: time (epoch s), lat, lon (deg), alt (m), sigma_e, sigma_n, sigma_alt (m),
     ve, vn, vz (m/s, ground velocity), sigma_ve, sigma_vn (m/s), wind_u, wind_v (m/s, the
@@ -171,6 +182,8 @@ class Track:
     sources: tuple[str, ...]
     n_updates: int
     altitude: AltitudeEstimate
+    smoothed: bool = False
+    rts: SmootherData | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return int(self.time.shape[0])
@@ -186,10 +199,17 @@ class Track:
         """Index of the last state at or before ``t`` (0 when ``t`` precedes the track)."""
         return max(int(np.searchsorted(self.time, t, side="right")) - 1, 0)
 
+    def smooth(self, wind: WindField | None = None) -> Track:
+        """This track RTS-smoothed (`smooth_track`)."""
+        from .smoother import smooth_track
+
+        return smooth_track(self, wind)
+
     def describe(self) -> dict[str, Any]:
         return {
             "track_id": self.track_id,
             "status": self.status,
+            "smoothed": self.smoothed,
             "start": iso(self.time[0]),
             "end": iso(self.time[-1]),
             "n_states": len(self),
@@ -288,12 +308,43 @@ class _Recorder:
 
     def __init__(self) -> None:
         self.chunks: list[FloatArray] = []
+        self.rts_chunks: list[FloatArray] = []
+        self.n = 0
+
+    def add_rts(self, batch: FilterBatch, rows: IntArray, seq: IntArray, is_map: bool) -> None:
+        """Smoother data of ``rows`` for record numbers ``seq``: [seq, uid, is_map, mean(6),
+        wind(2), P(36), prior(6), prior_P(36), vreset] (90 columns)."""
+        m = rows.size
+        self.rts_chunks.append(
+            np.column_stack(
+                [
+                    seq.astype(np.float64),
+                    batch.uid[rows].astype(np.float64),
+                    np.full(m, float(is_map)),
+                    batch.mean(rows),
+                    batch.wind[rows],
+                    batch.P[rows].reshape(m, 36),
+                    batch.prior[rows],
+                    batch.prior_P[rows].reshape(m, 36),
+                    batch.vreset[rows].astype(np.float64),
+                ]
+            )
+        )
+
+    def rts_table(self) -> FloatArray:
+        if not self.rts_chunks:
+            return np.zeros((0, 90))
+        return np.concatenate(self.rts_chunks)
 
     def add(
         self, batch: FilterBatch, rows: IntArray, track_ids: IntArray, obs_index: IntArray
-    ) -> None:
+    ) -> IntArray:
+        """Record the states of ``rows``; returns their record numbers."""
         if rows.size == 0:
-            return
+            return np.zeros(0, dtype=np.int64)
+        seq = np.arange(self.n, self.n + rows.size, dtype=np.int64)
+        self.n += rows.size
+        self.add_rts(batch, rows, seq, True)
         P = batch.P[rows]
         vel = batch.velocity(rows)
         self.chunks.append(
@@ -312,13 +363,15 @@ class _Recorder:
                     np.sqrt(P[:, 4, 4]),
                     batch.wind[rows],
                     obs_index.astype(np.float64),
+                    seq.astype(np.float64),
                 ]
             )
         )
+        return seq
 
     def table(self) -> FloatArray:
         if not self.chunks:
-            return np.zeros((0, 17))
+            return np.zeros((0, 18))
         return np.concatenate(self.chunks)
 
 
@@ -418,8 +471,23 @@ class _Tracker:
         first_row = rows[np.cumsum(reps) - reps]
         self.track_first_row = np.concatenate([self.track_first_row, first_row])
         self.track_bank = np.concatenate([self.track_bank, ~known])
-        self.rec.add(self.batch, first_row, ids, idx)
+        self.record(first_row, ids, idx)
         return ids
+
+    def record(self, rows: IntArray, tracks: IntArray, obs_index: IntArray) -> None:
+        """Record the states of ``rows`` (one per track); when smoothing, also every other
+        altitude-hypothesis row of float-altitude tracks (the smoother follows one row)."""
+        seq = self.rec.add(self.batch, rows, tracks, obs_index)
+        if not (self.cfg.smooth or self.cfg.record_hypotheses):
+            return
+        for r, tid, s in zip(rows.tolist(), tracks.tolist(), seq.tolist(), strict=True):
+            if not self.track_bank[tid]:
+                continue
+            others = np.flatnonzero((self.row_track == tid) & (np.arange(self.row_track.size) != r))
+            if others.size:
+                self.rec.add_rts(
+                    self.batch, others.astype(np.int64), np.full(others.size, s), False
+                )
 
     # --- one scan ----------------------------------------------------------------------------
     def scan(self, idx: IntArray) -> None:
@@ -430,6 +498,7 @@ class _Tracker:
         if live.size:
             live_rows = np.flatnonzero(np.isin(self.row_track, live)).astype(np.int64)
             self.batch.predict(live_rows, t_scan, self.wind, cfg.motion)
+            self.batch.mark_prior(live_rows)
         pos = idx[o.positional[idx]]
         ang = idx[~o.positional[idx]]
         updated_tracks: list[int] = []
@@ -449,7 +518,7 @@ class _Tracker:
         if updated_tracks:
             tr = np.array(updated_tracks, dtype=np.int64)
             rows = self.map_rows(tr)
-            self.rec.add(self.batch, rows, tr, np.array(updated_obs, dtype=np.int64))
+            self.record(rows, tr, np.array(updated_obs, dtype=np.int64))
         if cfg.record_coasting:
             # tracks live before this scan and not updated in it (new tracks have their state)
             coast = np.setdiff1d(
@@ -458,7 +527,7 @@ class _Tracker:
             )
             if coast.size:
                 rows = self.map_rows(coast)
-                self.rec.add(self.batch, rows, coast, np.full(coast.size, -1, dtype=np.int64))
+                self.record(rows, coast, np.full(coast.size, -1, dtype=np.int64))
         self.compact()
 
     def compact(self, min_rows: int = 2000) -> None:
@@ -824,9 +893,40 @@ class _Tracker:
             method = "prior only (one report)"
         return AltitudeEstimate(mean, sd, method, hyp, w, md, sdd, wd)
 
+    def smoother_data(
+        self, seqs: IntArray, rts: FloatArray, map_pos: IntArray, by_uid: FloatArray
+    ) -> SmootherData:
+        """Smoother data of one track's records ``seqs``: the row of its final most probable
+        state when every row was kept (``by_uid``: the rows sorted by uid, record), else its
+        most probable row at each record."""
+        sel = rts[map_pos[seqs]]
+        if by_uid.shape[0] and seqs.size > 1:
+            uid = rts[map_pos[seqs[-1]], 1]
+            a, b = np.searchsorted(by_uid[:, 1], [uid - 0.5, uid + 0.5])
+            chain = by_uid[a:b]
+            if chain.shape[0] == seqs.size and np.array_equal(chain[:, 0], seqs):
+                sel = chain
+        m = sel.shape[0]
+        return SmootherData(
+            uid=sel[:, 1].astype(np.int64),
+            mean=sel[:, 3:9].copy(),
+            P=sel[:, 11:47].reshape(m, 6, 6).copy(),
+            prior=sel[:, 47:53].copy(),
+            prior_P=sel[:, 53:89].reshape(m, 6, 6).copy(),
+            wind=sel[:, 9:11].copy(),
+            vreset=sel[:, 89] > 0.5,
+        )
+
     def result(self, wind_source: str) -> TrackingResult:
         table = self.rec.table()
-        table = table[np.lexsort((table[:, 1], table[:, 0]))]
+        table = table[np.lexsort((table[:, 16], table[:, 1], table[:, 0]))]
+        rts = self.rec.rts_table()
+        is_map = rts[:, 2] > 0.5
+        map_pos = np.zeros(self.rec.n, dtype=np.int64)
+        map_pos[rts[is_map, 0].astype(np.int64)] = np.flatnonzero(is_map)
+        by_uid = rts[:0]
+        if self.cfg.smooth or self.cfg.record_hypotheses:
+            by_uid = rts[np.lexsort((rts[:, 0], rts[:, 1]))]
         bounds = np.searchsorted(table[:, 0], np.arange(len(self.status) + 1) - 0.5)
         tracks = []
         for tid in range(len(self.status)):
@@ -865,6 +965,7 @@ class _Tracker:
                     sources=tuple(sorted(self.sources[tid])),
                     n_updates=self.hits[tid],
                     altitude=alt_est,
+                    rts=self.smoother_data(sel[:, 16].astype(np.int64), rts, map_pos, by_uid),
                 )
             )
         return TrackingResult(
@@ -881,19 +982,28 @@ def track_observations(
     *,
     wind: str | WindField = "calm",
     config: TrackerConfig | None = None,
+    smooth: bool | None = None,
 ) -> TrackingResult:
     """Turn observations of any kind into tracks.
 
     Observations are sorted by time and exact repeats removed first (so out-of-order and
     duplicated reports never cause duplicate updates); sightings of one moment from different
     places are triangulated into fixes. ``wind`` is a `WindField` or a name for `open_wind`
-    (``calm``, ``climatology``, a file).
+    (``calm``, ``climatology``, a file). ``smooth`` (default: ``config.smooth``, off) returns
+    RTS-smoothed tracks, every state using all reports, instead of filtered ones.
     """
     field_ = open_wind(wind)
     cfg = config or TrackerConfig.for_wind(field_)
     obs = sightings_to_fixes(observations.deduplicated())
     # the tracker writes temporarily into rows it converts (radar plots): use a private copy
     obs = obs.take(np.arange(len(obs)))
+    if smooth is not None and smooth != cfg.smooth:
+        cfg = dataclasses.replace(cfg, smooth=smooth)
     tr = _Tracker(obs, field_, cfg)
     tr.run()
-    return tr.result(field_.meta.source)
+    result = tr.result(field_.meta.source)
+    if cfg.smooth:
+        result = dataclasses.replace(
+            result, tracks=tuple(smooth_track(t, field_) for t in result.tracks)
+        )
+    return result
