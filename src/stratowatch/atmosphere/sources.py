@@ -24,6 +24,7 @@ from .wind import CalmWind, WindField
 __all__ = [
     "open_wind",
     "WindSource",
+    "OpenOptions",
     "SOURCES",
     "sniff",
     "BBox",
@@ -32,6 +33,17 @@ __all__ = [
 # (west, south, east, north) degrees; west > east crosses the dateline
 BBox = tuple[float, float, float, float]
 Spec = str | Path | Sequence[str | Path]
+
+
+@dataclass(frozen=True)
+class OpenOptions:
+    """How to open a source (see `open_wind`); each source uses the options that apply to it."""
+
+    bbox: BBox | None = None
+    levels: Sequence[float] | None = None
+    time: str | float | None = None
+    strict_time: bool = True
+    heights: Heights = "geometric"
 
 
 class WindSource(Protocol):
@@ -45,16 +57,7 @@ class WindSource(Protocol):
 
     def can_open(self, spec: Spec) -> bool: ...
 
-    def open(
-        self,
-        spec: Spec,
-        *,
-        bbox: BBox | None = None,
-        levels: Sequence[float] | None = None,
-        time: str | float | None = None,
-        strict_time: bool = True,
-        heights: Heights = "geometric",
-    ) -> WindField: ...
+    def open(self, spec: Spec, options: OpenOptions) -> WindField: ...
 
 
 def _head(path: Path, n: int = 4096) -> bytes:
@@ -104,30 +107,12 @@ class _Named:
 
 
 class CalmSource(_Named):
-    def open(
-        self,
-        spec: Spec,
-        *,
-        bbox: BBox | None = None,
-        levels: Sequence[float] | None = None,
-        time: str | float | None = None,
-        strict_time: bool = True,
-        heights: Heights = "geometric",
-    ) -> WindField:
+    def open(self, spec: Spec, options: OpenOptions) -> WindField:
         return CalmWind()
 
 
 class ClimatologySource(_Named):
-    def open(
-        self,
-        spec: Spec,
-        *,
-        bbox: BBox | None = None,
-        levels: Sequence[float] | None = None,
-        time: str | float | None = None,
-        strict_time: bool = True,
-        heights: Heights = "geometric",
-    ) -> WindField:
+    def open(self, spec: Spec, options: OpenOptions) -> WindField:
         return climatology_wind()
 
 
@@ -151,19 +136,12 @@ class _FileFormat:
 
 
 class GriddedSource(_FileFormat):
-    def open(
-        self,
-        spec: Spec,
-        *,
-        bbox: BBox | None = None,
-        levels: Sequence[float] | None = None,
-        time: str | float | None = None,
-        strict_time: bool = True,
-        heights: Heights = "geometric",
-    ) -> WindField:
+    def open(self, spec: Spec, options: OpenOptions) -> WindField:
         from .gridded import open_gridded
 
-        return open_gridded(spec, bbox=bbox, levels=levels, strict_time=strict_time)
+        return open_gridded(
+            spec, bbox=options.bbox, levels=options.levels, strict_time=options.strict_time
+        )
 
 
 @dataclass(frozen=True)
@@ -178,58 +156,34 @@ class FetchedSource:
 
         return isinstance(spec, str | Path) and (Path(spec) / MANIFEST).is_file()
 
-    def open(
-        self,
-        spec: Spec,
-        *,
-        bbox: BBox | None = None,
-        levels: Sequence[float] | None = None,
-        time: str | float | None = None,
-        strict_time: bool = True,
-        heights: Heights = "geometric",
-    ) -> WindField:
+    def open(self, spec: Spec, options: OpenOptions) -> WindField:
         from .fetch import read_manifest
         from .gridded import open_gridded
 
         assert isinstance(spec, str | Path)
         files, box = read_manifest(spec)
         return open_gridded(
-            files, bbox=bbox if bbox is not None else box, levels=levels, strict_time=strict_time
+            files,
+            bbox=options.bbox if options.bbox is not None else box,
+            levels=options.levels,
+            strict_time=options.strict_time,
         )
 
 
 class WyomingSource(_FileFormat):
-    def open(
-        self,
-        spec: Spec,
-        *,
-        bbox: BBox | None = None,
-        levels: Sequence[float] | None = None,
-        time: str | float | None = None,
-        strict_time: bool = True,
-        heights: Heights = "geometric",
-    ) -> WindField:
+    def open(self, spec: Spec, options: OpenOptions) -> WindField:
         from .sounding import read_wyoming_csv
 
         assert isinstance(spec, str | Path)
-        return read_wyoming_csv(spec, heights=heights)
+        return read_wyoming_csv(spec, heights=options.heights)
 
 
 class IGRA2Source(_FileFormat):
-    def open(
-        self,
-        spec: Spec,
-        *,
-        bbox: BBox | None = None,
-        levels: Sequence[float] | None = None,
-        time: str | float | None = None,
-        strict_time: bool = True,
-        heights: Heights = "geometric",
-    ) -> WindField:
+    def open(self, spec: Spec, options: OpenOptions) -> WindField:
         from .sounding import read_igra2
 
         assert isinstance(spec, str | Path)
-        return read_igra2(spec, time=time, heights=heights)
+        return read_igra2(spec, time=options.time, heights=options.heights)
 
 
 SOURCES: dict[str, WindSource] = {
@@ -289,20 +243,14 @@ def open_wind(
         return spec  # type: ignore[return-value]
     if isinstance(spec, list | tuple) and len(spec) == 1:
         spec = spec[0]
-    kwargs = {
-        "bbox": bbox,
-        "levels": levels,
-        "time": time,
-        "strict_time": strict_time,
-        "heights": heights,
-    }
+    options = OpenOptions(bbox, levels, time, strict_time, heights)
     if source is not None:
         if source not in SOURCES:
             raise InputError("unknown wind source kind", value=source, expected=", ".join(SOURCES))
-        return SOURCES[source].open(spec, **kwargs)  # type: ignore[arg-type]
+        return SOURCES[source].open(spec, options)
     for src in SOURCES.values():
         if src.can_open(spec):
-            return src.open(spec, **kwargs)  # type: ignore[arg-type]
+            return src.open(spec, options)
     paths = [spec] if isinstance(spec, str | Path) else list(spec)
     for p in paths:
         if str(p).strip().lower() not in SOURCES and not Path(p).exists():
