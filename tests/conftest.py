@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,3 +39,15 @@ def chromium_path() -> str:
             "no Chromium found and STRATOWATCH_REQUIRE_BROWSER=1 (apt-get install chromium)"
         )
     pytest.skip("no Chromium found")
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One `stratowatch demo` run per test session: (output folder, CliRunner result), shared
+    by tests/test_demo.py and the browser test."""
+    from typer.testing import CliRunner
+
+    from stratowatch.cli.main import app
+
+    out = tmp_path_factory.mktemp("demo") / "out"
+    return out, CliRunner().invoke(app, ["demo", "--out", str(out)])

@@ -17,18 +17,6 @@ from stratowatch.demo import EC_PLOT_FLOOR
 from stratowatch.scenario import BILLINGS, SURFSIDE, load_reports
 
 
-@pytest.fixture(scope="session")
-def demo_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """One `stratowatch demo` run per test session (shared with the browser test)."""
-    cached = getattr(request.config, "_stratowatch_demo", None)
-    if cached is None:
-        out = tmp_path_factory.mktemp("demo") / "out"
-        result = CliRunner().invoke(app, ["demo", "--out", str(out)])
-        cached = (out, result)
-        request.config._stratowatch_demo = cached  # type: ignore[attr-defined]
-    return cached
-
-
 @pytest.fixture(scope="module")
 def summary(demo_run: Any) -> dict[str, Any]:
     out, result = demo_run

@@ -10,9 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from stratowatch.cli.main import app
 from stratowatch.report import Plot, Series, Table, render_report
 
 pytestmark = pytest.mark.browser
@@ -29,18 +27,6 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-@pytest.fixture(scope="session")
-def demo_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """One `stratowatch demo` run per test session (shared with tests/test_demo.py)."""
-    cached = getattr(request.config, "_stratowatch_demo", None)
-    if cached is None:
-        out = tmp_path_factory.mktemp("demo") / "out"
-        result = CliRunner().invoke(app, ["demo", "--out", str(out)])
-        cached = (out, result)
-        request.config._stratowatch_demo = cached  # type: ignore[attr-defined]
-    return cached
 
 
 @pytest.fixture(scope="module")

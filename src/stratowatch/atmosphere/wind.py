@@ -458,26 +458,17 @@ def _interp_parallel(
     uo = np.empty(n)
     vo = np.empty(n)
     fo = np.empty(n, dtype=np.int8)
-    for k in prange(n):
-        a, b, f = interp_point(
-            t[k],
-            lat[k],
-            lon[k],
-            alt[k],
-            times,
-            lat0,
-            dlat,
-            lon0,
-            dlon,
-            z,
-            u,
-            v,
-            lon_periodic,
-            period,
-        )
-        uo[k] = a
-        vo[k] = b
-        fo[k] = f
+    chunks = 64
+    for c in prange(chunks):
+        lo = c * n // chunks
+        hi = (c + 1) * n // chunks
+        a, b, f = _interp_serial(
+            t[lo:hi], lat[lo:hi], lon[lo:hi], alt[lo:hi], times, lat0, dlat, lon0, dlon, z, u, v,
+            lon_periodic, period,
+        )  # fmt: skip
+        uo[lo:hi] = a
+        vo[lo:hi] = b
+        fo[lo:hi] = f
     return uo, vo, fo
 
 
