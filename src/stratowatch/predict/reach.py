@@ -330,7 +330,8 @@ def _step_region(points: FloatArray) -> Any:
         hull = shapely.MultiPoint(points[0]).convex_hull
         return _circumscribed(hull, 1.0)
     pairs = np.concatenate([points, np.roll(points, -1, axis=0)], axis=1).reshape(-1, 2)
-    hulls = shapely.convex_hull(shapely.multipoints(pairs, indices=np.repeat(np.arange(n), 2 * nl)))
+    # hull of each edge's 2L points (built as line strings: no per-point geometry objects)
+    hulls = shapely.convex_hull(shapely.linestrings(pairs, indices=np.repeat(np.arange(n), 2 * nl)))
     # a degenerate hull (a point or a segment: all levels with the same wind) has no area
     hulls = _circumscribed_array(hulls, 1.0)
     return _filled(shapely.union_all(hulls))
@@ -626,9 +627,10 @@ def _geojson(geom: Any, *, digits: int = 5) -> dict[str, Any]:
         keep = np.ones(len(c), dtype=bool)
         keep[1:] = np.any(c[1:] != c[:-1], axis=1)
         c = c[keep]
-        if len(c) < 4 or not np.array_equal(c[0], c[-1]):
-            c = np.vstack([c, c[:1]]) if not np.array_equal(c[0], c[-1]) else c
-        return [[float(a), float(b)] for a, b in c]
+        if not np.array_equal(c[0], c[-1]):
+            c = np.vstack([c, c[:1]])
+        out: list[list[float]] = c.tolist()
+        return out
 
     coords = [[ring(p.exterior), *[ring(h) for h in p.interiors]] for p in polys]
     if len(coords) == 1:
@@ -818,8 +820,9 @@ def reachable_set(
     sites : `geo.Site` values; each gets its earliest possible arrival and p_passive.
     alt : current altitude (m) for the passive members (default: uniform over the band).
     dz : spacing (m) of the altitude levels used; step_s : propagation step (s, shortened so
-        that the output times are steps); tolerance_m : boundary simplification tolerance
-        (the region grows by it per step, an outer bound); margin_m : output margin (m) for
+        that the output times are steps); tolerance_m : smallest boundary simplification
+        tolerance (the region grows by the tolerance per step, an outer bound; 0.1 % of the
+        region's mean half-width when larger); margin_m : output margin (m) for
         the integrator's error; wind_sigma : m/s per component to override the source's own
         wind error; passive_members, seed : the passive ensemble; progress : ``(done, total)``
         after each step.
@@ -890,7 +893,7 @@ def reachable_set(
         out_index.append(len(durations) - 1)
         prev = m
     plane = _Plane(la, lo)
-    max_edge = min(50e3, 0.25 * kw.cell_m) if math.isfinite(kw.cell_m) else 50e3
+    max_edge = min(150e3, 0.25 * kw.cell_m) if math.isfinite(kw.cell_m) else 150e3
     verts = np.zeros((1, 2))
     steps: list[tuple[float, Any]] = []
     t = t0
@@ -904,7 +907,10 @@ def reachable_set(
         region = _step_region(np.stack([x, y], axis=-1))
         if sp > 0.0:
             region = _circumscribed(region, sp * dur)
-        region = _reduce(region, tolerance_m, max_edge)
+        # simplification tolerance: tolerance_m, or 0.1 % of the region's mean half-width
+        # when larger (the area it adds per step stays below ~0.1 %)
+        tol = max(tolerance_m, 1e-3 * region.area / max(region.length, 1.0))
+        region = _reduce(region, tol, max_edge)
         steps.append((dur, region))
         t += dur
         verts = np.asarray(region.exterior.coords)[:-1]
