@@ -20,6 +20,7 @@ from ..track.output import (
 )
 from ..track.tracker import track_observations
 from .common import console, err_console, print_json
+from .motion_view import explain_for_cli, print_motion
 
 __all__ = ["register", "track"]
 
@@ -57,6 +58,16 @@ def track(
             "each known only from reports up to its time (what a live tracker would have shown).",
         ),
     ] = True,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain-motion",
+            help="Passive drift, altitude changes or propulsion? (longest track; see docs).",
+        ),
+    ] = False,
+    alt_band: Annotated[
+        str, typer.Option("--alt-band", help="Altitudes for --explain-motion, LOW:HIGH m.")
+    ] = "15000:22000",
 ) -> None:
     """Build tracks from reports; say which reports are the same object and which are not."""
     if fmt not in _FORMATS:
@@ -78,6 +89,9 @@ def track(
         else:
             write_features(out, tracks_feature_collection(result))
     summary = tracking_summary(result, reviews=reviews)
+    motion = explain_for_cli(result, field, alt_band) if explain and result.tracks else None
+    if motion is not None:
+        summary["explain_motion"] = motion.summary()
     if obs.issues:
         err_console.print(
             f"[yellow]{len(obs.issues)} row(s) skipped[/] (use --strict to stop at the first):",
@@ -110,6 +124,8 @@ def track(
             console.print(f"- {d.explanation}", highlight=False, soft_wrap=True)
     for v in reviews:
         console.print(f"- second look: {v.explanation}", highlight=False, soft_wrap=True)
+    if motion is not None:
+        print_motion(motion)
     if out is not None:
         console.print(f"wrote {out}", highlight=False)
 

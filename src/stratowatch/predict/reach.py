@@ -592,13 +592,15 @@ def _to_lonlat(poly: Any, plane: _Plane, *, max_edge_m: float = 20_000.0) -> Any
         piece = shapely.intersection(shape, window)
         if not piece.is_empty:
             parts.append(_shift(piece, -360.0 * k))
-    polys = [
-        p for g in parts for p in shapely.get_parts(g) if p.geom_type == "Polygon" and p.area > 0
-    ]
+    if not parts:
+        return shapely.Polygon()
+    # pieces of a polar cap meet along the meridian where the ring was closed: merge them;
+    # pieces on either side of the antimeridian stay apart (at -180 and +180)
+    merged = shapely.union_all([shapely.set_precision(g, 1e-7) for g in parts])
+    polys = [p for p in shapely.get_parts(merged) if p.geom_type == "Polygon" and p.area > 0]
     if not polys:
         return shapely.Polygon()
-    out = shapely.MultiPolygon(polys) if len(polys) > 1 else polys[0]
-    return out
+    return shapely.MultiPolygon(polys) if len(polys) > 1 else polys[0]
 
 
 def _shift(geom: Any, dx: float) -> Any:
@@ -906,7 +908,7 @@ def reachable_set(
         x, y = plane.forward(elon, elat)
         region = _step_region(np.stack([x, y], axis=-1))
         if sp > 0.0:
-            region = _circumscribed(region, sp * dur)
+            region = _circumscribed(region, sp * dur, quad_segs=16)
         # simplification tolerance: tolerance_m, or 0.1 % of the region's mean half-width
         # when larger (the area it adds per step stays below ~0.1 %)
         tol = max(tolerance_m, 1e-3 * region.area / max(region.length, 1.0))

@@ -397,8 +397,9 @@ def _ou(sigma: float, tau: float, dur: float) -> tuple[FloatArray, FloatArray]:
 
 @dataclass
 class _Hyps:
-    """Hypotheses: current mean (lat, lon, u_e, u_n), schedule (level index per piece), log
-    prior, log likelihood, NIS sum, model variant (0: winds only, 1: with propulsion)."""
+    """Hypotheses (particles): current mean (lat, lon, u_e, u_n), schedule (level index per
+    piece), log prior, log likelihood, NIS sum, model variant (0: winds only, 1: with
+    propulsion), number of level changes, log weight (normalized over the set)."""
 
     lat: FloatArray
     lon: FloatArray
@@ -410,6 +411,7 @@ class _Hyps:
     nis: FloatArray
     mv: IntArray
     switches: IntArray
+    lw: FloatArray
 
     def take(self, idx: IntArray) -> _Hyps:
         return _Hyps(
@@ -423,6 +425,7 @@ class _Hyps:
             self.nis[idx],
             self.mv[idx],
             self.switches[idx],
+            self.lw[idx],
         )
 
     @property
@@ -467,6 +470,7 @@ class _Search:
         max_pieces: int,
         max_hyps: int,
         dz: float,
+        seed: int,
     ) -> None:
         self.ep = ep
         self.cov = cov
@@ -481,6 +485,8 @@ class _Search:
         self.dz = dz
         self.nl = levels.size
         self.alt_var_level = dz * dz / 12.0 if self.nl > 1 else 0.0
+        self._lev_noise: dict[int, float] = {}
+        self.rng = np.random.default_rng(seed)
 
     # -- one-hypothesis-per-row helpers
     def _alt_loglik(self, epoch: int, level_idx: IntArray) -> FloatArray:
@@ -491,12 +497,26 @@ class _Search:
         d = a - self.levels[level_idx]
         return -0.5 * (d * d / var + math.log(2 * math.pi * var))
 
-    def _level_noise(self, ends_lat: FloatArray, ends_lon: FloatArray) -> float:
-        """Per-component variance (m^2) of the drift error from flying between levels."""
+    def _level_noise(self, j: int) -> float:
+        """Per-component variance (m^2) of piece j's drift error from flying between levels:
+        |d(h_k+1) - d(h_k)|^2 / 12 averaged over the levels, at the report the piece starts
+        from (one value per piece, so every hypothesis shares the covariance)."""
         if self.nl < 2:
             return 0.0
-        e, n = enu_offset(ends_lat[:, :-1], ends_lon[:, :-1], ends_lat[:, 1:], ends_lon[:, 1:])
-        return float(np.mean(e * e + n * n)) / 24.0
+        if j not in self._lev_noise:
+            pc = self.pieces[j]
+            la, lo, _ = level_endpoints(
+                self.kw,
+                pc.start,
+                self.ep.lat[pc.epoch : pc.epoch + 1],
+                self.ep.lon[pc.epoch : pc.epoch + 1],
+                self.levels,
+                pc.end - pc.start,
+                dt_max=min(pc.end - pc.start, 1800.0),
+            )
+            e, n = enu_offset(la[0, :-1], lo[0, :-1], la[0, 1:], lo[0, 1:])
+            self._lev_noise[j] = float(np.mean(e * e + n * n)) / 24.0
+        return self._lev_noise[j]
 
     def initial(self, mv: int) -> tuple[_Hyps, FloatArray]:
         p = np.zeros((4, 4))
@@ -515,6 +535,7 @@ class _Search:
             0 * one,
             np.full(1, mv, dtype=np.int64),
             np.zeros(1, dtype=np.int64),
+            0 * one,
         )
         return h, p
 
@@ -546,7 +567,7 @@ class _Search:
             nlat = elat[rep, lev]
             nlon = elon[rep, lev]
         f, q = _ou(err.sigma, tau, dur)
-        q[0, 0] += self._level_noise(elat, elon)
+        q[0, 0] += self._level_noise(j)
         q[1, 1] = q[0, 0]
         if h.mv[0] == 1:
             q[0, 0] += (self.sa * dur) ** 2
@@ -582,6 +603,7 @@ class _Search:
             h.nis[rep].copy(),
             h.mv[rep].copy(),
             h.switches[rep] + ((~same) & (prev >= 0)).astype(np.int64),
+            h.lw[rep] + dlp + (ll - h.ll[rep]),
         )
         return out, f @ p @ f.T + q, np.stack([elat, elon])
 
@@ -617,35 +639,62 @@ class _Search:
             h.nis + nis,
             h.mv,
             h.switches,
+            h.lw + (ll - h.ll),
         )
         return out, pn, nu
 
-    def prune(self, h: _Hyps, keep: int) -> _Hyps:
-        if h.size <= keep:
-            return h
-        score = h.lp + h.ll
-        const = h.switches == 0
-        top = np.argpartition(-score, keep - 1)[:keep]
-        idx = np.union1d(top, np.flatnonzero(const))
-        return h.take(idx.astype(np.int64))
+    def resample(self, h: _Hyps, n: int) -> _Hyps:
+        """Systematic resampling to ``n`` draws [Kitagawa1996]_, kept as the distinct
+        hypotheses drawn with log weights log(count / n): copies of one schedule share its
+        mean, so they are carried once."""
+        w = np.exp(h.lw - logsumexp(h.lw))
+        if h.size <= n and np.all(w > 0):
+            out = h.take(np.arange(h.size))
+            out.lw = np.log(w)
+            return out
+        pos = (self.rng.random() + np.arange(n)) / n
+        idx = np.minimum(np.searchsorted(np.cumsum(w), pos), h.size - 1)
+        cnt = np.bincount(idx, minlength=h.size)
+        keep = np.flatnonzero(cnt)
+        out = h.take(keep)
+        out.lw = np.log(cnt[keep] / n)
+        return out
 
-    def run(self, mv: int) -> _Hyps:
+    def run(self, mv: int) -> tuple[_Hyps, float]:
+        """Sequential Monte Carlo over schedules from the Markov prior, fully adapted to each
+        report: every hypothesis is expanded by every level sequence up to the next report and
+        weighted by prior x predictive likelihood, the evidence grows by the weights' sum, and
+        ``max_hyps`` draws carry on [DoucetDeFreitasGordon2001]_. Returns the final weighted
+        hypotheses and the log evidence log sum_s p(s) p(y | s)."""
         h, p = self.initial(mv)
+        log_z = 0.0
         n_p = len(self.pieces)
         j = 0
         while j < n_p:
-            # the pieces up to the next report, expanded together
             k = j
             while not self.pieces[k].last_of_interval:
                 k += 1
-            span = k - j + 1
-            room = max(_CAP // (self.nl**span), self.nl)
-            h = self.prune(h, min(self.max_hyps, room))
+            room = max(_CAP // (self.nl ** (k - j + 1)), self.nl)
+            h = self.resample(h, min(self.max_hyps, room))
             for jj in range(j, k + 1):
                 h, p, _ = self.predict(h, p, jj)
             h, p, _ = self.update(h, p, self.pieces[k].epoch + 1)
+            inc = float(logsumexp(h.lw))
+            log_z += inc
+            h.lw = h.lw - inc
             j = k + 1
-        return self.prune(h, self.max_hyps)
+        return h, log_z
+
+    def run_constant(self) -> _Hyps:
+        """The L single-altitude schedules, exactly."""
+        h, p = self.initial(0)
+        h = h.take(np.zeros(self.nl, dtype=np.int64))
+        lev = np.arange(self.nl)
+        for j in range(len(self.pieces)):
+            h, p, _ = self.predict(h, p, j, forced=lev)
+            if self.pieces[j].last_of_interval:
+                h, p, _ = self.update(h, p, self.pieces[j].epoch + 1)
+        return h
 
     def replay(self, sched: IntArray, mv: int) -> dict[str, Any]:
         """One schedule through the filter, with the RTS smoother [BarShalom2001]_: smoothed
@@ -972,6 +1021,7 @@ def explain_motion(
     max_hypotheses: int = 4000,
     max_reports: int = 40,
     paths: bool = True,
+    seed: int = 0,
 ) -> MotionExplanation:
     """Is a path passive drift at one altitude, a schedule of altitude changes, or propelled?
 
@@ -987,9 +1037,9 @@ def explain_motion(
     airspeed_sigma : m/s per component, prior of the airspeed under propulsion.
     wind_sigma : m/s per component overriding the wind source's error model.
     piece_hours, max_pieces : report gaps longer than ``piece_hours`` get up to
-        ``max_pieces`` altitude pieces. max_hypotheses : schedules kept per report.
-    max_reports : report times kept (thinned evenly beyond). paths : compute the best fits'
-        paths (for maps).
+        ``max_pieces`` altitude pieces. max_hypotheses : particles (schedule hypotheses)
+        carried from report to report. max_reports : report times kept (thinned evenly
+        beyond). paths : compute the best fits' paths (for maps). seed : resampling seed.
 
     Returns
     -------
@@ -1061,22 +1111,25 @@ def explain_motion(
         max_pieces=max_pieces,
         max_hyps=max_hypotheses,
         dz=dz,
+        seed=seed,
     )
-    h0 = search.run(0)
-    h1 = search.run(1)
+    hc = search.run_constant()
+    hm, log_zm = search.run(0)
+    hp, log_zp = search.run(1)
     n_bound = len(search.pieces) - 1
-    w0 = h0.lp + h0.ll
-    const = h0.switches == 0
-    log_stay_all = n_bound * math.log1p(-switch_probability)
-    z_passive = float(logsumexp(w0[const])) - log_stay_all
-    if n_bound > 0 and (~const).any():
-        p_any = -math.expm1(log_stay_all)
-        z_changes = float(logsumexp(w0[~const])) - math.log(p_any)
+    z_passive = float(logsumexp(hc.ll)) - math.log(levels.size)
+    sw = hm.switches > 0
+    wm = np.exp(hm.lw - logsumexp(hm.lw))
+    f_sw = float(wm[sw].sum())
+    if n_bound > 0 and f_sw > 0.0:
+        # sum over schedules with a change of p(s) p(y|s), divided by their prior mass
+        p_any = -math.expm1(n_bound * math.log1p(-switch_probability))
+        z_changes = log_zm + math.log(f_sw) - math.log(p_any)
     else:
         z_changes = -math.inf
         if n_bound == 0:
             warnings.append("one piece only (two reports): altitude changes cannot be tested")
-    z_prop = float(logsumexp(h1.lp + h1.ll))
+    z_prop = log_zp
     logz = np.array([z_passive, z_changes, z_prop])
     with np.errstate(divide="ignore"):
         post_log = np.log(pr) + logz
@@ -1084,28 +1137,23 @@ def explain_motion(
     probs = {k: float(v) for k, v in zip(_KEYS, post, strict=True)}
     best = int(np.argmax(post))
     # best fits
-    ic = np.flatnonzero(const)
-    ib = int(ic[np.argmax(h0.ll[ic])])
-    passive_fit = _fit(search, h0.sched[ib].astype(np.int64), 0, paths)
+    ib = int(np.argmax(hc.ll))
+    passive_fit = _fit(search, hc.sched[ib].astype(np.int64), 0, paths)
     schedule_fit = None
-    if (~const).any():
-        isw = np.flatnonzero(~const)
-        js = int(isw[np.argmax(h0.ll[isw])])
-        schedule_fit = _fit(search, h0.sched[js].astype(np.int64), 0, paths)
+    if sw.any():
+        isw = np.flatnonzero(sw)
+        js = int(isw[np.argmax(hm.ll[isw])])
+        schedule_fit = _fit(search, hm.sched[js].astype(np.int64), 0, paths)
     # altitude posterior per piece, mixing the three explanations
-    wts = np.zeros(h0.size)
-    if const.any():
-        wc = np.exp(w0[const] - logsumexp(w0[const]))
-        wts[const] = post[0] * wc
-    if (~const).any() and np.isfinite(z_changes):
-        ws = np.exp(w0[~const] - logsumexp(w0[~const]))
-        wts[~const] = post[1] * ws
-    w1 = h1.lp + h1.ll
-    wts1 = post[2] * np.exp(w1 - logsumexp(w1))
+    wc = post[0] * np.exp(hc.ll - logsumexp(hc.ll))
+    ws = np.where(sw, wm, 0.0)
+    ws = post[1] * ws / ws.sum() if ws.sum() > 0 else ws
+    wp = post[2] * np.exp(hp.lw - logsumexp(hp.lw))
     altitude = []
     for j, pc in enumerate(search.pieces):
-        mass = np.bincount(h0.sched[:, j], weights=wts, minlength=levels.size)
-        mass = mass + np.bincount(h1.sched[:, j], weights=wts1, minlength=levels.size)
+        mass = np.bincount(hc.sched[:, j], weights=wc, minlength=levels.size)
+        mass = mass + np.bincount(hm.sched[:, j], weights=ws, minlength=levels.size)
+        mass = mass + np.bincount(hp.sched[:, j], weights=wp, minlength=levels.size)
         mass = mass / mass.sum()
         lo90, hi90 = _quantiles(levels, mass, dz, (0.05, 0.95))
         altitude.append(
@@ -1132,7 +1180,7 @@ def explain_motion(
         wind_source=meta.source,
         wind_error=errs[0],
         airspeed_sigma=float(airspeed_sigma),
-        hypotheses=int(h0.size + h1.size),
+        hypotheses=int(hm.size + hp.size),
         warnings=tuple(dict.fromkeys(warnings)),
     )
 
