@@ -1022,6 +1022,7 @@ def explain_motion(
     max_reports: int = 40,
     paths: bool = True,
     seed: int = 0,
+    use_altitudes: bool = True,
 ) -> MotionExplanation:
     """Is a path passive drift at one altitude, a schedule of altitude changes, or propelled?
 
@@ -1040,6 +1041,8 @@ def explain_motion(
         ``max_pieces`` altitude pieces. max_hypotheses : particles (schedule hypotheses)
         carried from report to report. max_reports : report times kept (thinned evenly
         beyond). paths : compute the best fits' paths (for maps). seed : resampling seed.
+    use_altitudes : let reported altitudes constrain the level flown after each report (off:
+        judge from the horizontal path alone).
 
     Returns
     -------
@@ -1067,6 +1070,8 @@ def explain_motion(
         raise ConfigError("max_hypotheses must be >= 1 and max_reports >= 2")
     levels = altitude_levels(band, dz=dz)
     cols = _observations_from(track_or_reports, track_id, warnings)
+    if not use_altitudes:
+        cols = (*cols[:6], np.full_like(cols[6], np.nan), np.full_like(cols[7], np.nan))
     ep = _epochs(cols, max_reports, warnings)
     base = resolve_wind(wind)
     meta = base.meta
