@@ -13,7 +13,6 @@ from ..atmosphere.sources import open_wind
 from ..errors import InputError
 from ..geo.sites import read_sites
 from ..io.export import SUPPORTED_SUFFIXES, write_features
-from ..predict.reach import reachable_set
 from ..timeutil import iso
 from .common import console, print_json, progress
 
@@ -80,6 +79,9 @@ def reach_cmd(
 ) -> None:
     """Reachable regions per lead time for a balloon that steers by altitude (optionally with a
     small airspeed), and the soonest it could be over each site."""
+    # imported here: the other commands need not load the reachability code
+    from ..predict.reach import reachable_set
+
     band = parse_band(alt_band)
     if out is not None and out.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise InputError(

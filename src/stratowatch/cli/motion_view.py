@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
 from ..timeutil import iso
-from ..track.motion import MotionExplanation, explain_motion
 from .cmd_reach import parse_band
 from .common import console
+
+if TYPE_CHECKING:
+    from ..track.motion import MotionExplanation
 
 __all__ = ["explain_for_cli", "print_motion"]
 
 
 def explain_for_cli(result: Any, wind: Any, band_text: str) -> MotionExplanation:
     """`explain_motion` on the longest track of a tracking result, band given as LOW:HIGH."""
+    from ..track.motion import explain_motion  # only when asked for
+
     return explain_motion(result, wind, band=parse_band(band_text))
 
 

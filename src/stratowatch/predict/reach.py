@@ -75,8 +75,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 from pyproj import Geod, Transformer
-from scipy.special import erf
-from scipy.stats import beta as beta_dist
+from scipy.special import betaincinv, erf
 from shapely.geometry.polygon import orient
 
 from ..atmosphere.perturb import PerturbedWind
@@ -644,8 +643,8 @@ def _geojson(geom: Any, *, digits: int = 5) -> dict[str, Any]:
 def _jeffreys(k: int, n: int, level: float = 0.9) -> tuple[float, float]:
     """Jeffreys interval for a binomial proportion [Brown2001]_."""
     a = (1.0 - level) / 2.0
-    lo = 0.0 if k == 0 else float(beta_dist.ppf(a, k + 0.5, n - k + 0.5))
-    hi = 1.0 if k == n else float(beta_dist.ppf(1.0 - a, k + 0.5, n - k + 0.5))
+    lo = 0.0 if k == 0 else float(betaincinv(k + 0.5, n - k + 0.5, a))
+    hi = 1.0 if k == n else float(betaincinv(k + 0.5, n - k + 0.5, 1.0 - a))
     return lo, hi
 
 

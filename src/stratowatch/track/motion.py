@@ -65,8 +65,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import logsumexp
-from scipy.stats import chi2
+from scipy.special import chdtrc, logsumexp
 
 from ..atmosphere.wind import WindField
 from ..errors import ConfigError, InputError
@@ -999,7 +998,7 @@ def _fit(search: _Search, sched: IntArray, mv: int, with_path: bool) -> MotionFi
         log_likelihood=rep["loglik"],
         chi2=rep["nis"],
         dof=dof,
-        p_value=float(chi2.sf(rep["nis"], dof)),
+        p_value=float(chdtrc(dof, rep["nis"])),
         residuals=tuple(rep["residuals"]),
         path=_path(search, sched, rep["smoothed"]) if with_path else {},
     )
