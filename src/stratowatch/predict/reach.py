@@ -84,7 +84,7 @@ from ..errors import ConfigError, DomainError, InputError
 from ..flight.integrate import integrate
 from ..flight.models import Float, Stage
 from ..flight.windargs import KernelWind, kernel_wind, resolve_wind
-from ..geo.geodesy import haversine
+from ..geo.geodesy import haversine, offset_m
 from ..geo.sites import Site
 from ..timeutil import iso, to_epoch
 from .regions import local_en, wrap180
@@ -106,6 +106,7 @@ FloatArray = npt.NDArray[np.float64]
 DEFAULT_BAND = (15_000.0, 22_000.0)
 _GEOD = Geod(ellps="WGS84")
 _CHI2_2_90 = -2.0 * math.log(0.1)  # chi-square, 2 dof, 90 %
+_R95 = math.sqrt(-2.0 * math.log(0.05))  # 95 % radius / sigma of a circular normal (2.448)
 _MAX_REACH_M = 15_000e3  # beyond this from the start the plane no longer represents the set
 
 
@@ -682,12 +683,14 @@ def passive_overflight(
     wind_error: WindError | None = None,
     members: int = 200,
     seed: int = 0,
+    start_sigma_m: float = 0.0,
 ) -> list[tuple[float, tuple[float, float]]]:
     """Probability that a passive balloon passes within each site's radius before ``hours``.
 
     Members fly one constant altitude each (``alt`` +- ``alt_sigma`` when known, else uniform
-    over ``band``) in perturbed winds with the source's error (`wind_error_for`); returns
-    ``(p, (lo, hi))`` per site, the 90 % Jeffreys interval giving the sampling error.
+    over ``band``) in perturbed winds with the source's error (`wind_error_for`), from
+    ``start_sigma_m`` (m per axis) about the start; returns ``(p, (lo, hi))`` per site, the
+    90 % Jeffreys interval giving the sampling error.
     """
     if members < 1:
         raise ConfigError(f"members must be >= 1, got {members}")
@@ -708,13 +711,19 @@ def passive_overflight(
             base, members=members, sigma=err.sigma, length_m=err.length_m, time_s=err.time_s,
             seed=seed,
         )  # fmt: skip
+    lat0 = np.full(members, float(lat))
+    lon0 = np.full(members, float(lon))
+    if start_sigma_m > 0.0 and members > 1:
+        lat0, lon0 = offset_m(
+            lat0, lon0, rng.normal(0, start_sigma_m, members), rng.normal(0, start_sigma_m, members)
+        )
     with _kernel_threads(members * hours * 6.0):
         r = integrate(
             [Stage(Float(), dt_max=600.0)],
             field_,
             t0,
-            np.full(members, float(lat)),
-            np.full(members, float(lon)),
+            lat0,
+            lon0,
             alts,
             duration=hours * 3600.0,
             out_step=600.0,
@@ -750,6 +759,7 @@ def _earliest(
     lon0: float,
     margin_m: float,
     r90: FloatArray,
+    start_radius_m: float = 0.0,
 ) -> tuple[list[float | None], list[float | None]]:
     """For each site, the first time the region (and the region grown by the wind margin
     ``r90`` per step) comes within its radius, linear in time within the crossing step."""
@@ -758,7 +768,7 @@ def _earliest(
     rad = np.array([s.radius for s in sites])
     x, y = plane.forward(lon, lat)
     pts = shapely.points(x, y)
-    d_prev = haversine(lat0, lon0, lat, lon) - rad
+    d_prev = haversine(lat0, lon0, lat, lon) - rad - start_radius_m
     d90_prev = d_prev.copy()
     first: list[float | None] = [t0 if d <= 0.0 else None for d in d_prev]
     first90: list[float | None] = list(first)
@@ -807,6 +817,7 @@ def reachable_set(
     wind_sigma: float | None = None,
     passive_members: int = 200,
     seed: int = 0,
+    start_radius_m: float = 0.0,
     progress: Callable[[int, int], None] | None = None,
 ) -> ReachableSet:
     """Where a balloon able to fly at any altitude of ``band`` could be, per lead time.
@@ -825,8 +836,9 @@ def reachable_set(
         tolerance (the region grows by the tolerance per step, an outer bound; 0.1 % of the
         region's mean half-width when larger); margin_m : output margin (m) for
         the integrator's error; wind_sigma : m/s per component to override the source's own
-        wind error; passive_members, seed : the passive ensemble; progress : ``(done, total)``
-        after each step.
+        wind error; passive_members, seed : the passive ensemble; start_radius_m : radius (m)
+        of the disc the start is known to lie in (0: a point; e.g. a report's 95 % radius);
+        progress : ``(done, total)`` after each step.
 
     Returns
     -------
@@ -857,7 +869,11 @@ def reachable_set(
         raise ConfigError(f"airspeed must be 0..50 m/s, got {airspeed!r}")
     if not (math.isfinite(step_s) and step_s > 0.0):
         raise ConfigError(f"step_s must be > 0 s, got {step_s!r}")
-    for name, v in (("tolerance_m", tolerance_m), ("margin_m", margin_m)):
+    for name, v in (
+        ("tolerance_m", tolerance_m),
+        ("margin_m", margin_m),
+        ("start_radius_m", start_radius_m),
+    ):
         if not (math.isfinite(v) and v >= 0.0):
             raise ConfigError(f"{name} must be >= 0 m, got {v!r}")
     levels = altitude_levels(band, dz=dz)
@@ -895,7 +911,13 @@ def reachable_set(
         prev = m
     plane = _Plane(la, lo)
     max_edge = min(150e3, 0.25 * kw.cell_m) if math.isfinite(kw.cell_m) else 150e3
-    verts = np.zeros((1, 2))
+    if start_radius_m > 0.0:
+        # the start is known to within a disc: start from its (circumscribed) polygon
+        ang = np.linspace(0.0, 2.0 * math.pi, 48, endpoint=False)
+        rr = start_radius_m / math.cos(math.pi / 48)
+        verts = np.column_stack([rr * np.sin(ang), rr * np.cos(ang)])
+    else:
+        verts = np.zeros((1, 2))
     steps: list[tuple[float, Any]] = []
     t = t0
     for k, dur in enumerate(durations):
@@ -952,9 +974,9 @@ def reachable_set(
     if sites:
         passive = passive_overflight(
             t0, la, lo, sites, band=band_t, alt=alt, hours=h, wind=base, wind_error=err,
-            members=passive_members, seed=seed,
+            members=passive_members, seed=seed, start_sigma_m=start_radius_m / _R95,
         )  # fmt: skip
-        first, first90 = _earliest(sites, steps, plane, t0, la, lo, margin_m, r90)
+        first, first90 = _earliest(sites, steps, plane, t0, la, lo, margin_m, r90, start_radius_m)
         for i, (s, (p, ci)) in enumerate(zip(sites, passive, strict=True)):
             site_out.append(
                 SiteReach(

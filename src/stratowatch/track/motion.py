@@ -834,11 +834,22 @@ class MotionExplanation:
     warnings: tuple[str, ...] = ()
 
     @property
+    def headline(self) -> str:
+        """The verdict in words that match its probability: as is from 0.9, "probably" from
+        0.5, else "undecided" (no explanation is more likely than not)."""
+        p = self.probability
+        if p >= 0.9:
+            return f"{self.verdict} (p = {p:.2f})"
+        if p >= 0.5:
+            return f"probably {self.verdict} (p = {p:.2f})"
+        return f"undecided: the most probable is {self.verdict} (p = {p:.2f})"
+
+    @property
     def explanation(self) -> str:
         """One paragraph in plain language; its numbers are the result's."""
         pa = self.passive
         alt = pa.pieces[0].alt / 1e3
-        head = f"{self.verdict} (p = {self.probability:.2f})"
+        head = self.headline
         body = (
             f"best single altitude {alt:.1f} km (chi2 {pa.chi2:.1f} for {pa.dof} dof, "
             f"fit p = {pa.p_value:.2g})"
@@ -863,6 +874,7 @@ class MotionExplanation:
         return {
             "verdict": self.verdict,
             "probability": round(self.probability, 4),
+            "headline": self.headline,
             "probabilities": {k: round(v, 4) for k, v in self.probabilities.items()},
             "log_evidence": {k: round(v, 3) for k, v in self.log_evidence.items()},
             "passive": self.passive.describe(),
