@@ -67,6 +67,9 @@ def reach_cmd(
     wind_sigma: float | None = typer.Option(
         None, "--wind-sigma", help="Wind error per component, m/s (default: the source's own)."
     ),
+    start_radius: float = typer.Option(
+        0.0, "--start-radius-km", help="The start is known within this radius, km (0: a point)."
+    ),
     members: int = typer.Option(200, "--members", help="Passive ensemble size (p_passive)."),
     seed: int = typer.Option(0, "--seed", help="Random seed of the passive ensemble."),
     out: Annotated[
@@ -112,6 +115,7 @@ def reach_cmd(
             wind_sigma=wind_sigma,
             passive_members=members,
             seed=seed,
+            start_radius_m=start_radius * 1e3,
             progress=report,
         )
     summary = res.summary()

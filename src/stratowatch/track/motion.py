@@ -28,11 +28,13 @@ level flown right after the report. The altitude grid's spacing adds its quantiz
 
 With the error model linear and Gaussian and independent of the schedule, every schedule has
 the same Kalman covariance; each hypothesis (a schedule prefix) is one mean and one log
-weight, and the search expands every hypothesis by every level at each piece and keeps the
-``max_hypotheses`` most probable at each report (all single-altitude schedules are always
-kept, so the passive evidence is exact). A mixture Kalman filter [ChenLiu2000]_ over the
-altitude schedules, run twice: without and with propulsion (a constant airspeed per piece,
-:math:`N(0, \sigma_a^2)` per component). The evidence of each explanation is the prior-weighted
+weight: a mixture Kalman filter [ChenLiu2000]_ over the altitude schedules. The search
+expands every hypothesis by every level sequence up to the next report, weights it by prior x
+predictive likelihood and carries ``max_hypotheses`` draws on by systematic resampling
+[Kitagawa1996]_ (sequential Monte Carlo fully adapted to each report, whose evidence is
+unbiased [DoucetDeFreitasGordon2001]_); the single-altitude schedules are run exactly, so the
+passive evidence is exact. It runs twice: without and with propulsion (a constant airspeed per
+piece, :math:`N(0, \sigma_a^2)` per component). The evidence of each explanation is the prior-weighted
 sum of the likelihoods of its schedules: one level for all pieces, uniform (passive); a Markov
 chain over levels (switch with probability q at each decision time, to any other level)
 conditioned on at least one switch (altitude changes); the same chain without the condition
@@ -53,6 +55,10 @@ References
    62(3), 493-508.
 .. [KassRaftery1995] Kass, R. E., Raftery, A. E. (1995). Bayes factors. *J. Am. Statist.
    Assoc.* 90(430), 773-795.
+.. [Kitagawa1996] Kitagawa, G. (1996). Monte Carlo filter and smoother for non-Gaussian
+   nonlinear state space models. *J. Comput. Graph. Statist.* 5(1), 1-25.
+.. [DoucetDeFreitasGordon2001] Doucet, A., de Freitas, N., Gordon, N. (eds.) (2001).
+   *Sequential Monte Carlo Methods in Practice*. Springer.
 """
 
 from __future__ import annotations
