@@ -728,8 +728,13 @@ def passive_overflight(
             duration=hours * 3600.0,
             out_step=600.0,
         )
+    # sites beyond the farthest any member got cannot be passed: skip their path distances
+    far = float(np.nanmax(haversine(lat, lon, r.lat, r.lon))) if r.lat.size else 0.0
     out = []
     for s in sites:
+        if float(haversine(lat, lon, s.lat, s.lon)) - s.radius > far + 4.0 * start_sigma_m:
+            out.append((0.0, _jeffreys(0, members)))
+            continue
         d = _min_distance_m(r.lat, r.lon, s.lat, s.lon)
         k = int(np.count_nonzero(d <= s.radius))
         out.append((k / members, _jeffreys(k, members)))
