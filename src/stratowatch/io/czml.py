@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from czml3 import Document, Packet
+from czml3.enums import ClockRanges, ClockSteps, InterpolationAlgorithms
 from czml3.properties import (
     Clock,
     Color,
@@ -31,6 +32,7 @@ from czml3.properties import (
     PositionListOfLists,
     SolidColorMaterial,
 )
+from czml3.types import TimeInterval
 
 from ..timeutil import iso
 
@@ -75,11 +77,11 @@ def czml_document(fc: dict[str, Any], *, name: str = "stratowatch") -> Document:
             name=title,
             version="1.0",
             clock=Clock(
-                interval=f"{iso(t0)}/{iso(t_end)}",
+                interval=TimeInterval(start=iso(t0), end=iso(t_end)),
                 currentTime=iso(t0),
                 multiplier=600,
-                range="LOOP_STOP",
-                step="SYSTEM_CLOCK_MULTIPLIER",
+                range=ClockRanges.LOOP_STOP,
+                step=ClockSteps.SYSTEM_CLOCK_MULTIPLIER,
             ),
         )
     else:
@@ -101,7 +103,9 @@ def czml_document(fc: dict[str, Any], *, name: str = "stratowatch") -> Document:
             t_a = _epoch(props["time_start"], "time_start")
         t_b = _epoch(props["time_end"], "time_end") if props.get("time_end") is not None else t_end
         avail = (
-            f"{iso(t_a)}/{iso(t_b)}" if t_a is not None and t_b is not None and t_b > t_a else None
+            TimeInterval(start=iso(t_a), end=iso(t_b))
+            if t_a is not None and t_b is not None and t_b > t_a
+            else None
         )
         line_color = Color(rgba=_rgba(color, max(opacity, 0.6)))
         for part in parts:
@@ -152,11 +156,13 @@ def czml_document(fc: dict[str, Any], *, name: str = "stratowatch") -> Document:
                             name=fname,
                             description=desc,
                             properties={"layer": layer},
-                            availability=f"{iso(ts[0])}/{iso(max(ts[-1], ts[0] + 1.0))}",
+                            availability=TimeInterval(
+                                start=iso(ts[0]), end=iso(max(ts[-1], ts[0] + 1.0))
+                            ),
                             position=Position(
                                 epoch=iso(ts[0]),
                                 cartographicDegrees=sampled,
-                                interpolationAlgorithm="LINEAR",
+                                interpolationAlgorithm=InterpolationAlgorithms.LINEAR,
                             ),
                             point=Point(color=line_color, pixelSize=10),
                             path=Path(

@@ -181,16 +181,27 @@ def density_grid(
 
 def region_polygons(grid: DensityGrid, level: float) -> Any:
     """The ``level`` highest density region of ``grid`` as a shapely (Multi)Polygon in
-    continuous longitudes (cells with density >= the level's threshold, unioned)."""
-    from shapely import box
-    from shapely.ops import unary_union
+    continuous longitudes: the cells with density >= the level's threshold, unioned, their
+    staircase edges rounded by a morphological opening and closing of half a cell."""
+    from shapely import box, make_valid, union_all
 
     thr = grid.thresholds[level]
     step = float(grid.lat[1] - grid.lat[0]) if grid.lat.size > 1 else 1.0
     ii, jj = np.nonzero(grid.density >= thr)
     half = step / 2.0
     boxes = box(grid.lon[jj] - half, grid.lat[ii] - half, grid.lon[jj] + half, grid.lat[ii] + half)
-    return unary_union(boxes).simplify(step / 4.0)
+    if boxes.size == 0:
+        from shapely.geometry import Polygon
+
+        return Polygon()
+    shp = union_all(boxes)
+    r = 0.5 * step
+    smooth = shp.buffer(-r, quad_segs=3).buffer(2 * r, quad_segs=3).buffer(-r, quad_segs=3)
+    if smooth.is_empty:  # a region a cell or two wide: keep the cells
+        smooth = shp
+    from .geojson import polygonal
+
+    return polygonal(make_valid(smooth.simplify(step / 4.0)))
 
 
 def region_features(

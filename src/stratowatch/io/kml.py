@@ -107,9 +107,9 @@ def features_to_kml(fc: dict[str, Any], *, name: str = "stratowatch") -> str:
         # gx:Track keeps its own ExtendedData for per-vertex arrays; scalars go on the Placemark
         target = getattr(pm, "_placemark", pm) if isinstance(pm, simplekml.GxTrack) else pm
         for key, val in _scalars(props).items():
-            text = "" if val is None else str(val)
+            cell = "" if val is None else str(val)
             if isinstance(val, float) and not math.isfinite(val):
-                text = ""
-            target.extendeddata.newdata(name=key, value=text)
-    text: str = kml.kml(format=True)
-    return text
+                cell = ""
+            target.extendeddata.newdata(name=key, value=cell)
+    out: str = kml.kml(format=True)
+    return out
