@@ -448,14 +448,15 @@ def _median_line(pred: Any, layer: str, name: str, color: str) -> dict[str, Any]
     times = np.asarray(pred.times, dtype=np.float64)
     lat = np.nanmedian(np.asarray(pred.lat, dtype=np.float64), axis=0)
     lon = np.nanmedian(np.asarray(pred.lon, dtype=np.float64), axis=0)
-    ok = np.isfinite(lat) & np.isfinite(lon)
+    alt = np.nanmedian(np.asarray(pred.alt, dtype=np.float64), axis=0)  # at its real altitude
+    ok = np.isfinite(lat) & np.isfinite(lon) & np.isfinite(alt)
     order = np.argsort(times[ok])
     return _feature(
         {
             "type": "LineString",
             "coordinates": [
-                [round(float(lo), 4), round(float(la), 4)]
-                for lo, la in zip(lon[ok][order], lat[ok][order], strict=True)
+                [round(float(lo), 4), round(float(la), 4), round(float(al), 0)]
+                for lo, la, al in zip(lon[ok][order], lat[ok][order], alt[ok][order], strict=True)
             ],
         },
         layer=layer,
