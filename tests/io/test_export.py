@@ -344,3 +344,35 @@ def test_unwritable_output_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot write") as exc:
         write_features(blocker / "out.kml", sample())
     assert "out.kml" in str(exc.value)
+
+
+def test_demo_exports_are_valid(demo_run: Any) -> None:
+    """Issue 13: every GeoJSON feature of the demo is valid in shapely with counter-clockwise
+    outer rings, the CZML passes czml3's models with the paths at their altitude, the KML
+    parses."""
+    from czml3 import Document
+    from shapely.geometry import shape
+
+    out, result = demo_run
+    assert result.exit_code == 0, result.output
+    geo = json.loads((out / "layers.geojson").read_text())
+    polygons = 0
+    for f in geo["features"]:
+        g = shape(f["geometry"])
+        assert g.is_valid, (f["properties"].get("name"), f["geometry"]["type"])
+        for lon, _lat, *_ in _coords_of(f["geometry"]["coordinates"]):
+            assert -180.0 <= lon <= 180.0
+        if g.geom_type in ("Polygon", "MultiPolygon"):
+            for p in [g] if g.geom_type == "Polygon" else list(g.geoms):
+                polygons += 1
+                assert p.exterior.is_ccw, f["properties"].get("name")
+    assert polygons > 50
+    packets = json.loads((out / "layers.czml").read_text())
+    Document.model_validate(packets)
+    for name in ("forecast median path", "back-trajectory (median)"):
+        moving = next(p for p in packets if p.get("name") == name and "path" in p)
+        alts = moving["position"]["cartographicDegrees"][3::4]
+        assert min(alts) > 15_000.0, name  # at the float altitude, not on the ground
+    root = ET.parse(out / "layers.kml").getroot()
+    assert root.tag == K + "kml"
+    assert len(list(root.iter(K + "Placemark"))) == len(geo["features"])
