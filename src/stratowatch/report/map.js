@@ -386,6 +386,7 @@
       if (Math.max(Math.abs(c2.x - a.x), Math.abs(c2.y - a.y)) < 10) {
         add(L.circleMarker(b.getCenter(), L.extend({ radius: 5, color: col, weight: 2, fillColor: col,
           fillOpacity: 0.6, className: "sw-small" }, opt)));
+        self.counts.small_markers = (self.counts.small_markers || 0) + 1;
       }
     }
     return made;
