@@ -98,6 +98,7 @@ class Page:
 
 
 def _shot(page: Any, tmp: Path, name: str, docs: bool = False) -> None:
+    page.evaluate("window.scrollTo(0, 0)")
     out = tmp / name
     page.screenshot(path=str(out), full_page=False)
     assert out.stat().st_size > 20_000  # a drawn page, not a blank one

@@ -188,13 +188,15 @@ def region_polygons(grid: DensityGrid, level: float) -> Any:
     thr = grid.thresholds[level]
     step = float(grid.lat[1] - grid.lat[0]) if grid.lat.size > 1 else 1.0
     ii, jj = np.nonzero(grid.density >= thr)
-    half = step / 2.0
-    boxes = box(grid.lon[jj] - half, grid.lat[ii] - half, grid.lon[jj] + half, grid.lat[ii] + half)
+    # cell edges from one array, so neighbouring cells share exactly the same edge (no slivers)
+    ey = grid.lat[0] - step / 2.0 + step * np.arange(grid.lat.size + 1)
+    ex = grid.lon[0] - step / 2.0 + step * np.arange(grid.lon.size + 1)
+    boxes = box(ex[jj], ey[ii], ex[jj + 1], ey[ii + 1])
     if boxes.size == 0:
         from shapely.geometry import Polygon
 
         return Polygon()
-    shp = union_all(boxes)
+    shp = union_all(boxes, grid_size=step * 1e-6)
     r = 0.5 * step
     smooth = shp.buffer(-r, quad_segs=3).buffer(2 * r, quad_segs=3).buffer(-r, quad_segs=3)
     if smooth.is_empty:  # a region a cell or two wide: keep the cells

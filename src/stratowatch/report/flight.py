@@ -355,8 +355,8 @@ def flight_page(pred: Any, *, title: str | None = None) -> str:
         [
             "start",
             _fmt_t(st["time"]),
-            round(st["lat"], 4),
-            round(_wrap(st["lon"]), 4),
+            f"{st['lat']:.4f}",
+            f"{_wrap(st['lon']):.4f}",
             round(st["alt"], 0),
             "",
         ],
@@ -366,8 +366,8 @@ def flight_page(pred: Any, *, title: str | None = None) -> str:
             [
                 "burst (median)" if many else "burst",
                 _fmt_t(top["time"]),
-                round(top["lat"], 4),
-                round(_wrap(top["lon"]), 4),
+                f"{top['lat']:.4f}",
+                f"{_wrap(top['lon']):.4f}",
                 round(top["alt"], 0),
                 f"{top['alt_5_95'][0]:.0f}-{top['alt_5_95'][1]:.0f} m" if many else "",
             ]
@@ -376,8 +376,8 @@ def flight_page(pred: Any, *, title: str | None = None) -> str:
         [
             end_label,
             _fmt_t(end["time"]),
-            round(end["lat"], 4),
-            round(_wrap(end["lon"]), 4),
+            f"{end['lat']:.4f}",
+            f"{_wrap(end['lon']):.4f}",
             round(end["alt"], 0),
             f"r50 {end['r50_km']:.1f} km, r90 {end['r90_km']:.1f} km" if many else "",
         ]
