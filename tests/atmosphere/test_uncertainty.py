@@ -144,10 +144,13 @@ def test_sounding_file_carries_positions(shared_data: Path) -> None:
     w = open_wind(shared_data / "soundings/wyoming_BOI_2010-12-09_12Z.csv")
     unc = w.meta.uncertainty
     assert unc.kind == "sounding" and unc.lead_mode == "measured"
-    # the balloon drifted east while rising: the top levels were measured east of Boise
-    assert unc.station_lon[-1] > unc.station_lon[0]
+    # this file reports the station's position on every level; the levels' times follow the
+    # ascent (launch 11:06Z, 5 m/s): the 30 km level ~1.6 h after launch
+    assert np.all(unc.station_lat == pytest.approx(43.56))
+    assert np.all(np.diff(unc.station_time) >= 0.0)
+    assert (unc.station_time[15] - unc.station_time[0]) / 3600.0 == pytest.approx(1.6, abs=0.1)
     d = unc.describe(float(unc.station_time[5]), 43.56, -116.21, 10_000.0)
-    assert d["km_from_measurement"] < 100.0
+    assert d["km_from_measurement"] < 0.01
 
 
 def test_bad_models_are_refused() -> None:

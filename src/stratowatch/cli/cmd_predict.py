@@ -198,8 +198,20 @@ def predict_cmd(
     console.print(f"50 % within {e['r50_km']:.1f} km, 90 % within {e['r90_km']:.1f} km")
     if pred.profile != "float":
         console.print(f"landed: {100 * e['landed_fraction']:.1f} % of members")
+    g = summary["ground"]
+    if pred.profile != "float" and (g.get("source") != "flat" or g.get("ground_m")):
+        where = (
+            f"{g['ground_m']:g} m above MSL"
+            if g.get("source") == "flat"
+            else f"terrain of {g['source']} ({g['outside_m']:g} m outside it)"
+        )
+        console.print(f"ground: {where}", highlight=False)
     if pred.members > 1:
-        console.print(f"uncertainty: {_uncertainty_line(summary['uncertainty'])}", highlight=False)
+        console.print(
+            f"uncertainty: {_uncertainty_line(summary['uncertainty'])}",
+            highlight=False,
+            soft_wrap=True,
+        )
     console.print(f"integration {pred.elapsed_s:.3f} s (total {total:.2f} s)")
     for w in pred.warnings:
         console.print(f"[yellow]warning:[/] {w}", highlight=False)
