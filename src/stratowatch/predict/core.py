@@ -767,13 +767,12 @@ def _uncertainty_report(
     out: dict[str, Any] = {"perturbed": bool(perturbed and model is not None)}
     if model is not None and perturbed:
         out["wind"] = model.describe(t0, lat, lon, alt)
-        ok = np.isfinite(res.end_lat)
+        ok = np.isfinite(res.end_lat) & np.isfinite(res.end_lon)
         if ok.any():
-            k = int(np.flatnonzero(ok)[np.argsort(res.end_time[ok])[ok.sum() // 2]])
+            mlat, mlon = median_lonlat(res.end_lat[ok], res.end_lon[ok])
             end = model.describe(
-                float(res.end_time[k]), float(res.end_lat[k]), float(res.end_lon[k]),
-                float(res.end_alt[k]),
-            )  # fmt: skip
+                float(np.median(res.end_time[ok])), mlat, mlon, float(np.median(res.end_alt[ok]))
+            )
             out["wind_at_end"] = {
                 key: end[key]
                 for key in (
