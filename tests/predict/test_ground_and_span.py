@@ -227,3 +227,26 @@ def test_flight_leaving_the_span_and_gap_warning(gfs_fields: xr.Dataset, tmp_pat
     assert not any("gap" in w for w in q.warnings)  # landed before the gap
     r = CliRunner().invoke(app, ["wind", "info", "--source", str(gap), "--json"])
     assert json.loads(r.output.strip().splitlines()[-1])["time_gaps"][0]["hours"] == 36.0
+
+
+def test_fragments_fall_to_the_dem(tmp_path: Path) -> None:
+    """`flight.fall` over a DEM: each fragment stops on the terrain under it."""
+    from stratowatch.flight import fall
+
+    path = tmp_path / "dem.tif"
+    _write_geotiff(path)
+    dem = open_terrain(path)
+    r = fall(T0, 45.0, -100.0, 18_000.0, 20.0, 0.0, 0.0, [5.0, 50.0, 500.0], "calm", ground=dem)
+    sea = fall(T0, 45.0, -100.0, 18_000.0, 20.0, 0.0, 0.0, [5.0, 50.0, 500.0], "calm")
+    assert r.landed.all()
+    # calm air: they drift a little east of -100 (their 20 m/s decays) and stop ~1 km up on
+    # the slope, i.e. earlier than at sea level by about 1000 m / their terminal speed
+    assert np.all(r.lon > -100.0)
+    from stratowatch.flight import terminal_velocity
+
+    v_t = terminal_velocity(np.array([5.0, 50.0, 500.0]), 500.0)
+    np.testing.assert_allclose(sea.duration - r.duration, 1000.0 / v_t, rtol=0.1)
+    from stratowatch.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="below the ground"):
+        fall(T0, 45.0, -99.0, 1000.0, 0.0, 0.0, 0.0, 50.0, "calm", ground=dem)
