@@ -250,3 +250,19 @@ def test_fragments_fall_to_the_dem(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="below the ground"):
         fall(T0, 45.0, -99.0, 1000.0, 0.0, 0.0, 0.0, 50.0, "calm", ground=dem)
+
+
+def test_huge_dem_and_bad_ground_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from stratowatch.errors import ConfigError
+    from stratowatch.geo import terrain
+
+    path = tmp_path / "dem.tif"
+    _write_geotiff(path)
+    monkeypatch.setattr(terrain, "MAX_CELLS", 10_000)  # the 400 x 400 file is then "huge"
+    with pytest.raises(InputError, match="too large"):
+        open_terrain(path)
+    small = open_terrain(path, bbox=(-101.0, 44.9, -100.9, 45.0))  # a crop loads
+    assert small.elevation.size < 10_000
+    for bad in (float("nan"), float("inf")):
+        with pytest.raises(ConfigError, match="ground"):
+            predict(T0, 45.0, -100.0, 12_000.0, profile="descent", ground=bad)
