@@ -23,6 +23,7 @@ from stratowatch.io.readers import (
 from stratowatch.timeutil import to_epoch
 
 GOOD = "2023-02-01T19:00:00Z,45.78,-108.50,18300,500\n"
+GOOD2 = "2023-02-01T19:10:00Z,45.74,-108.40,18300,500\n"
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:
@@ -58,7 +59,7 @@ def test_fixes_csv_minimal_and_empty_alt(tmp_path: Path) -> None:
 def test_bad_row_is_reported_and_good_rows_kept(
     tmp_path: Path, row: str, field: str, words: str
 ) -> None:
-    p = _write(tmp_path, "bad.csv", "time,lat,lon,alt,sigma_m\n" + GOOD + row + "\n" + GOOD)
+    p = _write(tmp_path, "bad.csv", "time,lat,lon,alt,sigma_m\n" + GOOD + row + "\n" + GOOD2)
     obs = read_fixes_csv(p)
     assert len(obs) == 2
     (err,) = obs.issues
