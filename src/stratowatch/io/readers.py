@@ -22,8 +22,8 @@ import io
 import json
 import math
 import re
-from dataclasses import replace
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,7 +31,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..timeutil import parse_time
-from ..track.observations import Observations, make_observations
+from ..track.observations import LATE_NOTE, Observations, make_observations
 
 __all__ = [
     "read_observations",
@@ -544,7 +544,6 @@ def read_aprs_log(path: str | Path, *, strict: bool = False) -> Observations:
     return retime_late_packets(out.result())
 
 
-LATE_NOTE = "[late packet: time from sequence number]"
 #: a sequence number this far below the highest one seen is a restart (reboot, wrap), not a
 #: late packet (late packets are at most ~60 behind at one packet per minute)
 _SEQ_RESTART = 200
@@ -693,7 +692,8 @@ def read_ukhas_log(
     Checks: a ``*XXXX`` CRC16-CCITT checksum when present (UKHAS standard; ``binascii.crc_hqx``
     with initial value 0xFFFF); the same number of fields as the callsign's other sentences
     (radio corruption cuts or merges sentences); sequence number, time, lat, lon (in range) and
-    alt (m). Times are the sentences' own UTC times. Reception times (for repeats and lateness)
+    alt (m); a last field ``V`` is the NMEA RMC status "void" (the receiver has no fix and
+    repeats its last position, [NMEA0183]_): rejected, ``A`` (valid) kept. Times are the sentences' own UTC times. Reception times (for repeats and lateness)
     are converted with ``receiver_utc_offset_h``, by default estimated as the median difference
     between reception and sentence times rounded to 15 min (the HyacinthSat log: UTC+8).
     """
@@ -760,6 +760,14 @@ def read_ukhas_log(
                     expected="an integer >= 0",
                 )
             own = _ukhas_time(row["time"], recv, line)  # naive reception: a day tolerance
+            if len(f) > len(_UKHAS_FIELDS) and f[-1].strip() == "V":
+                raise InputError(
+                    "GPS fix flagged void (V): no valid fix, the position is stale",
+                    line=line,
+                    field="status",
+                    value="V",
+                    expected="A (NMEA RMC status: valid fix)",
+                )
             rows.append((line, sentence, f, recv, own))
         except InputError as exc:
             out.problem(exc)

@@ -43,6 +43,7 @@ __all__ = [
     "Repeat",
     "RepeatRule",
     "REPEAT_WINDOW",
+    "LATE_NOTE",
     "make_observations",
 ]
 
@@ -68,6 +69,9 @@ _FLOAT_COLUMNS = (
     "sigma_range",
     "received",
 )
+
+#: appended to ``text`` of a packet whose time was interpolated from its sequence number
+LATE_NOTE = "[late packet: time from sequence number]"
 
 RepeatRule = Literal["payload", "sequence", "position", "fix time"]
 #: s: a copy received up to this long after the first reception is a repeat (payload, sequence
@@ -95,10 +99,10 @@ class Repeat:
     delay_s: float
 
     def __str__(self) -> str:
-        where = self.path if self.path == self.first_path else f"{self.first_path}"
+        where = "" if self.path == self.first_path else f"{self.first_path} "
         late = "" if self.delay_s != self.delay_s else f", received {self.delay_s:.0f} s later"
         return (
-            f"{self.path}, line {self.line}: repeat of {where} line {self.first_line} "
+            f"{self.path}, line {self.line}: repeat of {where}line {self.first_line} "
             f"({self.source}, same {self.rule}{late})"
         )
 
@@ -281,7 +285,7 @@ class Observations:
         """All rows of ``parts`` (not sorted), with all their issues and repeats."""
         if not parts:
             return make_observations([])
-        kw = {
+        kw: dict[str, Any] = {
             f.name: np.concatenate([getattr(p, f.name) for p in parts])
             for f in fields(Observations)
             if f.name not in _META
@@ -308,7 +312,7 @@ def make_observations(
     without a positive ``sigma_ang``).
     """
     n = len(rows)
-    cols: dict[str, np.ndarray] = {}
+    cols: dict[str, Any] = {}
     for name in _FLOAT_COLUMNS:
         default = 0.0 if name == "time_sigma" else np.nan
         cols[name] = np.array(
