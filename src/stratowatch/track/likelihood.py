@@ -79,6 +79,7 @@ __all__ = [
     "report_loglik",
     "misreport_log_density",
     "format_probability",
+    "probability_relation",
     "clip_probability",
 ]
 
@@ -198,3 +199,9 @@ def format_probability(p: float) -> str:
     if p < 0.001:
         return f"{p:.2g}"
     return f"{p:.3g}"
+
+
+def probability_relation(p: float) -> str:
+    """``= 0.047``, ``< 1e-6`` or ``> 1 - 1e-6``: to follow "p(...)" in a sentence."""
+    text = format_probability(p)
+    return text if text[0] in "<>" else f"= {text}"

@@ -38,6 +38,7 @@ from .likelihood import (
     MisreportModel,
     clip_probability,
     format_probability,
+    probability_relation,
     report_loglik,
 )
 from .observations import Observations, make_observations
@@ -226,12 +227,12 @@ def explain_same_object(
         return f"{label} {where}: no tracks to compare; a new object"
     b = int(np.argmax(p_track))
     tid = track_ids[b]
-    pb, pn = format_probability(p_track[b]), format_probability(p_new)
+    pb, pn = probability_relation(p_track[b]), probability_relation(p_new)
     detail = (
         f"{distance_km[b]:.0f} km from track {tid}'s predicted position "
         f"(spread {sigma_km[b]:.0f} km)"
     )
-    odds = f"p(same as track {tid}) = {pb}, p(new object) = {pn}"
+    odds = f"p(same as track {tid}) {pb}, p(new object) {pn}"
     verdict = _verdict(p_track, p_new)
     if verdict == "same":
         head = "is the same object as" if p_track[b] >= 0.95 else "is probably the same object as"

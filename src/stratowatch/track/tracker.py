@@ -58,7 +58,7 @@ from .likelihood import (
     NEW_OBJECT_DENSITY,
     MisreportModel,
     clip_probability,
-    format_probability,
+    probability_relation,
     report_loglik,
 )
 from .observations import Observations
@@ -415,7 +415,7 @@ class Decision:
         head = f"{self.kind} {iso(self.time)} from {self.source}"
         if self.note:
             return f"{head} {self.note}"
-        fp = format_probability
+        fp = probability_relation
         where = ""
         if self.distance_km is not None and self.nsigma is not None:
             where = f" ({self.distance_km:.1f} km from its prediction, {self.nsigma:.1f} sigma)"
@@ -423,28 +423,26 @@ class Decision:
             p = self.p_track if self.p_track is not None else math.nan
             if p >= 0.5:
                 return (
-                    f"{head} is track {self.track_id}: p(same) = {fp(p)}, "
-                    f"p(new) = {fp(self.p_new)}{where}"
+                    f"{head} is track {self.track_id}: p(same) {fp(p)}, "
+                    f"p(new) {fp(self.p_new)}{where}"
                 )
             return (
                 f"{head} was assigned to track {self.track_id} (the best joint assignment of "
-                f"its scan) although p(same as track {self.track_id}) = {fp(p)} only, "
-                f"p(new) = {fp(self.p_new)}{where}"
+                f"its scan) although p(same as track {self.track_id}) {fp(p)} only, "
+                f"p(new) {fp(self.p_new)}{where}"
             )
         if self.best_track is None:
             return f"{head}: no existing track; new track {self.track_id}"
         k = self.best_track
         pb = self.best_p if self.best_p is not None else 0.0
         if pb >= 0.5:
-            verdict = f"probably track {k} (p(same) = {fp(pb)}, p(new) = {fp(self.p_new)})"
+            verdict = f"probably track {k} (p(same) {fp(pb)}, p(new) {fp(self.p_new)})"
         elif self.p_new >= 0.5:
-            verdict = (
-                f"a different object: p(same as track {k}) = {fp(pb)}, p(new) = {fp(self.p_new)}"
-            )
+            verdict = f"a different object: p(same as track {k}) {fp(pb)}, p(new) {fp(self.p_new)}"
         else:
             verdict = (
                 f"cannot tell whether it is track {k} or a new object: p(same as track {k}) "
-                f"= {fp(pb)}, p(new) = {fp(self.p_new)}"
+                f"{fp(pb)}, p(new) {fp(self.p_new)}"
             )
         why = {
             "outside gate": f"outside track {k}'s gate",
