@@ -97,9 +97,10 @@ _ANGLE_COLUMNS = {
 class _Rows:
     """Collects rows and issues for one file; raises at once when strict."""
 
-    def __init__(self, path: Path, strict: bool) -> None:
+    def __init__(self, path: Path, strict: bool, keep_repeats: bool = False) -> None:
         self.path = path
         self.strict = strict
+        self.keep_repeats = keep_repeats
         self.rows: list[dict[str, object]] = []
         self.issues: list[InputError] = []
 
@@ -125,7 +126,9 @@ class _Rows:
                 path=self.path,
                 expected="at least one valid data row",
             )
-        return make_observations(self.rows, issues=self.issues).without_repeats()
+        self.issues.sort(key=lambda e: e.line if e.line is not None else 0)
+        obs = make_observations(self.rows, issues=self.issues)
+        return obs if self.keep_repeats else obs.without_repeats()
 
 
 def _num(
@@ -255,12 +258,14 @@ def _lat_lon(row: dict[str, str], line: int, lat_key: str, lon_key: str) -> tupl
     return lat, (lon + 180.0) % 360.0 - 180.0 if lon > 180 else lon
 
 
-def read_fixes_csv(path: str | Path, *, strict: bool = False) -> Observations:
+def read_fixes_csv(
+    path: str | Path, *, strict: bool = False, keep_repeats: bool = False
+) -> Observations:
     """Position fixes from a CSV with columns ``time,lat,lon[,alt,sigma_m,sigma_alt_m,
     time_sigma_s,source,kind,description]`` (alt in m and may be empty; sigma_m default 50 m).
     """
     p = Path(path)
-    out = _Rows(p, strict)
+    out = _Rows(p, strict, keep_repeats)
     for line, row in _csv_rows(p, out, _FIX_COLUMNS, ("time", "lat", "lon")):
         try:
             t = _time(row, "time", line)
@@ -304,7 +309,9 @@ def read_fixes_csv(path: str | Path, *, strict: bool = False) -> Observations:
     return out.result()
 
 
-def read_fixes_json(path: str | Path, *, strict: bool = False) -> Observations:
+def read_fixes_json(
+    path: str | Path, *, strict: bool = False, keep_repeats: bool = False
+) -> Observations:
     """Position fixes from JSON: a list of objects with the CSV's keys, or a GeoJSON
     FeatureCollection of Points (``properties.time``, optional ``sigma_m``)."""
     p = Path(path)
@@ -329,7 +336,7 @@ def read_fixes_json(path: str | Path, *, strict: bool = False) -> Observations:
         raise InputError(
             "unsupported JSON layout", path=p, expected="a list of fixes or a FeatureCollection"
         )
-    out = _Rows(p, strict)
+    out = _Rows(p, strict, keep_repeats)
     for i, item in enumerate(items, start=1):
         row = {k: "" if v is None else str(v) for k, v in item.items()}
         try:
@@ -358,14 +365,16 @@ def read_fixes_json(path: str | Path, *, strict: bool = False) -> Observations:
     return out.result()
 
 
-def read_reports_csv(path: str | Path, *, strict: bool = False) -> Observations:
+def read_reports_csv(
+    path: str | Path, *, strict: bool = False, keep_repeats: bool = False
+) -> Observations:
     """Vague public reports (``feb2023_public_reports.csv`` layout): ``time_utc,
     time_uncertainty_h,lat,lon,radius_km[,alt_m,alt_uncertainty_m,kind,description,source]``.
 
     ``radius_km`` is a 95 % radius (sigma = radius / 2.448); the time uncertainty is one sigma.
     """
     p = Path(path)
-    out = _Rows(p, strict)
+    out = _Rows(p, strict, keep_repeats)
     required = ("time_utc", "lat", "lon", "radius_km")
     for line, row in _csv_rows(p, out, _REPORT_COLUMNS, required):
         try:
@@ -460,7 +469,9 @@ def _packet_time(raw_ts: str | None, received: float) -> float:
     return best if best_gap < 7200.0 else received
 
 
-def read_aprs_log(path: str | Path, *, strict: bool = False) -> Observations:
+def read_aprs_log(
+    path: str | Path, *, strict: bool = False, keep_repeats: bool = False
+) -> Observations:
     """Raw APRS-IS TNC2 packets, one per line, optionally prefixed ``YYYY-MM-DD HH:MM:SS TZ: ``
     (the receive time, TZ as EST/UTC/+05:00), decoded with ``aprslib``.
 
@@ -475,7 +486,7 @@ def read_aprs_log(path: str | Path, *, strict: bool = False) -> Observations:
         text = p.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", path=p) from None
-    out = _Rows(p, strict)
+    out = _Rows(p, strict, keep_repeats)
     for line, raw in enumerate(text.splitlines(), start=1):
         s = raw.strip()
         if not s or s.startswith("#"):
@@ -607,12 +618,14 @@ def retime_late_packets(obs: Observations) -> Observations:
 _STRTRK = re.compile(r"StrTrk\s+(\d+)")
 
 
-def read_shab_csv(path: str | Path, *, strict: bool = False) -> Observations:
+def read_shab_csv(
+    path: str | Path, *, strict: bool = False, keep_repeats: bool = False
+) -> Observations:
     """The SHAB APRS CSV (``time,lasttime,lat,lng,speed,course,altitude,comment``; time UTC,
     altitude m). Packets received late (their ``StrTrk N`` sequence number is below one
     already seen) are re-timed from their sequence number."""
     p = Path(path)
-    out = _Rows(p, strict)
+    out = _Rows(p, strict, keep_repeats)
     known = ("time", "lasttime", "lat", "lng", "speed", "course", "altitude", "comment")
     for line, row in _csv_rows(p, out, known, ("time", "lat", "lng")):
         try:
@@ -682,7 +695,11 @@ def _ukhas_time(text: str, received_utc: float, line: int) -> float:
 
 
 def read_ukhas_log(
-    path: str | Path, *, strict: bool = False, receiver_utc_offset_h: float | None = None
+    path: str | Path,
+    *,
+    strict: bool = False,
+    keep_repeats: bool = False,
+    receiver_utc_offset_h: float | None = None,
 ) -> Observations:
     """UKHAS telemetry sentences ``$$CALLSIGN,seq,time,lat,lon,alt[,...][*CRC16]`` from a
     ground-station log, one per line, optionally after a reception time
@@ -700,7 +717,7 @@ def read_ukhas_log(
     import binascii
 
     p = Path(path)
-    out = _Rows(p, strict)
+    out = _Rows(p, strict, keep_repeats)
     parsed: list[tuple[int, str, list[str], float]] = []  # line, sentence, fields, recv naive
     for line, raw in enumerate(_read_text(p).splitlines(), start=1):
         k = raw.find("$$")
@@ -808,12 +825,14 @@ def read_ukhas_log(
     return out.result()
 
 
-def read_angles_csv(path: str | Path, *, strict: bool = False) -> Observations:
+def read_angles_csv(
+    path: str | Path, *, strict: bool = False, keep_repeats: bool = False
+) -> Observations:
     """Ground sightings and radar plots: ``time,observer_lat,observer_lon[,observer_alt],az_deg,
     el_deg[,sigma_deg,range_m,sigma_range_m,source,description]``. Rows with a range are radar
     plots, the others angle-only sightings."""
     p = Path(path)
-    out = _Rows(p, strict)
+    out = _Rows(p, strict, keep_repeats)
     required = ("time", "observer_lat", "observer_lon", "az_deg", "el_deg")
     for line, row in _csv_rows(p, out, _ANGLE_COLUMNS, required):
         try:
@@ -901,11 +920,13 @@ def read_observations(
     *,
     format: FormatName = "auto",
     strict: bool = False,
+    keep_repeats: bool = False,
 ) -> Observations:
     """Read one or many files (each with ``format`` or its sniffed format) into one
     `Observations`, sorted by time, without repeats (`Observations.without_repeats`, also
     across files; they are listed in ``repeats``), late packets re-timed
-    (`retime_late_packets`); problems in ``issues``."""
+    (`retime_late_packets`); problems in ``issues``. ``keep_repeats`` keeps every reception
+    (each reader takes the same keyword), e.g. to look at the raw feed."""
     items = paths if isinstance(paths, list) else [paths]
     if not items:
         raise InputError("no input files given", expected="one or more report files")
@@ -919,8 +940,8 @@ def read_observations(
             raise InputError(
                 "unknown input format", path=p, value=fmt, expected=", ".join(_READERS)
             )
-        parts.append(_READERS[fmt](p, strict=strict))
-    if len(parts) == 1:
-        return parts[0]
+        parts.append(_READERS[fmt](p, strict=strict, keep_repeats=keep_repeats))
+    if len(parts) == 1 or keep_repeats:
+        return parts[0] if len(parts) == 1 else Observations.concat(parts).sorted()
     # the same packets may come from several files (two receivers' logs)
     return retime_late_packets(Observations.concat(parts).without_repeats())
