@@ -95,7 +95,10 @@ def test_bad_priors_and_rates_are_config_errors() -> None:
         same_object([], obs, prior_new=1.0)
 
 
-_PROB = re.compile(r"p\((?:same(?: as track \d+)?|new(?: object)?)\) ([=<>] [^,;)]+)")
+_PROB = re.compile(
+    r"p\((?:same(?: as track \d+(?:, the most likely)?)?|new(?: object)?|track \d+)\) "
+    r"([=<>] [^,;)]+)"
+)
 
 
 def _probs_in(text: str) -> list[str]:
@@ -164,7 +167,7 @@ def test_decision_explanations_follow_the_numbers() -> None:
                 assert "a different object" in t, t
                 seen.add("different")
             else:
-                assert "cannot tell" in t, t
+                assert "ambiguous (cannot tell)" in t, t
                 seen.add("ambiguous")
             assert {"outside gate": "gate", "refused": "more likely", "taken": "took"}[reason] in t
             for shown in _probs_in(t):

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from ..atmosphere.sources import open_wind
 from ..errors import InputError
@@ -130,7 +131,7 @@ def track(
             highlight=False,
         )
         for e in obs.issues[:10]:
-            err_console.print(f"  {e}", highlight=False, soft_wrap=True)
+            err_console.print(f"  {escape(str(e))}", highlight=False, soft_wrap=True)
         if len(obs.issues) > 10:
             err_console.print(f"  ... and {len(obs.issues) - 10} more", highlight=False)
     reps = repeat_summary(obs)
@@ -148,7 +149,7 @@ def track(
             soft_wrap=True,
         )
         for r in obs.repeats[:5]:
-            err_console.print(f"  {r}", highlight=False, soft_wrap=True)
+            err_console.print(f"  {escape(str(r))}", highlight=False, soft_wrap=True)
         if reps["n"] > 5:
             err_console.print(f"  ... and {reps['n'] - 5} more (see --json)", highlight=False)
     if reps["retimed_packets"]:
@@ -177,7 +178,7 @@ def track(
             f"track {tr.track_id} ({tr.status}{', ended' if tr.ended else ''}): "
             f"{iso(tr.time[0])} -> {iso(tr.time[-1])}, "
             f"{tr.n_updates} report(s), altitude {a.mean:,.0f} +- {a.sigma:,.0f} m ({a.method}); "
-            f"sources: {srcs if len(srcs) < 80 else srcs[:77] + '...'}",
+            f"sources: {escape(srcs if len(srcs) < 80 else srcs[:77] + '...')}",
             highlight=False,
             soft_wrap=True,
         )
@@ -185,7 +186,7 @@ def track(
         console.print(f"... and {len(listed) - _MAX_LINES} more track(s)", highlight=False)
     started = [d for d in result.decisions if d.action != "update"]
     for d in started[:_MAX_LINES]:
-        console.print(f"- {d.explanation}", highlight=False, soft_wrap=True)
+        console.print(f"- {escape(d.explanation)}", highlight=False, soft_wrap=True)
     if len(started) > _MAX_LINES:
         console.print(
             f"... and {len(started) - _MAX_LINES} more new-track decision(s) (see --json)",
@@ -193,7 +194,9 @@ def track(
         )
     if reviews is not None:
         for v in reviews.verdicts[:_MAX_LINES]:
-            console.print(f"- second look: {v.explanation}", highlight=False, soft_wrap=True)
+            console.print(
+                f"- second look: {escape(v.explanation)}", highlight=False, soft_wrap=True
+            )
         if reviews.unreachable:
             console.print(
                 f"- second look skipped for {reviews.unreachable} of {reviews.candidates} "

@@ -16,7 +16,8 @@ from ..atmosphere.sources import open_wind
 from ..atmosphere.wind import WindField
 from ..errors import InputError
 from ..timeutil import iso
-from .geometry import distance_m
+from .geometry import distance_m, offset_latlon
+from .likelihood import core_loglik
 from .observations import LATE_NOTE, Observations
 from .same_object import SameObjectVerdict, same_object, same_track
 from .tracker import STATUSES, Track, TrackingResult
@@ -57,7 +58,10 @@ STATE_COLUMNS = (
 
 
 #: sigmas of the reachability gate (`reachable`)
-REACH_SIGMA = 4.0
+REACH_SIGMA = 5.0
+#: the gate also asks that the candidate's likelihood under a prediction twice as wide be at
+#: least this fraction of the new-object density (else p(same) < ~1e-3 whatever the ensemble)
+REACH_MIN_RATIO = 1e-3
 
 
 def reachable(
@@ -66,26 +70,35 @@ def reachable(
     confirmed: Sequence[Track],
     *,
     n_sigma: float = REACH_SIGMA,
-    wind_sigma: float | None = None,
+    min_ratio: float = REACH_MIN_RATIO,
 ) -> npt.NDArray[np.bool_]:
     """Could confirmed track c have been where candidate u started, when it started?
     (n_candidates x n_confirmed booleans, vectorized over candidates.)
 
-    From c's state nearest to u's start (time gap dt), c's object can be anywhere within
-    (|v_c| + n_sigma s_v) |dt| + n_sigma sqrt(s_c^2 + s_u^2 + (|v_c| s_t)^2) of that state,
-    whatever the heading (so a curving path is never cut off): v_c its ground velocity, s_v
-    the wind's spread (the larger of the state's velocity sigma and ``wind_sigma``, default
-    the tracker's ``init_velocity_sigma``: ~10 m/s for climatology, 3 m/s for a forecast),
-    s_c, s_u the position sigmas, s_t u's report-time sigma. A candidate outside this disc for
-    every confirmed track cannot be one of them unless misreported; the ensemble "second look"
-    (`review_new_objects`) is kept for the others.
+    From c's state nearest in time to u's start among those after c's velocity was measured
+    (its second update on; time gap dt), the tracker's own motion model (the wind-relative
+    velocity is a random walk of spectral density q, `MotionModel`) puts the object at
+    x_c + v_c dt with a position variance
+
+        s^2 = s_c^2 + s_v^2 dt^2 + q |dt|^3 / 3 + s_u^2 + (|v_c| s_t)^2
+
+    (s_c, s_v: c's position and velocity sigmas; s_u, s_t: u's position and report-time
+    sigmas; q for a floating balloon, `MotionModel.q_horizontal` at vz = 0). u is reachable
+    when it is within ``n_sigma`` s of that point (5 sigma: a correct report is outside with
+    probability 4e-6 in two dimensions) and when, with s doubled, P_D times the likelihood of
+    u (`likelihood.core_loglik`) is at least ``min_ratio`` times the tracker's new-object
+    density (below it p(same) stays under ~``min_ratio`` whatever the ensemble says), and
+    when |dt| is within the tracker's ``max_coast`` (beyond it the tracker itself would have
+    ended c). The ensemble "second look" (`review_new_objects`) is kept for reachable pairs.
     """
     n_u, n_c = len(candidates), len(confirmed)
     out = np.zeros((n_u, n_c), dtype=bool)
     if n_u == 0 or n_c == 0:
         return out
     obs = result.observations
-    ws = result.config.init_velocity_sigma if wind_sigma is None else wind_sigma
+    cfg = result.config
+    q = float(cfg.motion.q_horizontal(np.zeros(1))[0])
+    log_floor = math.log(min_ratio * cfg.new_object_density / cfg.p_detect)
     t_u = np.array([float(u.time[0]) for u in candidates])
     lat_u = np.array([float(u.lat[0]) for u in candidates])
     lon_u = np.array([float(u.lon[0]) for u in candidates])
@@ -93,17 +106,21 @@ def reachable(
     i_u = np.array([int(u.obs_index[0]) for u in candidates])
     ts_u = np.where(i_u >= 0, obs.time_sigma[np.maximum(i_u, 0)], 0.0)
     for j, c in enumerate(confirmed):
-        k = np.clip(np.searchsorted(c.time, t_u), 0, len(c) - 1)
+        upd = np.flatnonzero(c.obs_index >= 0)
+        first = int(upd[1]) if upd.size > 1 else 0
+        tc = c.time[first:]
+        k = np.clip(np.searchsorted(tc, t_u), 0, tc.size - 1)
         km1 = np.maximum(k - 1, 0)
-        k = np.where(np.abs(c.time[km1] - t_u) < np.abs(c.time[k] - t_u), km1, k)
-        dt = np.abs(t_u - c.time[k])
-        speed = np.hypot(c.ve[k], c.vn[k])
-        s_v = np.maximum(np.maximum(c.sigma_ve[k], c.sigma_vn[k]), ws)
+        k = np.where(np.abs(tc[km1] - t_u) < np.abs(tc[k] - t_u), km1, k) + first
+        dt = t_u - c.time[k]
+        s_v = np.maximum(c.sigma_ve[k], c.sigma_vn[k])
         s_c = np.maximum(c.sigma_e[k], c.sigma_n[k])
-        radius = (speed + n_sigma * s_v) * dt + n_sigma * np.sqrt(
-            s_c**2 + sig_u**2 + (speed * ts_u) ** 2
-        )
-        out[:, j] = distance_m(lat_u, lon_u, c.lat[k], c.lon[k]) <= radius
+        speed = np.hypot(c.ve[k], c.vn[k])
+        var = s_c**2 + (s_v * dt) ** 2 + q * np.abs(dt) ** 3 / 3.0 + sig_u**2 + (speed * ts_u) ** 2
+        plat, plon = offset_latlon(c.lat[k], c.lon[k], c.ve[k] * dt, c.vn[k] * dt)
+        d2 = distance_m(lat_u, lon_u, plat, plon) ** 2 / var
+        wide = core_loglik(d2 / 4.0, 2.0 * np.log(4.0 * var), 2)
+        out[:, j] = (d2 <= n_sigma**2) & (wide >= log_floor) & (np.abs(dt) <= cfg.max_coast)
     return out
 
 
@@ -159,17 +176,24 @@ def review(
     cand = [tr for tr in result.tracks if confirmed and tr not in confirmed and len(tr)]
     reach = reachable(result, cand, confirmed, n_sigma=n_sigma)
     todo = [(u, reach[a]) for a, u in enumerate(cand) if reach[a].any()]
+    # the second look weighs the tracks the candidate could be against a new object with the
+    # tracker's own new-object density
     field_ = open_wind(wind)
     out = []
     for done, (tr, mask) in enumerate(todo, start=1):
         near = [c for c, m in zip(confirmed, mask.tolist(), strict=True) if m]
         i = int(tr.obs_index[0])
+        kw: dict[str, Any] = dict(
+            wind=field_,
+            members=members,
+            seed=seed,
+            new_object_density=result.config.new_object_density,
+            misreport=result.config.misreport,
+        )
         if tr.n_updates > 1 or i < 0 or not np.isfinite(result.observations.lat[i]):
-            out.append(same_track(near, tr, wind=field_, members=members, seed=seed))
+            out.append(same_track(near, tr, **kw))
         else:
-            out.append(
-                same_object(near, result.observations, i, wind=field_, members=members, seed=seed)
-            )
+            out.append(same_object(near, result.observations, i, **kw))
         if progress is not None:
             progress(done, len(todo))
     return Review(tuple(out), len(cand), len(cand) - len(todo))

@@ -18,6 +18,7 @@ Earth's surface. Probabilities are printed no smaller than 1e-6 ("< 1e-6").
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -240,6 +241,15 @@ def explain_same_object(
     if verdict == "new":
         head = "is a different object" if p_new >= 0.95 else "is probably a different object"
         return f"{label} {where} {head}: {odds}; {detail}"
+    if len(track_ids) > 1 and p_new < p_track[b]:
+        order = np.argsort(p_track)[::-1][:2]
+        which = ", ".join(
+            f"p(track {track_ids[int(i)]}) {probability_relation(p_track[int(i)])}" for i in order
+        )
+        return (
+            f"{label} {where}: cannot tell which tracked object it is: {which}, "
+            f"p(new object) {pn}; {detail}"
+        )
     return (
         f"{label} {where}: cannot tell whether it is track {tid} or a new object: {odds}; {detail}"
     )
@@ -254,16 +264,24 @@ def same_object(
     members: int = 400,
     prior_new: float = PRIOR_NEW,
     new_object_area: float = EARTH_AREA,
+    new_object_density: float | None = None,
     misreport: MisreportModel = MISREPORT,
     seed: int = 0,
     label: str = "report",
+    sources: Sequence[str] | None = None,
 ) -> SameObjectVerdict:
     """Is row ``index`` of ``report`` the same object as one of ``tracks``, or a new one?
 
     Each track's ensemble (`propagate`) at the report time gives the predicted distribution;
     the likelihoods and prior are those of the module docstring (`stratowatch.track.likelihood`):
     ``prior_new`` is the prior probability of a new object, ``new_object_area`` (m^2) where
-    it could be, ``misreport`` the misreport model. ``label`` names the report in the text.
+    it could be, ``misreport`` the misreport model. ``new_object_density`` (per m^2), when
+    given, replaces prior and area by the tracker's form p_k ~ L_k, p_new ~ density (a clutter
+    density for scanning sensors; `review_new_objects` passes the tracker's). ``label`` names
+    the report in the text.
+    GPS telemetry can be a misreport of a track only when its transmitter (``sources``,
+    default the report's ``source``) already feeds that track: a glitch is its own
+    transmitter's.
     """
     if not 0.0 < prior_new < 1.0:
         raise ConfigError(
@@ -278,6 +296,8 @@ def same_object(
     sig_t = float(report.time_sigma[index])
     use_alt = math.isfinite(ralt)
     eps = float(misreport.rate(str(report.kind[index])))
+    gps = str(report.kind[index]) in ("fix", "aprs")
+    srcs = set(sources) if sources is not None else {str(report.source[index])}
     loglike: list[float] = []
     dist: list[float] = []
     sig: list[float] = []
@@ -292,29 +312,39 @@ def same_object(
         d2 = float(m @ np.linalg.solve(C, m))
         logdet = float(np.log(np.linalg.det(C)))
         r = float(distance_m(rlat, rlon, ens.lat.mean(), ens.lon.mean()))
+        eps_k = 0.0 if gps and not srcs & set(tr.sources) else eps
         if use_alt:
             va = float(np.var(ens.alt)) + float(report.sigma_alt[index]) ** 2
             ll = report_loglik(
                 d2,
                 logdet,
                 r,
-                eps,
+                eps_k,
                 d2_alt=(ralt - float(ens.alt.mean())) ** 2 / va,
                 logdet_alt=math.log(va),
                 model=misreport,
             )
         else:
-            ll = report_loglik(d2, logdet, r, eps, model=misreport)
+            ll = report_loglik(d2, logdet, r, eps_k, model=misreport)
         loglike.append(float(ll))
         dist.append(r / 1000.0)
         sig.append(math.sqrt(0.5 * (C[0, 0] + C[1, 1])) / 1000.0)
         nsig.append(math.sqrt(d2))
-    log_new = -math.log(new_object_area) - (math.log(ALT_RANGE) if use_alt else 0.0)
-    K = max(len(tl), 1)
-    scores = np.array(
-        [math.log1p(-prior_new) - math.log(K) + x for x in loglike]
-        + [math.log(prior_new) + log_new]
-    )
+    alt_term = math.log(ALT_RANGE) if use_alt else 0.0
+    if new_object_density is not None:
+        if not new_object_density > 0.0:
+            raise ConfigError(f"new_object_density must be > 0 per m^2 (got {new_object_density})")
+        # the tracker's form: P_D L_k against the density (P_D cancels for one report)
+        log_new = math.log(new_object_density) - alt_term
+        scores = np.array(loglike + [log_new])
+        prior_new = new_object_density * EARTH_AREA / (1.0 + new_object_density * EARTH_AREA)
+    else:
+        log_new = -math.log(new_object_area) - alt_term
+        K = max(len(tl), 1)
+        scores = np.array(
+            [math.log1p(-prior_new) - math.log(K) + x for x in loglike]
+            + [math.log(prior_new) + log_new]
+        )
     p = np.exp(scores - scores.max())
     p /= p.sum()
     p_tracks = tuple(float(x) for x in p[:-1])
@@ -347,6 +377,7 @@ def same_track(
     members: int = 400,
     prior_new: float = PRIOR_NEW,
     new_object_area: float = EARTH_AREA,
+    new_object_density: float | None = None,
     misreport: MisreportModel = MISREPORT,
     seed: int = 0,
 ) -> SameObjectVerdict:
@@ -377,9 +408,11 @@ def same_track(
         members=members,
         prior_new=prior_new,
         new_object_area=new_object_area,
+        new_object_density=new_object_density,
         misreport=misreport,
         seed=seed,
         label=f"track {other.track_id} (first state)",
+        sources=other.sources,
     )
 
 

@@ -441,8 +441,8 @@ class Decision:
             verdict = f"a different object: p(same as track {k}) {fp(pb)}, p(new) {fp(self.p_new)}"
         else:
             verdict = (
-                f"cannot tell whether it is track {k} or a new object: p(same as track {k}) "
-                f"{fp(pb)}, p(new) {fp(self.p_new)}"
+                f"ambiguous (cannot tell): p(same as track {k}, the most likely) {fp(pb)}, "
+                f"p(new) {fp(self.p_new)}"
             )
         why = {
             "outside gate": f"outside track {k}'s gate",
@@ -580,6 +580,9 @@ class _Tracker:
         self.misses: list[int] = []
         self.last_update: list[float] = []
         self.sources: list[set[str]] = []
+        # transmitters (as codes) feeding each track, first one first
+        self.src_code = np.unique(obs.source, return_inverse=True)[1].astype(np.int64)
+        self.track_src: list[list[int]] = []
         self.track_first_row = np.zeros(0, dtype=np.int64)
         self.track_bank = np.zeros(0, dtype=bool)
         # hypothesis scores of ended float-altitude tracks whose rows were compacted away
@@ -622,6 +625,7 @@ class _Tracker:
         self.misses += [0] * n
         self.last_update += o.time[idx].tolist()
         self.sources += [{s} for s in o.source[idx].tolist()]
+        self.track_src += [[c] for c in self.src_code[idx].tolist()]
         known = np.isfinite(o.alt[idx])
         hyp = np.asarray(cfg.alt_hypotheses, dtype=np.float64)
         K = hyp.size
@@ -747,6 +751,25 @@ class _Tracker:
         alive = st != ENDED
         self.track_first_row = np.where(alive, new_index[self.track_first_row], -1)
 
+    def misreport_rates(self, tracks: IntArray, pos: IntArray) -> FloatArray:
+        """Misreport rate of each report (columns) as a report of each track (rows): the
+        rate of the report's kind; for GPS telemetry only when the report's transmitter
+        already feeds the track (a GPS glitch is its own transmitter's: another transmitter's
+        first fix far from the track is not this track's glitch)."""
+        o = self.obs
+        rate = self.cfg.misreport.rate(o.kind[pos])
+        gps = np.isin(o.kind[pos], ("fix", "aprs"))
+        eps = np.broadcast_to(rate[None, :], (tracks.size, pos.size)).copy()
+        if not gps.any():
+            return eps
+        code = self.src_code[pos]
+        first = np.array([self.track_src[int(t)][0] for t in tracks], dtype=np.int64)
+        own = first[:, None] == code[None, :]
+        for r in np.flatnonzero([len(self.track_src[int(t)]) > 1 for t in tracks]).tolist():
+            own[r] = np.isin(code, self.track_src[int(tracks[r])])
+        eps[:, gps] = np.where(own[:, gps], eps[:, gps], 0.0)
+        return eps
+
     def associate_positions(self, live: IntArray, pos: IntArray) -> tuple[list[int], list[int]]:
         """GNN over all live tracks x positional reports of one scan (all pairs at once)."""
         o = self.obs
@@ -779,9 +802,9 @@ class _Tracker:
             dist_r = np.hypot(e, n)
             # the heavy-tailed likelihood of "same object?" (likelihood.py), for the reported
             # probabilities only: gate and assignment keep the filter's Gaussian
-            eps = cfg.misreport.rate(o.kind[pos])[None, :]
-            ht_r = report_loglik(d2_r, np.log(det), dist_r, eps, model=cfg.misreport)
             tr_of_row = self.row_track[rows]
+            eps = self.misreport_rates(tr_of_row, pos)
+            ht_r = report_loglik(d2_r, np.log(det), dist_r, eps, model=cfg.misreport)
             if rows.size == T:  # one row per track: no mixture
                 ll_t, ht_t, d2h, ok = ll_r, ht_r, d2_r, d2_r < self.gate2
                 dist = dist_r
@@ -1051,6 +1074,9 @@ class _Tracker:
         upd = set(updated)
         for tid, i in zip(updated, updated_obs, strict=True):
             self.sources[tid].add(str(self.obs.source[i]))
+            c = int(self.src_code[i])
+            if c not in self.track_src[tid]:
+                self.track_src[tid].append(c)
         for tid in upd:
             self.hits[tid] += 1
             self.misses[tid] = 0
