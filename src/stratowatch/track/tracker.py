@@ -438,7 +438,8 @@ class Decision:
         if pb >= 0.5:
             verdict = f"probably track {k} (p(same) {fp(pb)}, p(new) {fp(self.p_new)})"
         elif self.p_new >= 0.5:
-            verdict = f"a different object: p(same as track {k}) {fp(pb)}, p(new) {fp(self.p_new)}"
+            head = "a different object" if self.p_new >= 0.95 else "probably a different object"
+            verdict = f"{head}: p(same as track {k}) {fp(pb)}, p(new) {fp(self.p_new)}"
         else:
             verdict = (
                 f"ambiguous (cannot tell): p(same as track {k}, the most likely) {fp(pb)}, "
