@@ -145,6 +145,7 @@ def test_decision_explanations_follow_the_numbers() -> None:
     for p in GRID:
         d = Decision(0, 0.0, "aprs", "X", "update", 3, p, 1.0 - p, 3, p, 1.0, 2.0)
         t = d.explanation
+        assert t.startswith("aprs 1970-01-01T00:00:00Z from X "), t
         if p >= 0.5:
             assert "is track 3" in t, t
             seen.add("update")
@@ -158,6 +159,7 @@ def test_decision_explanations_follow_the_numbers() -> None:
                 1, 0.0, "report", "Y", "new track", 7, None, pn, 2, pb, 50.0, 9.0, reason=reason
             )
             t = d.explanation
+            assert t.startswith("report 1970-01-01T00:00:00Z from Y is "), t
             assert t.endswith("new track 7"), t
             if pb >= 0.5:
                 assert "probably track 2" in t and "not used to update it" in t, t
@@ -170,7 +172,11 @@ def test_decision_explanations_follow_the_numbers() -> None:
             else:
                 assert "ambiguous (cannot tell)" in t, t
                 seen.add("ambiguous")
-            assert {"outside gate": "gate", "refused": "more likely", "taken": "took"}[reason] in t
+            assert {
+                "outside gate": "gate",
+                "refused": "below the new-object density",
+                "taken": "took",
+            }[reason] in t
             for shown in _probs_in(t):
                 assert not re.search(r"e-(0?[7-9]|[1-9]\d+)$", shown), t
     d = Decision(2, 0.0, "fix", "Z", "new track", 0, None, 1.0, reason="no track")

@@ -438,8 +438,8 @@ class Decision:
         if pb >= 0.5:
             verdict = f"probably track {k} (p(same) {fp(pb)}, p(new) {fp(self.p_new)})"
         elif self.p_new >= 0.5:
-            head = "a different object" if self.p_new >= 0.95 else "probably a different object"
-            verdict = f"{head}: p(same as track {k}) {fp(pb)}, p(new) {fp(self.p_new)}"
+            what = "a different object" if self.p_new >= 0.95 else "probably a different object"
+            verdict = f"{what}: p(same as track {k}) {fp(pb)}, p(new) {fp(self.p_new)}"
         else:
             verdict = (
                 f"ambiguous (cannot tell): p(same as track {k}, the most likely) {fp(pb)}, "
@@ -447,7 +447,8 @@ class Decision:
             )
         why = {
             "outside gate": f"outside track {k}'s gate",
-            "refused": f"a new object is more likely than a correct report of track {k}",
+            "refused": f"the filter's Gaussian likelihood under track {k} is below the "
+            "new-object density",
             "taken": f"track {k} took another report of this scan",
         }.get(self.reason, "")
         kept = "; not used to update it" if pb >= 0.5 else ""
