@@ -1,10 +1,12 @@
-"""Readers of tracking inputs into `Observations`: position CSV/JSON, raw APRS logs, SHAB APRS CSV,
-vague public reports, and ground sightings / radar plots.
+"""Readers of tracking inputs into `Observations`: position CSV/JSON, raw APRS logs, UKHAS
+telemetry logs, SHAB APRS CSV, vague public reports, and ground sightings / radar plots.
 
 Every reader checks each row (time parses, lat/lon in range, sigmas > 0) and, by default, keeps the
 valid rows and returns the problems as ``Observations.issues`` (`InputError` naming file, line,
 field, value and what was expected). With ``strict=True`` the first problem is raised instead.
-An empty input (no data rows) always raises.
+An empty input (no data rows) always raises. Repeats of an earlier reception are dropped and
+listed in ``Observations.repeats`` (rules: `Observations.without_repeats`, docs/tracking.md
+"Telemetry hygiene"); ``keep_repeats=True`` keeps every reception.
 
 Uncertainty conventions (documented in docs/tracking.md):
 - a public report's ``radius_km`` is read as a 95 % horizontal radius: per-axis sigma =
@@ -473,11 +475,16 @@ def read_aprs_log(
     path: str | Path, *, strict: bool = False, keep_repeats: bool = False
 ) -> Observations:
     """Raw APRS-IS TNC2 packets, one per line, optionally prefixed ``YYYY-MM-DD HH:MM:SS TZ: ``
-    (the receive time, TZ as EST/UTC/+05:00), decoded with ``aprslib``.
+    (the receive time, TZ as EST/UTC/+05:00), decoded with ``aprslib`` [APRS101]_.
 
     Time: the packet's own ``HHMMSSh`` UTC time when present, else the receive time. Altitude:
     ``A=`` feet converted to metres. Packets that fail to decode, or carry no position, are
-    reported (with line and reason) and skipped.
+    reported (with line and reason) and skipped. A note a logging tool appended to the line
+    (``[Delayed or out-of-order packet (timestamp)]``) is not part of the packet: removed.
+    Repeats of earlier receptions (digipeater and I-gate copies, up to an hour late; APRS-IS
+    drops duplicates only within 30 s [APRSIS]_) are dropped and listed
+    (`Observations.without_repeats`); late packets without a time of their own are re-timed
+    from their sequence number (`retime_late_packets`).
     """
     import aprslib  # local: only this reader needs it
 
@@ -701,18 +708,19 @@ def read_ukhas_log(
     keep_repeats: bool = False,
     receiver_utc_offset_h: float | None = None,
 ) -> Observations:
-    """UKHAS telemetry sentences ``$$CALLSIGN,seq,time,lat,lon,alt[,...][*CRC16]`` from a
-    ground-station log, one per line, optionally after a reception time
+    """UKHAS telemetry sentences ``$$CALLSIGN,seq,time,lat,lon,alt[,...][*CRC16]`` [UKHAS]_
+    from a ground-station log, one per line, optionally after a reception time
     ``YYYY-MM-DD HH:MM:SS`` (receiver's clock); other lines (status codes, uplink commands)
     are ignored.
 
-    Checks: a ``*XXXX`` CRC16-CCITT checksum when present (UKHAS standard; ``binascii.crc_hqx``
-    with initial value 0xFFFF); the same number of fields as the callsign's other sentences
-    (radio corruption cuts or merges sentences); sequence number, time, lat, lon (in range) and
-    alt (m); a last field ``V`` is the NMEA RMC status "void" (the receiver has no fix and
-    repeats its last position, [NMEA0183]_): rejected, ``A`` (valid) kept. Times are the sentences' own UTC times. Reception times (for repeats and lateness)
-    are converted with ``receiver_utc_offset_h``, by default estimated as the median difference
-    between reception and sentence times rounded to 15 min (the HyacinthSat log: UTC+8).
+    Checks: a ``*XXXX`` CRC16-CCITT checksum when present (``binascii.crc_hqx`` with initial
+    value 0xFFFF, as the UKHAS protocol); the same number of fields as the callsign's other
+    sentences (radio corruption cuts or merges sentences); sequence number, time, lat, lon (in
+    range) and alt (m); a last field ``V`` is the NMEA RMC status "void" (the receiver has no
+    fix and repeats its last position [NMEA0183]_): rejected, ``A`` (valid) kept. Times are
+    the sentences' own UTC times. Reception times (for repeats and lateness) are converted with
+    ``receiver_utc_offset_h``, by default estimated as the median difference between reception
+    and sentence times rounded to 15 min (the HyacinthSat log: UTC+8).
     """
     import binascii
 
