@@ -204,73 +204,106 @@ class Observations:
         if n == 0:
             return self
         recv = np.where(np.isfinite(self.received), self.received, self.time)
-        order = np.lexsort((np.arange(n), recv))
         pos = self.positional
         # quantized columns (bit-identical copies of one packet fall in the same cell)
-        latq = np.where(pos, np.round(self.lat * 1e5), 0).astype(np.int64).tolist()
-        lonq = np.where(pos, np.round(self.lon * 1e5), 0).astype(np.int64).tolist()
-        altq = np.where(np.isfinite(self.alt), np.round(self.alt * 2.0), -(2**40))
-        altq_l = altq.astype(np.int64).tolist()
         deg1m = 1.0 / 111_195.0
-        lat1 = np.where(pos, np.round(self.lat / deg1m), 0).astype(np.int64).tolist()
-        lon1 = np.where(pos, np.round(self.lon / deg1m), 0).astype(np.int64).tolist()
-        azq = np.where(np.isfinite(self.az), np.round(self.az * 1e5), 0).astype(np.int64).tolist()
-        elq = np.where(np.isfinite(self.el), np.round(self.el * 1e5), 0).astype(np.int64).tolist()
-        tq = np.round(self.time).astype(np.int64).tolist()
-        src = self.source.tolist()
-        kind = self.kind.tolist()
-        text = self.text.tolist()
-        payload = self.payload.tolist()
-        seq = self.seq.tolist()
-        pos_l = (pos & self.timed_by_reception).tolist()
-        recv_l = recv.tolist()
-        first: dict[tuple[Any, ...], int] = {}
+        fix_key = np.column_stack(
+            [
+                np.unique(self.source, return_inverse=True)[1].astype(np.int64),
+                np.unique(self.kind, return_inverse=True)[1].astype(np.int64),
+                np.round(self.time).astype(np.int64),
+                np.where(pos, np.round(self.lat / deg1m), 0).astype(np.int64),
+                np.where(pos, np.round(self.lon / deg1m), 0).astype(np.int64),
+                np.where(np.isfinite(self.az), np.round(self.az * 1e5), 0).astype(np.int64),
+                np.where(np.isfinite(self.el), np.round(self.el * 1e5), 0).astype(np.int64),
+            ]
+        )
         keep = np.ones(n, dtype=bool)
         found: list[Repeat] = []
+        # telemetry rows (payload, sequence number or reception time): every rule, in order
+        tele = (self.payload != "") | (self.seq >= 0) | self.timed_by_reception
+        if tele.any():
+            self._repeat_rules(np.flatnonzero(tele), recv, fix_key, window, keep, found)
+        # then the same fix again, among all rows still kept (vectorized)
+        rows = np.flatnonzero(keep)
+        rows = rows[np.lexsort((rows, recv[rows]))]
+        _, first_pos, inverse = np.unique(
+            fix_key[rows], axis=0, return_index=True, return_inverse=True
+        )
+        rep_of = rows[first_pos[inverse.reshape(-1)]]
+        for i, j in zip(rows.tolist(), rep_of.tolist(), strict=True):
+            if i != j:
+                keep[i] = False
+                found.append(self._repeat(i, j, "fix time"))
+        out = self.take(keep) if found else self
+        if found:
+            found.sort(key=lambda x: (x.path, x.line))
+            out = replace(out, repeats=self.repeats + tuple(found))
+        return out.sorted()
+
+    def _repeat(self, i: int, j: int, rule: RepeatRule) -> Repeat:
+        """Row ``i`` as a repeat of row ``j``."""
+        ri, rj = float(self.received[i]), float(self.received[j])
+        delay = ri - rj if math.isfinite(ri) and math.isfinite(rj) else math.nan
+        return Repeat(
+            str(self.path[i]),
+            int(self.line[i]),
+            str(self.source[i]),
+            rule,
+            str(self.path[j]),
+            int(self.line[j]),
+            delay,
+        )
+
+    def _repeat_rules(
+        self,
+        idx: npt.NDArray[np.int64],
+        recv: FloatArray,
+        fix_key: npt.NDArray[np.int64],
+        window: float,
+        keep: npt.NDArray[np.bool_],
+        found: list[Repeat],
+    ) -> None:
+        """The four rules of `without_repeats` over rows ``idx`` in order of reception."""
+        idx = idx[np.lexsort((idx, recv[idx]))]
+        pos = self.positional[idx]
+        latq = np.where(pos, np.round(self.lat[idx] * 1e5), 0).astype(np.int64).tolist()
+        lonq = np.where(pos, np.round(self.lon[idx] * 1e5), 0).astype(np.int64).tolist()
+        alt = self.alt[idx]
+        altq = np.where(np.isfinite(alt), np.round(alt * 2.0), -(2**40)).astype(np.int64).tolist()
+        src = self.source[idx].tolist()
+        text = self.text[idx].tolist()
+        payload = self.payload[idx].tolist()
+        seq = self.seq[idx].tolist()
+        by_recv = (pos & self.timed_by_reception[idx]).tolist()
+        recv_l = recv[idx].tolist()
+        fk = [tuple(r) for r in fix_key[idx].tolist()]
+        rows = idx.tolist()
+        first: dict[tuple[Any, ...], int] = {}
         rules: tuple[RepeatRule, ...] = ("payload", "sequence", "position", "fix time")
-        for i in order.tolist():
+        for a, i in enumerate(rows):
             keys: list[tuple[Any, ...] | None] = [
-                ("p", src[i], payload[i]) if payload[i] else None,
-                ("s", src[i], seq[i], latq[i], lonq[i]) if seq[i] >= 0 else None,
-                ("x", src[i], latq[i], lonq[i], altq_l[i], text[i]) if pos_l[i] else None,
-                ("t", src[i], kind[i], tq[i], lat1[i], lon1[i], azq[i], elq[i]),
+                ("p", src[a], payload[a]) if payload[a] else None,
+                ("s", src[a], seq[a], latq[a], lonq[a]) if seq[a] >= 0 else None,
+                ("x", src[a], latq[a], lonq[a], altq[a], text[a]) if by_recv[a] else None,
+                ("t", *fk[a]),
             ]
             hit = -1
             rule: RepeatRule = "payload"
             for r, key in zip(rules, keys, strict=True):
                 if key is None:
                     continue
-                j = first.get(key, -1)
-                if j >= 0 and (r == "fix time" or recv_l[i] - recv_l[j] <= window):
-                    hit, rule = j, r
+                b = first.get(key, -1)
+                if b >= 0 and (r == "fix time" or recv_l[a] - recv_l[b] <= window):
+                    hit, rule = b, r
                     break
             if hit >= 0:
                 keep[i] = False
-                delay = (
-                    float(self.received[i] - self.received[hit])
-                    if math.isfinite(self.received[i]) and math.isfinite(self.received[hit])
-                    else math.nan
-                )
-                found.append(
-                    Repeat(
-                        str(self.path[i]),
-                        int(self.line[i]),
-                        src[i],
-                        rule,
-                        str(self.path[hit]),
-                        int(self.line[hit]),
-                        delay,
-                    )
-                )
+                found.append(self._repeat(i, rows[hit], rule))
                 continue
             for key in keys:
                 if key is not None:
-                    first[key] = i
-        out = self.take(keep) if found else self
-        if found:
-            found.sort(key=lambda x: (x.path, x.line))
-            out = replace(out, repeats=self.repeats + tuple(found))
-        return out.sorted()
+                    first[key] = a
 
     def deduplicated(self) -> Observations:
         """`without_repeats` (kept for callers of the earlier name)."""

@@ -585,6 +585,8 @@ class _Tracker:
         # transmitters (as codes) feeding each track, first one first
         self.src_code = np.unique(obs.source, return_inverse=True)[1].astype(np.int64)
         self.track_src: list[list[int]] = []
+        self.track_src1 = np.zeros(0, dtype=np.int64)
+        self.track_multi = np.zeros(0, dtype=bool)
         self.track_first_row = np.zeros(0, dtype=np.int64)
         self.track_bank = np.zeros(0, dtype=bool)
         # hypothesis scores of ended float-altitude tracks whose rows were compacted away
@@ -628,6 +630,8 @@ class _Tracker:
         self.last_update += o.time[idx].tolist()
         self.sources += [{s} for s in o.source[idx].tolist()]
         self.track_src += [[c] for c in self.src_code[idx].tolist()]
+        self.track_src1 = np.concatenate([self.track_src1, self.src_code[idx]])
+        self.track_multi = np.concatenate([self.track_multi, np.zeros(idx.size, dtype=bool)])
         known = np.isfinite(o.alt[idx])
         hyp = np.asarray(cfg.alt_hypotheses, dtype=np.float64)
         K = hyp.size
@@ -765,9 +769,8 @@ class _Tracker:
         if not gps.any():
             return eps
         code = self.src_code[pos]
-        first = np.array([self.track_src[int(t)][0] for t in tracks], dtype=np.int64)
-        own = first[:, None] == code[None, :]
-        for r in np.flatnonzero([len(self.track_src[int(t)]) > 1 for t in tracks]).tolist():
+        own = self.track_src1[tracks][:, None] == code[None, :]
+        for r in np.flatnonzero(self.track_multi[tracks]).tolist():
             own[r] = np.isin(code, self.track_src[int(tracks[r])])
         eps[:, gps] = np.where(own[:, gps], eps[:, gps], 0.0)
         return eps
@@ -1079,6 +1082,7 @@ class _Tracker:
             c = int(self.src_code[i])
             if c not in self.track_src[tid]:
                 self.track_src[tid].append(c)
+                self.track_multi[tid] = True
         for tid in upd:
             self.hits[tid] += 1
             self.misses[tid] = 0
