@@ -696,6 +696,14 @@ class _Tracker:
         t_scan = float(o.time[idx].max())
         live = self.live_tracks()
         if live.size:
+            # a track silent for longer than max_coast is over before this scan is associated
+            # (not only after it: a long gap without any scan must not revive it)
+            last = np.asarray(self.last_update, dtype=np.float64)[live]
+            stale = live[t_scan - last > cfg.max_coast]
+            for tid in stale.tolist():
+                self.status[tid] = ENDED
+            live = live[t_scan - last <= cfg.max_coast]
+        if live.size:
             live_rows = np.flatnonzero(np.isin(self.row_track, live)).astype(np.int64)
             self.batch.predict(live_rows, t_scan, self.wind, cfg.motion)
             self.batch.mark_prior(live_rows)
