@@ -94,3 +94,11 @@ def test_repeat_summary_counts() -> None:
 def test_confirmed_only_requires_confirmation() -> None:
     with pytest.raises(Exception, match="confirm_hits"):
         TrackerConfig(confirm_hits=0)
+
+
+def test_progress_callback_reaches_the_total() -> None:
+    seen: list[tuple[int, int]] = []
+    obs = make_observations(_line_and([]))
+    track_observations(obs, wind="calm", config=CFG, progress=lambda d, n: seen.append((d, n)))
+    assert len(seen) == 20 and seen[-1] == (20, 20)
+    assert all(b[0] > a[0] for a, b in zip(seen, seen[1:], strict=False))
