@@ -22,7 +22,6 @@ from stratowatch.flight.integrate import integrate
 from stratowatch.flight.models import Float, Stage
 from stratowatch.geo.sites import Site
 from stratowatch.predict.reach import (
-    WindError,
     altitude_levels,
     reachable_set,
     wind_error_for,
@@ -244,7 +243,7 @@ def test_earliest_arrival_and_p_passive_in_a_uniform_wind() -> None:
 def test_displacement_sigma_matches_a_perturbed_ensemble() -> None:
     """The wind margin's displacement error (`WindError.displacement_sigma`) against the RMS
     separation of perturbed and unperturbed members after 24 h on the climatology (same
-    sigma, L and T): within 20 %."""
+    sigma, L and T, the climatology's correlation scales): within 20 %."""
     base = open_wind("climatology")
     n = 300
     pw = PerturbedWind(base, members=n, sigma=3.5, seed=2)
@@ -256,7 +255,8 @@ def test_displacement_sigma_matches_a_perturbed_ensemble() -> None:
 
     e, nn = local_en(a.end_lat, a.end_lon, float(b.end_lat[0]), float(b.end_lon[0]))
     rms = math.sqrt(0.5 * float(np.mean(e**2 + nn**2)))
-    err = WindError(3.5, 350e3, 36000.0, "test")
+    err = wind_error_for(pw, time=to_epoch(T0), lat=45.0, lon=-100.0, alt=18000.0)
+    assert err.sigma == pytest.approx(3.5)
     u, v = base.uv(to_epoch(T0), 45.0, -100.0, 18000.0)
     pred = float(err.displacement_sigma(24 * 3600.0, math.hypot(float(u), float(v))))
     assert rms == pytest.approx(pred, rel=0.2)

@@ -62,7 +62,6 @@ References
 
 from __future__ import annotations
 
-import importlib
 import math
 import time as _time
 from collections.abc import Callable, Iterator, Sequence
@@ -79,6 +78,7 @@ from scipy.special import betaincinv, erf
 from shapely.geometry.polygon import orient
 
 from ..atmosphere.perturb import PerturbedWind
+from ..atmosphere.uncertainty import uncertainty_of
 from ..atmosphere.wind import WindField
 from ..errors import ConfigError, DomainError, InputError
 from ..flight.integrate import integrate
@@ -156,10 +156,6 @@ class WindError:
         }
 
 
-# Used only when the wind source carries no error model of its own (see `wind_error_for`).
-_FALLBACK_SIGMA = {"climatology": 10.0, "calm": 10.0}
-
-
 def wind_error_for(
     wind: WindField,
     *,
@@ -171,42 +167,21 @@ def wind_error_for(
 ) -> WindError:
     """The wind error a drifting balloon sees at (time, lat, lon, alt) with ``wind``.
 
-    In order: an explicit ``sigma`` (m/s per component, with the perturbation defaults' scales
-    L = 350 km, T = 10 h); a `PerturbedWind`'s own sigma and scales; the source's own error
-    model (``atmosphere.uncertainty.uncertainty_of``, measured by source and lead time), RMS of
-    its u and v sigmas at the point; else by kind: 10 m/s for the climatology (the RMS
-    difference of HWM93 and the GFS samples in ../shared/data at 15-21 km, 20-70 deg,
-    docs/reachability.md) and for calm air, 3.5 m/s for forecasts and soundings [HL1986]_.
+    The source's own error model (`atmosphere.uncertainty.uncertainty_of`: measured for the
+    climatology, growing with lead for forecasts, with distance and time for soundings; a
+    `PerturbedWind`'s own), as the RMS of its u and v sigmas at the point, with its
+    correlation scales; an explicit ``sigma`` (m/s per component) replaces the sigma and keeps
+    the scales.
     """
+    model = wind.uncertainty if isinstance(wind, PerturbedWind) else uncertainty_of(wind)
     if sigma is not None:
         s = float(sigma)
         if not (math.isfinite(s) and s >= 0.0):
             raise ConfigError(f"wind sigma must be a finite number >= 0 m/s, got {sigma!r}")
-        return WindError(s, 350e3, 36000.0, f"given: {s:g} m/s per component")
-    if isinstance(wind, PerturbedWind):
-        return WindError(
-            wind.sigma,
-            wind.length_m,
-            wind.time_s,
-            f"the ensemble's perturbation ({wind.sigma:g} m/s)",
-        )
-    try:
-        unc_mod: Any = importlib.import_module("stratowatch.atmosphere.uncertainty")
-    except ImportError:
-        unc_mod = None
-    if unc_mod is not None and hasattr(unc_mod, "uncertainty_of"):
-        unc = unc_mod.uncertainty_of(wind)
-        su, sv = unc.sigma(time, lat, lon, alt)
-        s = math.sqrt(0.5 * (float(su) ** 2 + float(sv) ** 2))
-        return WindError(s, float(unc.length_m), float(unc.time_s), str(unc.basis))
-    kind = wind.meta.kind.lower()
-    s = _FALLBACK_SIGMA.get(kind, 3.5)
-    basis = (
-        "climatology vs GFS samples at 15-21 km: RMS 10 m/s per component"
-        if kind in _FALLBACK_SIGMA
-        else "short-range forecast errors, 3.5 m/s per component [HL1986]"
-    )
-    return WindError(s, 350e3, 36000.0, basis)
+        return WindError(s, model.length_m, model.time_s, f"given: {s:g} m/s per component")
+    su, sv = model.sigma(time, lat, lon, alt)
+    s = math.sqrt(0.5 * (float(su) ** 2 + float(sv) ** 2))
+    return WindError(s, float(model.length_m), float(model.time_s), str(model.basis))
 
 
 # --------------------------------------------------------------------------- levels, flows
@@ -680,7 +655,7 @@ def passive_overflight(
     alt_sigma: float = 300.0,
     hours: float = 48.0,
     wind: str | WindField = "climatology",
-    wind_error: WindError | None = None,
+    wind_sigma: float | None = None,
     members: int = 200,
     seed: int = 0,
     start_sigma_m: float = 0.0,
@@ -688,7 +663,8 @@ def passive_overflight(
     """Probability that a passive balloon passes within each site's radius before ``hours``.
 
     Members fly one constant altitude each (``alt`` +- ``alt_sigma`` when known, else uniform
-    over ``band``) in perturbed winds with the source's error (`wind_error_for`), from
+    over ``band``) in perturbed winds drawn from the source's error model (or a fixed
+    ``wind_sigma``, m/s per component), from
     ``start_sigma_m`` (m per axis) about the start; returns ``(p, (lo, hi))`` per site, the
     90 % Jeffreys interval giving the sampling error.
     """
@@ -702,15 +678,9 @@ def passive_overflight(
         alts = rng.uniform(lo, hi, members) if hi > lo else np.full(members, lo)
     else:
         alts = float(alt) + rng.normal(0.0, max(float(alt_sigma), 0.0), members)
-    err = wind_error or wind_error_for(
-        base, time=t0, lat=lat, lon=lon, alt=float(np.mean(alts)) if members else lo
-    )
     field_: Any = base
-    if err.sigma > 0.0 and members > 1 and not isinstance(base, PerturbedWind):
-        field_ = PerturbedWind(
-            base, members=members, sigma=err.sigma, length_m=err.length_m, time_s=err.time_s,
-            seed=seed,
-        )  # fmt: skip
+    if members > 1 and not isinstance(base, PerturbedWind):
+        field_ = PerturbedWind(base, members=members, sigma=wind_sigma, seed=seed)
     lat0 = np.full(members, float(lat))
     lon0 = np.full(members, float(lon))
     if start_sigma_m > 0.0 and members > 1:
@@ -978,7 +948,7 @@ def reachable_set(
     site_out: list[SiteReach] = []
     if sites:
         passive = passive_overflight(
-            t0, la, lo, sites, band=band_t, alt=alt, hours=h, wind=base, wind_error=err,
+            t0, la, lo, sites, band=band_t, alt=alt, hours=h, wind=base, wind_sigma=wind_sigma,
             members=passive_members, seed=seed, start_sigma_m=start_radius_m / _R95,
         )  # fmt: skip
         first, first90 = _earliest(sites, steps, plane, t0, la, lo, margin_m, r90, start_radius_m)

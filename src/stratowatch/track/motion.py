@@ -144,7 +144,8 @@ def _observations_from(
         if not tracks:
             raise InputError("the tracking result has no track", expected="at least one track")
         if track_id is None:
-            tr = max(tracks, key=lambda t: (t.n_updates, len(t)))
+            confirmed = [t for t in tracks if t.status == "confirmed"]
+            tr = max(confirmed or tracks, key=lambda t: (t.n_updates, len(t)))
         else:
             try:
                 tr = source.track(track_id)
@@ -1046,7 +1047,8 @@ def explain_motion(
     Parameters
     ----------
     track_or_reports : `Observations` (all positional rows, one object), a `TrackingResult`
-        (its longest track, or ``track_id``, with that track's reports), a `Track` (its own
+        (its confirmed track with the most reports, or ``track_id``, with that track's
+        reports), a `Track` (its own
         states at its report times), or report file path(s) (`io.readers.read_observations`).
     wind : ``climatology`` (default), a wind file, or a `WindField`.
     band : (low, high) m the balloon can fly in; dz : level spacing (m).
