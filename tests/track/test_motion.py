@@ -189,7 +189,7 @@ def test_probabilities_are_calibrated(wind: GriddedWind) -> None:
     match the frequencies (mean probability of each explanation vs its frequency; the cases
     given >= 0.9 or <= 0.1 for altitude changes), the 90 % credible sets of explanations hold
     the truth >= 90 % of the time, and the 90 % altitude intervals hold the true altitude
-    ~90 % of the time. (200 cases, docs/reachability.md: mean P 0.36/0.36/0.28 vs frequencies
+    ~90 % of the time. (200 cases, docs/reachability.md: mean P 0.36/0.34/0.30 vs frequencies
     0.36/0.35/0.29; altitude intervals 0.89; credible sets 0.98.)"""
     rng = np.random.default_rng(11)
     n_cases = 80
