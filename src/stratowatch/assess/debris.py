@@ -75,7 +75,7 @@ from shapely.geometry import mapping
 
 from ..errors import ConfigError, InputError
 from ..geo import PopulationSource, default_population, is_land, local_xy, offset_m
-from ..geo.population import PopulationGrid
+from ..geo.population import GeoNamesPopulation, PopulationGrid
 from ..timeutil import iso
 from .stats import bootstrap_mean_interval, combine_factor, wilson_interval, zero_hit_upper
 
@@ -541,7 +541,7 @@ def density_at(
         idx = order[bounds[k] : bounds[k + 1]]
         s = float(ti[idx[0]]) * tile_deg
         w = float(tj[idx[0]]) * tile_deg
-        grid = _tile(population, s, w, tile_deg, cell_deg)
+        grid = _tile(population, s, w, tile_deg, cell_deg)  # type: ignore[arg-type]
         out[idx] = grid.at(la[idx], lo[idx])
     return out
 
@@ -569,7 +569,9 @@ def realisation_scores(
     pop = default_population() if population is None else population
     land = is_land(imp.lat, imp.lon)
     dens = np.zeros(imp.lat.size)
-    on = np.flatnonzero(land)  # density is zero off land: look it up only where debris is
+    # the settlement model is zero off land by construction: look it up only where debris is
+    # on land; other sources (rasters) everywhere
+    on = np.flatnonzero(land) if isinstance(pop, GeoNamesPopulation) else np.arange(land.size)
     if on.size:
         dens[on] = density_at(pop, imp.lat[on], imp.lon[on], cell_deg=cell_deg)
     n_events = int(imp.event.max()) + 1 if imp.event.size else 0
@@ -588,7 +590,9 @@ def realisation_scores(
         )
         > 0
     )
-    return RealisationScores(ec, any_land, on_land)
+    return RealisationScores(
+        np.asarray(ec, dtype=np.float64), any_land, np.asarray(on_land, dtype=np.float64)
+    )
 
 
 def score_impacts(

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from ..assess import assess_path
+from ..assess.engage import format_ec, format_p
 from ..assess.path import read_path
 from ..geo import read_sites
 from ..io.export import write_features
@@ -81,9 +82,14 @@ def assess_cmd(
     if result.debris is not None:
         dd: dict[str, Any] = result.debris.as_dict()
         areas = ", ".join(f"{k} {v:.1f}" for k, v in dd["footprint_km2"].items())
+        sc = result.debris.score
+        pct = f"{sc.confidence * 100:.0f} %"
+        fl = f"{sc.fragments_on_land:.1f} ({sc.fragments_on_land_lo:.1f}-{sc.fragments_on_land_hi:.1f})"
         console.print(
-            f"debris if broken up at the path's end: Ec {dd['ec']:.2g}, P(land) {dd['p_land']:.2f}, "
-            f"fragments on land {dd['fragments_on_land']:.1f}, max impact speed "
+            f"debris if broken up at the path's end ({sc.realisations} wind members): Ec "
+            f"{format_ec(sc.ec, sc.ec_lo, sc.ec_hi, confidence=sc.confidence)}, P(land) "
+            f"{format_p(sc.p_land, sc.p_land_lo, sc.p_land_hi, n=sc.realisations)} ({pct}), "
+            f"fragments on land {fl}, max impact speed "
             f"{dd['impact_speed_max_ms']:.0f} m/s, max KE {dd['ke_max_j']:.3g} J; "
             f"footprint (km2) {areas}"
         )
