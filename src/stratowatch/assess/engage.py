@@ -32,15 +32,20 @@ from ..geo import (
     distance_to_coast,
     haversine,
     is_land,
-    local_xy,
     offset_m,
     territory_at,
 )
 from ..timeutil import iso
 from .aviation import AIRLINER_MAX, flight_level
-from .debris import FragmentClass, break_up_and_fall, realisation_scores, summarize_scores
+from .debris import (
+    KE_THRESHOLD,
+    FragmentClass,
+    break_up_and_fall,
+    realisation_scores,
+    summarize_scores,
+)
 from .path import FlightPath
-from .stats import wilson_interval, zero_hit_upper
+from .stats import wilson_interval, z_value
 
 __all__ = [
     "Window",
@@ -240,47 +245,64 @@ def _sample_positions(
     return lat, lon, alt
 
 
-MODEL_DRAWS = 2000
+COAST_SEARCH = 150_000.0  # m: debris further than this from land cannot reach it
+NEAR_COAST = 50_000.0  # m: within this, fragments' own distances to the coast are used
+# a fitted normal tail is not trusted beyond ~3.7 sigma: P(hit) is never put below 1e-4
+P_HIT_FLOOR = 1e-4
 
 
 def _reach_land_bound(
     imp: Any,
-    b_lat: npt.NDArray[np.float64],
-    b_lon: npt.NDArray[np.float64],
     events: npt.NDArray[np.int64],
-    rng: np.random.Generator,
     *,
     confidence: float,
 ) -> npt.NDArray[np.float64]:
-    """Upper bound on P(debris reaches land) for ``events`` where no realisation had a
-    casualty, from a Gaussian fit of the break-up positions: ``MODEL_DRAWS`` positions drawn
-    from it, the share within the event's debris reach (largest impact distance from its
-    break-up point) of land, and that share's upper confidence bound (0 of 2000: 0.0015). An
-    ensemble's displacement sums many correlated wind errors, so its tails are near Gaussian;
-    the sample alone bounds P(hit) only by 1 - (alpha/2)^(1/R) (0.072 for 40)."""
-    out = np.ones(events.size)
-    reach_all = haversine(
-        imp.lat, imp.lon, b_lat[imp.event, imp.member], b_lon[imp.event, imp.member]
-    )
+    """Upper bound on P(hazardous debris reaches land) for ``events`` where no realisation had
+    a casualty. Each realisation's margin is the distance to the coast of its hazardous
+    fragments' centroid minus the largest distance of those fragments from it (within 50 km of
+    the coast: the smallest distance of a hazardous fragment to it); the margins of
+    the R realisations (position, wind and fragment draws) are fitted by a normal distribution
+    and P(margin <= 0) is evaluated with the mean lowered by its one-sided confidence bound, and
+    never below 1e-4 (``P_HIT_FLOOR``: a fitted tail is not trusted beyond ~3.7 sigma).
+    Margins beyond 150 km are capped there (a wide enough sea that no fragment crosses it)."""
+    from scipy.stats import norm
+
+    hazardous = imp.delivered > KE_THRESHOLD
+    z = z_value(confidence)
+    out = np.zeros(events.size)
     for i, e in enumerate(events):  # zero-hit windows only
-        la, lo = b_lat[e], b_lon[e]
-        lat0, lon0 = float(np.median(la)), float(np.median(lo))
-        x, y = local_xy(la, lo, lat0, lon0)
-        xy = np.column_stack([x, y])
-        mu = xy.mean(axis=0)
-        cov = np.cov(xy.T) if xy.shape[0] > 2 else np.zeros((2, 2))
-        cov = cov + np.eye(2) * 1e6  # >= 1 km: a point break-up still has some spread
-        draw = rng.multivariate_normal(mu, cov, size=MODEL_DRAWS)
-        glat, glon = offset_m(lat0, lon0, draw[:, 0], draw[:, 1])
-        reach = float(reach_all[imp.event == e].max()) + 1000.0
-        near = is_land(glat, glon) | (distance_to_coast(glat, glon, max_distance=reach) < reach)
-        k = int(near.sum())
-        hi = (
-            zero_hit_upper(MODEL_DRAWS, confidence=confidence)
-            if k == 0
-            else float(wilson_interval(k, MODEL_DRAWS, confidence=confidence)[1])
-        )
-        out[i] = hi
+        sel = (imp.event == e) & hazardous
+        if not sel.any():
+            continue  # nothing hazardous falls at all
+        r = imp.member[sel]
+        n_r = int(imp.members)
+        cnt = np.bincount(r, minlength=n_r).astype(np.float64)
+        ok = cnt > 0
+        clat = np.bincount(r, weights=imp.lat[sel], minlength=n_r)[ok] / cnt[ok]
+        clon = np.bincount(r, weights=imp.lon[sel], minlength=n_r)[ok] / cnt[ok]
+        full_lat = np.zeros(n_r)
+        full_lon = np.zeros(n_r)
+        full_lat[ok], full_lon[ok] = clat, clon
+        radius = np.zeros(n_r)
+        np.maximum.at(radius, r, haversine(imp.lat[sel], imp.lon[sel], full_lat[r], full_lon[r]))
+        coast = distance_to_coast(clat, clon, max_distance=COAST_SEARCH)
+        margin = np.where(is_land(clat, clon), -coast, coast) - radius[ok]
+        # near land, each fragment's own distance (finer than centroid minus radius)
+        near = margin < NEAR_COAST
+        if near.any():
+            rows = np.flatnonzero(ok)[near]
+            fsel = np.isin(r, rows)
+            d = distance_to_coast(imp.lat[sel][fsel], imp.lon[sel][fsel], max_distance=NEAR_COAST)
+            dmin = np.full(n_r, np.inf)
+            np.minimum.at(dmin, r[fsel], d)
+            margin[near] = np.maximum(margin[near], dmin[rows])
+        if margin.size < 2 or np.all(margin >= COAST_SEARCH - radius[ok] - 1.0):
+            out[i] = 0.0 if np.all(margin > 0) else 1.0
+            continue
+        m, sd = float(margin.mean()), float(margin.std(ddof=1))
+        m_lo = m - z * sd / np.sqrt(margin.size)
+        p_hit = float(norm.cdf(-m_lo / sd)) if sd > 0 else (0.0 if m_lo > 0 else 1.0)
+        out[i] = max(p_hit, P_HIT_FLOOR)
     return out
 
 
@@ -389,7 +411,7 @@ def plan_engagement(
     zero = np.flatnonzero((rs.ec > 0).sum(axis=1) == 0)
     p_hit = np.ones(times.size)
     if zero.size:
-        p_hit[zero] = _reach_land_bound(imp, b_lat, b_lon, zero, rng, confidence=confidence)
+        p_hit[zero] = _reach_land_bound(imp, zero, confidence=confidence)
     scores = summarize_scores(
         imp,
         rs,
@@ -526,8 +548,9 @@ def plan_engagement(
         "confidence": confidence,
         "ec_interval": "percentile bootstrap over realisations (2000 resamples), widened by the "
         "population model's 90 % factor in log-quadrature; windows without a casualty: upper "
-        "bound P(hit) x Ec per hit, P(hit) from a Gaussian fit of the break-up positions "
-        "(share within debris reach of land) and at most the one-sided Clopper-Pearson bound",
+        "bound P(hit) x Ec per hit, P(hit) from a normal fit of the realisations' margins "
+        "(distance of the hazardous debris from land), at most the one-sided Clopper-Pearson "
+        "bound",
         "p_interval": "Wilson score",
         "p_territory": "share of break-up positions inside each country's land or 12-nmi sea",
         "casualty_criterion": "energy delivered to a person > 14.91 J (11 ft-lbf); membranes "
