@@ -311,6 +311,9 @@ def test_engage_track_hours_beyond_its_end(tmp_path: Path) -> None:
         (["--members", "0"], "members"),
         (["--position-sigma", "-1"], "position_sigma"),
         (["--every", "0"], "every"),
+        (["--lon", "400"], "lon"),
+        (["--lat", "nan"], "lat"),
+        (["--alt", "-5"], "alt"),
     ],
 )
 def test_engage_bad_options(args: list[str], needle: str) -> None:

@@ -119,3 +119,19 @@ def test_recommendation_requires_upper_bound_below_threshold() -> None:
     assert "upper bound" in between.windows[0].reasons[0]
     above = plan_engagement(path, wind, threshold=w.ec_hi * 1.01, **kw)  # type: ignore[arg-type]
     assert above.recommended is not None
+
+
+def test_break_up_positions_bad_shapes() -> None:
+    from stratowatch.assess.debris import break_up_and_fall
+    from stratowatch.errors import InputError
+
+    wind = ensemble_wind("climatology", members=3, seed=1)
+    lat = np.full((2, 3), 45.0)
+    with pytest.raises(InputError, match="do not match the times"):
+        break_up_and_fall([T_BILLINGS], lat, -100.0, 18_000.0, wind)
+    with pytest.raises(InputError, match="wind members"):
+        break_up_and_fall([T_BILLINGS], lat[:1], -100.0, 18_000.0, wind, wind_member=[0, 1, 7])
+    with pytest.raises(InputError, match="latitude"):
+        break_up_and_fall([T_BILLINGS], lat[:1] + 50.0, -100.0, 18_000.0, wind)
+    imp = break_up_and_fall([T_BILLINGS], lat[:1], -100.0, 18_000.0, wind, samples=1)
+    assert imp.members == 3 and set(imp.member) == {0, 1, 2}

@@ -202,6 +202,22 @@ def plan_features(plan: EngagementPlan) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": feats}
 
 
+def _check_position(lat: float, lon: float, alt: float) -> None:
+    """The same coordinate rules as the readers: -90..90, -180..360 degrees, finite altitude."""
+    for name, v, lo, hi in (("lat", lat, -90.0, 90.0), ("lon", lon, -180.0, 360.0)):
+        if not (np.isfinite(v) and lo <= v <= hi):
+            raise InputError(
+                "coordinate out of range",
+                field=name,
+                value=v,
+                expected=f"{lo:g} <= {name} <= {hi:g}",
+            )
+    if not (np.isfinite(alt) and alt > 0):
+        raise InputError(
+            "altitude must be above sea level", field="alt", value=alt, expected="> 0 m"
+        )
+
+
 def engage(
     *,
     track: str | Path | None = None,
@@ -259,6 +275,7 @@ def engage(
     else:
         if lat is None or lon is None or alt is None or time is None:
             raise InputError("the current position needs --lat, --lon, --alt and --time")
+        _check_position(lat, lon, alt)
         plan_hours = 48.0 if hours is None else hours
         path = predicted_path(
             time, lat, lon, alt, wind=base, hours=plan_hours, members=members, seed=seed
