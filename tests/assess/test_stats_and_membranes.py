@@ -135,3 +135,17 @@ def test_break_up_positions_bad_shapes() -> None:
         break_up_and_fall([T_BILLINGS], lat[:1] + 50.0, -100.0, 18_000.0, wind)
     imp = break_up_and_fall([T_BILLINGS], lat[:1], -100.0, 18_000.0, wind, samples=1)
     assert imp.members == 3 and set(imp.member) == {0, 1, 2}
+
+
+def test_plan_accepts_a_prediction_and_samples_its_members() -> None:
+    """The demo's entry point: a `Prediction` gives the break-up positions (its members)."""
+    from stratowatch.predict import predict
+
+    pred = predict(T_BILLINGS, 45.78, -108.5, 18_300.0, hours=3, members=12, seed=2)
+    wind = ensemble_wind("climatology", members=12, seed=3)
+    plan = plan_engagement(pred, wind, every=3600.0, hours=3, positions=12, samples=1, seed=4)
+    assert [w.realisations for w in plan.windows] == [12] * 4
+    assert plan.windows[0].spread_km < plan.windows[-1].spread_km  # the members spread out
+    assert plan.method["path_members"] == 12
+    with pytest.raises(Exception, match="FlightPath or"):
+        plan_engagement("not a path", wind)
