@@ -320,3 +320,22 @@ def test_engage_bad_options(args: list[str], needle: str) -> None:
     res = runner.invoke(app, [*BILLINGS_ARGS, "--hours", "0", *args])
     assert res.exit_code == 2, res.output
     assert needle in res.output
+
+
+def test_cli_assess_out_holds_the_path(tmp_path: Path) -> None:
+    """Issue 13: `assess --out` without --sites/--debris wrote an empty FeatureCollection."""
+    track = tmp_path / "t.csv"
+    track.write_text(
+        "time,lat,lon,alt\n2023-02-01T19:00Z,45.78,-108.5,18300\n2023-02-01T20:00Z,45.76,-107.9,18300\n"
+    )
+    out = tmp_path / "a.geojson"
+    res = runner.invoke(app, ["assess", str(track), "--out", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    feats = json.loads(out.read_text())["features"]
+    assert [f["properties"]["layer"] for f in feats] == ["path"]
+    assert feats[0]["geometry"]["coordinates"][0][:2] == [-108.5, 45.78]
+    assert feats[0]["properties"]["times"][0] == "2023-02-01T19:00:00Z"
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    res = runner.invoke(app, ["assess", str(track), "--out", str(blocker / "a.geojson")])
+    assert res.exit_code == 2 and "cannot write" in res.output

@@ -11,6 +11,7 @@ from rich.table import Table
 from ..assess import assess_path
 from ..assess.engage import format_ec, format_p
 from ..assess.path import read_path
+from ..errors import InputError
 from ..geo import read_sites
 from ..io.export import write_features
 from .common import console, print_json, to_jsonable
@@ -56,7 +57,14 @@ def assess_cmd(
     )
     summary = result.as_dict()
     if out is not None:
-        summary["written"] = str(write_features(Path(out), to_jsonable(result.to_features())))
+        try:
+            summary["written"] = str(write_features(Path(out), to_jsonable(result.to_features())))
+        except OSError as exc:
+            raise InputError(
+                f"cannot write the output: {exc.strerror or exc}",
+                path=out,
+                expected="a writable file (.geojson, .kml, .czml or .csv)",
+            ) from None
     if as_json:
         print_json(summary)
         return
