@@ -245,6 +245,7 @@ def _sample_positions(
     return lat, lon, alt
 
 
+COAST_CAP = 300_000.0  # m: distance_to_coast's default cap
 COAST_SEARCH = 150_000.0  # m: debris further than this from land cannot reach it
 NEAR_COAST = 50_000.0  # m: within this, fragments' own distances to the coast are used
 # a fitted normal tail is not trusted beyond ~3.7 sigma: P(hit) is never put below 1e-4
@@ -450,8 +451,9 @@ def plan_engagement(
                 if s.ec < threshold
                 else f"Ec {s.ec:.2g} ({s.ec_lo:.2g}-{s.ec_hi:.2g})"
             )
+            far = ">= " if coast[k] >= COAST_CAP - 1.0 else ""
             reasons.append(
-                f"{what} >= {threshold:g} ({where}, {coast[k] / 1000:.0f} km from the coast, "
+                f"{what} >= {threshold:g} ({where}, {far}{coast[k] / 1000:.0f} km from the coast, "
                 f"P(land) {format_p(s.p_land, s.p_land_lo, s.p_land_hi, n=s.realisations)})"
             )
         in_own = own_u is None or terr[k] == own_u
@@ -506,10 +508,8 @@ def plan_engagement(
     explanation = []
     if before:
         ecs = np.array([w.ec for w in before])
-        which = "all" if rec is None else "earlier"
-        explanation.append(
-            f"{len(before)} {which} window(s) fail: Ec from {ecs.min():.2g} to {ecs.max():.2g}"
-        )
+        head = f"all {len(before)}" if rec is None else f"{len(before)} earlier"
+        explanation.append(f"{head} window(s) fail: Ec from {ecs.min():.2g} to {ecs.max():.2g}")
         if counts_["land"]:
             explanation.append(
                 f"{counts_['land']} over land with Ec (upper bound) >= {threshold:g}"

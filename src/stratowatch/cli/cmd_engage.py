@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
 from ..assess.engage import DEFAULT_POSITIONS, DEFAULT_THRESHOLD, format_ec, format_p
-from ..assess.planner import engage
+from ..assess.planner import engage as _run
 from ..errors import InputError
 from ..io.export import SUPPORTED_SUFFIXES, write_features
 from ..timeutil import iso
-from .common import console, print_json, to_jsonable
+from .common import console, err_console, print_json, to_jsonable
 
 __all__ = ["register"]
 
@@ -67,25 +68,31 @@ def engage_cmd(
             "give --track FILE, or all of --lat --lon --alt --time",
             expected="a track file or the current position",
         )
-    plan, features = engage(
-        track=track,
-        track_id=track_id,
-        lat=lat,
-        lon=lon,
-        alt=alt,
-        time=time,
-        hours=hours,
-        every_min=every,
-        threshold=threshold,
-        own=own or None,
-        wind=wind,
-        members=members,
-        samples=samples,
-        seed=seed,
-        sheltering=sheltering,
-        position_sigma_m=position_sigma_km * 1000.0,
-        footprint=out is not None,
+    status = (
+        nullcontext()
+        if as_json
+        else err_console.status(f"forecasting and breaking up at {members} positions per window")
     )
+    with status:
+        plan, features = _run(
+            track=track,
+            track_id=track_id,
+            lat=lat,
+            lon=lon,
+            alt=alt,
+            time=time,
+            hours=hours,
+            every_min=every,
+            threshold=threshold,
+            own=own or None,
+            wind=wind,
+            members=members,
+            samples=samples,
+            seed=seed,
+            sheltering=sheltering,
+            position_sigma_m=position_sigma_km * 1000.0,
+            footprint=out is not None,
+        )
     summary = plan.as_dict()
     if out is not None:
         summary["written"] = _write(Path(out), summary, features)
