@@ -32,6 +32,7 @@ from ..geo import (
     distance_to_coast,
     haversine,
     is_land,
+    local_xy,
     offset_m,
     territory_at,
 )
@@ -40,6 +41,8 @@ from .aviation import AIRLINER_MAX, flight_level
 from .debris import (
     KE_THRESHOLD,
     FragmentClass,
+    Impacts,
+    RealisationScores,
     break_up_and_fall,
     realisation_scores,
     summarize_scores,
@@ -59,6 +62,7 @@ __all__ = [
 
 DEFAULT_THRESHOLD = 1e-4
 DEFAULT_POSITIONS = 40
+DEFAULT_PLACEMENTS = 5
 
 
 def format_p(p: float, lo: float, hi: float, *, n: int) -> str:
@@ -307,6 +311,44 @@ def _reach_land_bound(
     return out
 
 
+def _place(
+    imp: Impacts,
+    b_lat: npt.NDArray[np.float64],
+    b_lon: npt.NDArray[np.float64],
+    n_pos: int,
+    n_place: int,
+) -> Impacts:
+    """The impacts of every realisation r laid again at positions r + k * n_pos (k < n_place):
+    each fragment keeps its east/north offset from its break-up point; weights are divided by
+    ``n_place`` so a realisation's Ec is the mean over its placements."""
+    e, r = imp.event, imp.member
+    dx, dy = local_xy(imp.lat, imp.lon, b_lat[e, r], b_lon[e, r])  # type: ignore[arg-type]
+    k = np.repeat(np.arange(n_place), imp.lat.size)
+    rr = np.tile(r, n_place)
+    ee = np.tile(e, n_place)
+    q = rr + k * n_pos
+    la, lo = offset_m(b_lat[ee, q], b_lon[ee, q], np.tile(dx, n_place), np.tile(dy, n_place))
+    la = np.clip(la, -90.0, 90.0)
+    lo = (lo + 180.0) % 360.0 - 180.0
+    rep = lambda a: np.tile(a, n_place)  # noqa: E731
+    return Impacts(
+        classes=imp.classes,
+        members=imp.members,
+        event=ee,
+        member=rr,
+        cls=rep(imp.cls),
+        weight=rep(imp.weight) / n_place,
+        lat=np.asarray(la, dtype=np.float64),
+        lon=np.asarray(lo, dtype=np.float64),
+        time=rep(imp.time),
+        speed=rep(imp.speed),
+        ke=rep(imp.ke),
+        landed=rep(imp.landed),
+        warnings=imp.warnings,
+        e_person=rep(imp.delivered),
+    )
+
+
 def plan_engagement(
     path: Any,
     wind: Any,
@@ -325,6 +367,7 @@ def plan_engagement(
     position_sigma_m: float | npt.ArrayLike = 0.0,
     confidence: float = 0.9,
     population_factor: float | None = None,
+    placements: int = DEFAULT_PLACEMENTS,
 ) -> EngagementPlan:
     """Score engagement windows along a path and recommend one.
 
@@ -344,6 +387,11 @@ def plan_engagement(
         ``position_sigma_m``.
     position_sigma_m : m, 1-sigma position uncertainty per horizontal axis added to every
         sampled position: a scalar, or one value per path time (e.g. a smoothed track's).
+    placements : each realisation's debris field (its fall simulated once) is also laid at
+        ``placements - 1`` further member positions, its value the mean over them: ``positions
+        x placements`` positions per window for the cost of ``positions`` falls (the field's
+        shape is taken as the same a few hundred km away; the realisations stay independent,
+        so the bootstrap over them stays valid).
     confidence : two-sided level of every interval (default 0.9).
     population, sheltering, population_factor : see `assess.debris.score_impacts`.
     seed : random seed (positions, fragments, bootstrap).
@@ -392,18 +440,37 @@ def plan_engagement(
     )
     alt = np.median(p.alt, axis=0)
     n_pos = p.members if positions is None else int(positions)
+    if isinstance(placements, bool) or int(placements) != placements or placements < 1:
+        raise ConfigError(f"placements must be a whole number >= 1, got {placements!r}")
+    n_place = int(placements)
     sigma = np.full(times.size, float(sig)) if sig.ndim == 0 else np.interp(times, p0.times, sig)
     rng = np.random.default_rng(seed)
     if p.members == 1 and not np.any(sigma > 0):
         # one path and no position uncertainty: the realisations differ by wind and fragments
+        n_place = 1
         b_lat, b_lon, b_alt = (np.repeat(a[:, None], n_pos, axis=1) for a in (lat, lon, alt))
     else:
-        b_lat, b_lon, b_alt = _sample_positions(p, n_pos, sigma, rng)
+        b_lat, b_lon, b_alt = _sample_positions(p, n_pos * n_place, sigma, rng)
     imp = break_up_and_fall(
-        times, b_lat, b_lon, b_alt, wind, fragments=fragments, samples=samples, seed=seed
+        times,
+        b_lat[:, :n_pos],
+        b_lon[:, :n_pos],
+        b_alt[:, :n_pos],
+        wind,
+        fragments=fragments,
+        samples=samples,
+        seed=seed,
     )
     pop = default_population() if population is None else population
-    rs = realisation_scores(imp, population=pop, sheltering=sheltering)
+    rs_fall = realisation_scores(imp, population=pop, sheltering=sheltering)
+    if n_place > 1:
+        placed = _place(imp, b_lat, b_lon, n_pos, n_place)
+        rs = realisation_scores(placed, population=pop, sheltering=sheltering)
+        # P(land) and the zero-hit logic stay per simulated fall; Ec and fragments on land are
+        # means over the placements
+        rs = RealisationScores(rs.ec, rs_fall.any_land, rs.on_land)
+    else:
+        rs = rs_fall
     factor = (
         float(getattr(pop, "uncertainty_factor", 1.0))
         if population_factor is None
@@ -422,6 +489,7 @@ def plan_engagement(
         p_hit_bound=p_hit,
     )
     terr = territory_at(lat, lon)
+    n_all = int(b_lat.shape[1])  # every sampled position (realisations x placements)
     land = is_land(lat, lon)
     coast = distance_to_coast(lat, lon)
     b_terr = territory_at(b_lat, b_lon)
@@ -431,18 +499,18 @@ def plan_engagement(
     for k in range(times.size):  # assemble records (scoring above is vectorized)
         s = scores[k]
         codes, counts = np.unique(b_terr[k], return_counts=True)
-        lo_t, hi_t = wilson_interval(counts, n_pos, confidence=confidence)
+        lo_t, hi_t = wilson_interval(counts, n_all, confidence=confidence)
         p_terr = tuple(
             sorted(
                 (
-                    (str(c), float(n / n_pos), float(lo_t[i]), float(hi_t[i]))
+                    (str(c), float(n / n_all), float(lo_t[i]), float(hi_t[i]))
                     for i, (c, n) in enumerate(zip(codes, counts, strict=True))
                     if c
                 ),
                 key=lambda x: -x[1],
             )
         )
-        p_intl = float(counts[codes == ""].sum() / n_pos)
+        p_intl = float(counts[codes == ""].sum() / n_all)
         reasons = []
         if s.ec_hi >= threshold:
             where = "over land" if land[k] else "over water"
@@ -542,6 +610,7 @@ def plan_engagement(
         )
     method = {
         "realisations_per_window": n_pos,
+        "placements_per_realisation": n_place,
         "path_members": p.members,
         "wind_members": _wind_members(wind),
         "fragment_samples_per_class": samples,
@@ -552,7 +621,8 @@ def plan_engagement(
         "(distance of the hazardous debris from land), at most the one-sided Clopper-Pearson "
         "bound",
         "p_interval": "Wilson score",
-        "p_territory": "share of break-up positions inside each country's land or 12-nmi sea",
+        "p_territory": "share of break-up positions (realisations x placements) inside each "
+        "country's land or 12-nmi sea",
         "casualty_criterion": "energy delivered to a person > 14.91 J (11 ft-lbf); membranes "
         "deliver only the part above the person's 0.36 m2",
         "population_factor": scores[0].population_factor if scores else None,
