@@ -56,6 +56,7 @@ __all__ = [
     "plan_engagement",
     "DEFAULT_THRESHOLD",
     "DEFAULT_POSITIONS",
+    "DEFAULT_PLACEMENTS",
     "format_ec",
     "format_p",
 ]

@@ -18,6 +18,7 @@ from ..errors import ConfigError, DomainError, InputError
 from ..timeutil import iso, to_epoch
 from .debris import debris_assessment
 from .engage import (
+    DEFAULT_PLACEMENTS,
     DEFAULT_POSITIONS,
     DEFAULT_THRESHOLD,
     EngagementPlan,
@@ -237,13 +238,16 @@ def engage(
     sheltering: float = 0.0,
     position_sigma_m: float = 0.0,
     confidence: float = 0.9,
+    placements: int = DEFAULT_PLACEMENTS,
     footprint: bool = False,
 ) -> tuple[EngagementPlan, dict[str, Any]]:
     """Plan from the current state predicted forward ``hours`` (default 48) as a ``members``
     ensemble, or from a track file: windows from ``time`` (default: the track's start) for
     ``hours`` (default: to the track's end); a horizon beyond the track's end continues it with
     a forecast from its last point. Each window breaks up at ``members`` positions, each in its
-    own debris wind member (a `PerturbedWind` of ``members``). With ``footprint`` the features
+    own debris wind member (a `PerturbedWind` of ``members``), its debris field also laid at
+    ``placements - 1`` further positions, so the forecast has ``members x placements`` members.
+    With ``footprint`` the features
     also hold the recommended window's debris footprint (50/90/99 %)."""
     if not (threshold > 0):
         raise ConfigError(f"threshold must be a positive expected-casualty value, got {threshold}")
@@ -268,7 +272,11 @@ def engage(
         plan_hours = hours
         if hours is not None and hours > 0 and start + hours * 3600.0 > float(path.times[-1]):
             path = extend_path(
-                path, until=start + hours * 3600.0, wind=base, members=members, seed=seed
+                path,
+                until=start + hours * 3600.0,
+                wind=base,
+                members=members * placements,
+                seed=seed,
             )
         elif hours is None:
             plan_hours = None
@@ -278,7 +286,14 @@ def engage(
         _check_position(lat, lon, alt)
         plan_hours = 48.0 if hours is None else hours
         path = predicted_path(
-            time, lat, lon, alt, wind=base, hours=plan_hours, members=members, seed=seed
+            time,
+            lat,
+            lon,
+            alt,
+            wind=base,
+            hours=plan_hours,
+            members=members * placements,
+            seed=seed,
         )
     check_wind_covers(base, path)
     ens = ensemble_wind(base, members=members, seed=seed + 1)
@@ -296,6 +311,7 @@ def engage(
         positions=members,
         position_sigma_m=position_sigma_m,
         confidence=confidence,
+        placements=placements,
     )
     features = plan_features(plan)
     if footprint and plan.recommended is not None:

@@ -9,7 +9,13 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ..assess.engage import DEFAULT_POSITIONS, DEFAULT_THRESHOLD, format_ec, format_p
+from ..assess.engage import (
+    DEFAULT_PLACEMENTS,
+    DEFAULT_POSITIONS,
+    DEFAULT_THRESHOLD,
+    format_ec,
+    format_p,
+)
 from ..assess.planner import engage as _run
 from ..errors import InputError
 from ..io.export import SUPPORTED_SUFFIXES, write_features
@@ -46,6 +52,11 @@ def engage_cmd(
     ),
     samples: int = typer.Option(
         3, "--samples", help="Fragments simulated per class and break-up position."
+    ),
+    placements: int = typer.Option(
+        DEFAULT_PLACEMENTS,
+        "--placements",
+        help="Positions each simulated debris field is also laid at (forecast: members x this).",
     ),
     position_sigma_km: float = typer.Option(
         0.0, "--position-sigma", help="Extra 1-sigma position uncertainty per axis, km."
