@@ -303,7 +303,7 @@ def _reach_land_bound(
             np.minimum.at(dmin, r[fsel], d)
             margin[near] = np.maximum(margin[near], dmin[rows])
         if margin.size < 2 or np.all(margin >= COAST_SEARCH - radius[ok] - 1.0):
-            out[i] = 0.0 if np.all(margin > 0) else 1.0
+            out[i] = P_HIT_FLOOR if np.all(margin > 0) else 1.0
             continue
         m, sd = float(margin.mean()), float(margin.std(ddof=1))
         m_lo = m - z * sd / np.sqrt(margin.size)
