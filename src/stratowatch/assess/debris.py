@@ -6,7 +6,8 @@ The object breaks into `FragmentClass` es (count, mass, mean presented area, dra
 break-up velocity spread). Each fragment starts at the balloon's position with the balloon's
 velocity (the wind at that point: a floating balloon drifts with the air) plus an isotropic
 Gaussian velocity of standard deviation ``dv`` per component, and a ballistic coefficient
-:math:`\beta = m/(C_D A)` varied log-normally by ``beta_spread`` (tumbling, shape). Fragments
+:math:`\beta = m/(C_D A)` varied log-normally by ``beta_spread`` (tumbling, shape; stratified:
+the j-th of ``samples`` representatives draws from the j-th equal-probability slice). Fragments
 fall under `flight.ballistic.fall` (full 3-D drag in the ensemble winds, [USSA1976]_).
 
 Defaults (`default_fragments`) are sized from the public facts of the 2023 balloon (envelope
