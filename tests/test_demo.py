@@ -38,11 +38,13 @@ def test_demo_writes_every_file(demo_run: Any, summary: dict[str, Any]) -> None:
 def test_summary_schema(summary: dict[str, Any]) -> None:
     for key in ("track", "origin", "forecast", "coverage", "overflight", "aviation", "engagement"):
         assert key in summary, key
+    # with the wind's own error model the debris spread may leave no window under the limit
+    # (the climatology's sigma_u is ~12 m/s at 18 km, docs/uncertainty.md)
+    for w in summary["engagement"]["windows"]:
+        assert set(w) >= {"time", "lat", "lon", "ec", "ec_lo", "ec_hi", "p_land", "p_territory"}
     rec = summary["engagement"]["recommended"]
     if rec is None:  # issue 9: the Ec upper bound over the forecast members must be < the limit
         assert summary["engagement"]["reason"].startswith("no window")
-    else:
-        assert set(rec) >= {"time", "lat", "lon", "ec", "ec_hi", "p_land"}
     assert summary["forecast"]["members"] >= 500
     assert summary["forecast"]["start"]["time"] == BILLINGS.time_iso
     assert [c["name"] for c in summary["coverage"]] == ["Sabetha", "St. Louis", "Surfside Beach"]
@@ -78,7 +80,7 @@ def test_engagement_is_consistent(summary: dict[str, Any]) -> None:
     for w in wins:
         assert 0.0 <= w["p_land"] <= 1.0 and 0.0 <= w["ec_lo"] <= w["ec"] <= w["ec_hi"]
     # over Billings the debris risk is far above the limit (why the military waited)
-    assert en["billings"]["ec"] > thr
+    assert en["billings"]["ec"] > 10 * thr
     assert en["shootdown"]["time"] == SURFSIDE.time_iso
 
 
