@@ -6,8 +6,9 @@ Two families, both returning a `PositionLog` (arrays sorted by time, one fix per
   semicolon or tab separated. The columns are found by name, case-insensitively, among common
   spellings: time (``time``, ``timestamp``, ``datetime``, ``time_utc``), latitude (``lat``,
   ``latitude``), longitude (``lon``, ``lng``, ``long``, ``longitude``), altitude in m above MSL
-  (``alt``, ``altitude``, ``alt_m``, ``altitude_m``, ``height``) and optionally the receiving
-  station (``source``, ``station``, ``receiver``, ``uploader_callsign``). Other columns are
+  (``alt``, ``altitude``, ``alt_m``, ``altitude_m``, ``height``) and optionally the tracker
+  that sent the fix (``source``, ``tracker``, ``serial``, ``sonde``, ``payload``,
+  ``callsign``; not the station that heard it). Other columns are
   ignored. This reads the plain ``time,lat,lon,alt`` log, the radiosonde_auto_rx
   ``*_sonde.log`` (``timestamp,serial,frame,lat,lon,alt,...``) and radiosondy.info exports
   (``STATION;SONDE;DateTime;Latitude;Longitude;...;Altitude``).
@@ -54,7 +55,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "lat": ("lat", "latitude", "lat_deg"),
     "lon": ("lon", "lng", "long", "longitude", "lon_deg"),
     "alt": ("alt", "altitude", "alt_m", "altitude_m", "height", "height_m", "gps_alt"),
-    "source": ("source", "station", "receiver", "uploader_callsign", "tracker"),
+    "source": ("source", "tracker", "serial", "sonde", "payload", "callsign"),
 }
 _EXPECTED = {
     "time": "an ISO 8601 UTC time (e.g. 2021-05-02T16:49:38Z) or epoch seconds",
@@ -70,7 +71,7 @@ _LINE_DATE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})")
 class PositionLog:
     """A flight log: fixes sorted by time (epoch s UTC, deg, deg, m MSL), one per time.
 
-    ``source`` names the station / tracker of each fix; ``line`` its 1-based line in the file;
+    ``source`` names the tracker of each fix; ``line`` its 1-based line in the file;
     ``issues`` the rows skipped (`InputError`); ``repeats`` the rows dropped because another row
     had the same time; ``reordered`` whether the file was not in time order; ``format`` the
     reader used.

@@ -6,9 +6,9 @@ final descent began.
   flight may come from several files (several trackers on one balloon) or a folder of them.
   Fixes are sorted by time, one per time (the first reception).
 - **Landing by ground dwell** (`find_landing`): after the top of the flight, the first fix
-  from which the tracker stays still, i.e. over the next ``dwell_s`` (at least 60 s and 4 fix
-  intervals, with at least 4 fixes) its altitude moves by at most ``alt_tol_m`` and its position
-  by at most ``pos_tol_m``. The ground altitude and the landing point are the medians of the
+  from which the tracker stays still: over the next 60 s (at least 4 fix intervals and 4
+  fixes) its least-squares vertical and horizontal speeds are below 0.5 m/s, and it does not
+  go on falling afterwards. The ground altitude and the landing point are the medians of the
   fixes that follow while it stays still. A log that ends in the air (or too sparse to show a
   dwell) "lands" at its last fix, at that fix's altitude. A log that goes on for minutes on the
   ground therefore does not move the descent start or the truth.
@@ -181,15 +181,41 @@ def load_track(paths: str | Path | Sequence[str | Path]) -> Track:
     )
 
 
+def _window_slopes(t: FloatArray, x: FloatArray, ends: npt.NDArray[np.intp]) -> FloatArray:
+    """Least-squares slope of x(t) over the fixes k..ends[k]-1 of each k (prefix sums)."""
+    tt = t - t[0]
+    c = np.concatenate([[0.0], np.cumsum(np.ones_like(tt))])
+    st = np.concatenate([[0.0], np.cumsum(tt)])
+    stt = np.concatenate([[0.0], np.cumsum(tt * tt)])
+    sx = np.concatenate([[0.0], np.cumsum(x)])
+    stx = np.concatenate([[0.0], np.cumsum(tt * x)])
+    k = np.arange(t.size)
+    n = c[ends] - c[k]
+    a_t = st[ends] - st[k]
+    a_tt = stt[ends] - stt[k]
+    a_x = sx[ends] - sx[k]
+    a_tx = stx[ends] - stx[k]
+    den = n * a_tt - a_t * a_t
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(np.where(den > 0, (n * a_tx - a_t * a_x) / den, np.nan))
+
+
 def find_landing(
     track: Track,
     *,
     dwell_s: float = 60.0,
+    max_speed: float = 0.5,
     alt_tol_m: float = 30.0,
     pos_tol_m: float = 100.0,
     min_fall_m: float = 500.0,
 ) -> Landing:
-    """Where the flight landed, by ground dwell (see module notes)."""
+    """Where the flight landed, by ground dwell: the first fix after the top (and at least
+    ``min_fall_m`` below it) from which, over the next ``dwell_s`` (at least 4 fix intervals,
+    at least 4 fixes), the least-squares vertical, east and north speeds are all below
+    ``max_speed`` (GPS noise of single fixes averages out), and after which the altitude does
+    not go on falling (5 % quantile of the later fixes within ``alt_tol_m`` of the window's
+    median). The dwell lasts while the fixes stay within ``alt_tol_m`` / ``pos_tol_m`` of it.
+    """
     t, a = track.time, track.alt
     n = t.size
     top = int(np.argmax(a))
@@ -197,37 +223,34 @@ def find_landing(
     step = float(np.median(gaps)) if gaps.size else 0.0
     window = max(dwell_s, 4.0 * step)
     e, nn = local_en(track.lat, track.lon, float(track.lat[top]), float(track.lon[top]))
-    ends = np.searchsorted(t, t + window, side="right")  # first fix past each window
-    for k in range(top + 1, n):
-        j = int(ends[k])
-        if j > n - 1 and t[-1] - t[k] < window:
-            break  # not enough log left to see a dwell
-        if j - k < 4 or a[k] > a[top] - min_fall_m:
-            continue
-        seg = slice(k, j)
-        if (
-            float(np.ptp(a[seg])) <= alt_tol_m
-            and float(np.hypot(np.ptp(e[seg]), np.ptp(nn[seg]))) <= pos_tol_m
-        ):
-            # still: extend while it stays within the tolerances of the first window
-            ref_a = float(np.median(a[seg]))
-            ref_e, ref_n = float(np.median(e[seg])), float(np.median(nn[seg]))
-            still = (np.abs(a[k:] - ref_a) <= alt_tol_m) & (
-                np.hypot(e[k:] - ref_e, nn[k:] - ref_n) <= pos_tol_m
-            )
-            if float(np.quantile(a[k:], 0.05)) < ref_a - alt_tol_m:
-                continue  # it went on down: a pause in the air, not the ground
-            last = k + (int(np.argmin(still)) if not still.all() else still.size) - 1
-            sel = slice(k, last + 1)
-            return Landing(
-                index=k,
-                time=float(t[k]),
-                lat=float(np.median(track.lat[sel])),
-                lon=float(np.median(track.lon[sel])),
-                ground=float(np.median(a[sel])),
-                dwell_s=float(t[last] - t[k]),
-                landed=True,
-            )
+    ends = np.searchsorted(t, t + window, side="right")  # one past each window
+    full = (t[np.minimum(ends, n) - 1] - t >= 0.9 * window) & (ends - np.arange(n) >= 4)
+    still = full & (np.arange(n) > top) & (a <= a[top] - min_fall_m)
+    for x in (a, e, nn):
+        sl = _window_slopes(t, x, ends)
+        still &= np.abs(np.nan_to_num(sl, nan=np.inf)) <= max_speed
+    for k in np.flatnonzero(still):
+        seg = slice(int(k), int(ends[k]))
+        ref_a = float(np.median(a[seg]))
+        if float(np.quantile(a[k:], 0.05)) < ref_a - alt_tol_m:
+            continue  # it went on down: a pause in the air, not the ground
+        ref_e, ref_n = float(np.median(e[seg])), float(np.median(nn[seg]))
+        near = (np.abs(a[k:] - ref_a) <= alt_tol_m) & (
+            np.hypot(e[k:] - ref_e, nn[k:] - ref_n) <= pos_tol_m
+        )
+        if not near[0]:
+            continue  # still coming down onto the window's ground
+        last = int(k) + (int(np.argmin(near)) if not near.all() else near.size) - 1
+        sel = slice(int(k), last + 1)
+        return Landing(
+            index=int(k),
+            time=float(t[k]),
+            lat=float(np.median(track.lat[sel])),
+            lon=float(np.median(track.lon[sel])),
+            ground=float(np.median(a[sel])),
+            dwell_s=float(t[last] - t[k]),
+            landed=True,
+        )
     return Landing(
         index=n - 1,
         time=float(t[-1]),

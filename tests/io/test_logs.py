@@ -1,0 +1,85 @@
+"""Dense flight logs (issue 10.3): delimited position logs and UKHAS logs, with bad rows
+reported by file, line and field while the valid rows are kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stratowatch.errors import InputError
+from stratowatch.io.logs import looks_like_log, read_log, read_position_log, read_ukhas_log
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "radiosondy_rs41"
+
+
+def test_radiosondy_export_is_read_sorted_and_deduplicated() -> None:
+    """R3330518: 2,718 rows newest first, ';'-separated, 68 stations: sorted, one per time."""
+    lg = read_log(DATA / "R3330518.csv")
+    assert lg.format == "position log"
+    assert lg.size == 2718
+    assert lg.reordered and lg.repeats == 0 and not lg.issues
+    assert np.all(np.diff(lg.time) > 0)
+    assert lg.alt.max() == pytest.approx(32296.0)
+    assert set(lg.source.tolist()) == {"R3330518"}  # the sonde (SONDE column), not the station
+    # the first fix is the last row of the file (the export is newest first)
+    assert lg.line[0] == 2719
+
+
+def test_malformed_rows_are_reported_and_valid_rows_kept(tmp_path: Path) -> None:
+    rows = [
+        "time,lat,lon,alt,extra",
+        "2024-05-01T10:00:00Z,48.1,11.5,500.0,x",
+        "2024-05-01T10:00:01Z,48.1,11.5,505.0,x",
+        "2024-05-01T10:00:0Z,48.1,11.5,510.0,x",  # bad time
+        "2024-05-01T10:00:03Z,98.1,11.5,515.0,x",  # latitude out of range
+        "2024-05-01T10:00:04Z,48.1,11.5,nan,x",  # not finite
+        "2024-05-01T10:00:05Z,0,0,520.0,x",  # no GPS fix
+        "2024-05-01T10:00:06Z,48.1,11.5",  # too few fields
+        "2024-05-01T10:00:07Z,48.1,11.5,,x",  # missing altitude
+        "2024-05-01T10:00:01Z,48.2,11.6,999.0,x",  # repeated time: first kept
+        "2024-05-01T10:00:08+02:00,48.1,11.5,530.0,x",  # an offset: 08:00:08Z
+    ]
+    p = tmp_path / "dense.csv"
+    p.write_text("\n".join(rows) + "\n")
+    lg = read_position_log(p)
+    assert lg.size == 3
+    assert lg.repeats == 1 and lg.reordered
+    assert lg.alt.tolist() == [530.0, 500.0, 505.0]
+    got = [(e.line, e.field) for e in lg.issues]
+    assert got == [(4, "time"), (5, "lat"), (6, "alt"), (7, "lat"), (8, None), (9, "alt")]
+    msg = str(lg.issues[0])
+    assert str(p) in msg and "line 4" in msg and "'time'" in msg and "10:00:0Z" in msg
+    with pytest.raises(InputError, match="line 4"):
+        read_position_log(p, strict=True)
+
+
+def test_missing_column_and_empty_inputs(tmp_path: Path) -> None:
+    p = tmp_path / "nolat.csv"
+    p.write_text("time,lon,alt\n2024-05-01T10:00:00Z,11.5,500\n")
+    with pytest.raises(InputError, match="missing required column"):
+        read_position_log(p)
+    e = tmp_path / "empty.csv"
+    e.write_text("\n\n")
+    with pytest.raises(InputError, match="empty file"):
+        read_position_log(e)
+    h = tmp_path / "header_only.csv"
+    h.write_text("time,lat,lon,alt\n2024-05-01T10:00:00Z,91,0,1\n")
+    with pytest.raises(InputError, match="no valid fixes"):
+        read_position_log(h)
+
+
+@pytest.mark.shared
+def test_hyacinthsat_ukhas_log(shared_data: Path) -> None:
+    """The HyacinthSat console log: 676 sentences, 5 radio-corrupted ones rejected with their
+    line, repeated GPS times kept once; top 11,612.7 m, last fix 7,861.7 m."""
+    p = shared_data / "tracks" / "hyacinthsat_bg7zdq_2025-07-06" / "log.txt"
+    assert looks_like_log(p)
+    lg = read_ukhas_log(p)
+    assert len(lg.issues) == 5
+    assert all(e.line is not None and e.path == str(p) for e in lg.issues)
+    assert lg.size + lg.repeats == 671
+    assert lg.alt.max() == pytest.approx(11612.7)
+    assert lg.alt[-1] == pytest.approx(7861.7)
+    assert set(lg.source.tolist()) == {"BG7ZDQ"}
