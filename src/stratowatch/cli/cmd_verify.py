@@ -68,9 +68,12 @@ def verify_cmd(
     every: float = typer.Option(
         2.0, "--every", help="Minutes between re-predictions during the descent (0: none)."
     ),
-    markdown: Path | None = typer.Option(
-        None, "--markdown", help="Also write the calibration tables (Markdown) to this file."
-    ),
+    markdown: Annotated[
+        Path | None,
+        typer.Option(
+            "--markdown", help="Also write the calibration tables (Markdown) to this file."
+        ),
+    ] = None,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (last line)."),
 ) -> None:
     """Predict tracked balloons' descents from burst and every few minutes on the way down,

@@ -160,10 +160,14 @@ class _Collector:
             parsed[key] = v
         lat, lon, alt = parsed["lat"], parsed["lon"], parsed["alt"]
         if not -90.0 <= lat <= 90.0:
-            self.problem("out of range", line=line, field="lat", value=lat, expected=_EXPECTED["lat"])
+            self.problem(
+                "out of range", line=line, field="lat", value=lat, expected=_EXPECTED["lat"]
+            )
             return
         if not -180.0 <= lon <= 360.0:
-            self.problem("out of range", line=line, field="lon", value=lon, expected=_EXPECTED["lon"])
+            self.problem(
+                "out of range", line=line, field="lon", value=lon, expected=_EXPECTED["lon"]
+            )
             return
         if lat == 0.0 and lon == 0.0:
             self.problem(
@@ -172,7 +176,9 @@ class _Collector:
             )  # fmt: skip
             return
         if not -500.0 <= alt <= 100_000.0:
-            self.problem("out of range", line=line, field="alt", value=alt, expected=_EXPECTED["alt"])
+            self.problem(
+                "out of range", line=line, field="alt", value=alt, expected=_EXPECTED["alt"]
+            )
             return
         self.t.append(parsed["time"])
         self.la.append(lat)
@@ -183,7 +189,9 @@ class _Collector:
 
     def result(self) -> PositionLog:
         if not self.t:
-            detail = f" ({len(self.issues)} rejected; first: {self.issues[0]})" if self.issues else ""
+            detail = (
+                f" ({len(self.issues)} rejected; first: {self.issues[0]})" if self.issues else ""
+            )
             raise InputError(
                 f"no valid fixes{detail}",
                 path=self.path,
@@ -343,7 +351,9 @@ def read_ukhas_log(path: str | Path, *, strict: bool = False) -> PositionLog:
             m.group(1),
         )
     if not seen:
-        raise InputError("no UKHAS sentences ($$CALL,...)", path=p, expected="a UKHAS telemetry log")
+        raise InputError(
+            "no UKHAS sentences ($$CALL,...)", path=p, expected="a UKHAS telemetry log"
+        )
     return out.result()
 
 
@@ -358,4 +368,3 @@ def read_log(path: str | Path, *, strict: bool = False) -> PositionLog:
     if all(k in cols for k in ("time", "lat", "lon", "alt")):
         return read_position_log(p, strict=strict)
     return read_ukhas_log(p, strict=strict)
-

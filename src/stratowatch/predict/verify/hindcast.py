@@ -258,7 +258,9 @@ def predict_start(
     return rec, run, ens
 
 
-def _schedule(trk: Track, burst: int, stop: int, ground: float, options: VerifyOptions) -> list[tuple[int, int]]:
+def _schedule(
+    trk: Track, burst: int, stop: int, ground: float, options: VerifyOptions
+) -> list[tuple[int, int]]:
     """(start number, fix index) of the starts: 0 at burst, then one every ``every_s``."""
     out = [(0, burst)]
     if options.every_s <= 0:
@@ -319,7 +321,7 @@ def verify_flight(
     profile: AscentProfile | None = None
     if opts.wind is None or opts.wind == "ascent":
         profile = ascent_profile(trk, burst, bin_m=opts.bin_m)
-        wind: WindField | str = profile.wind()
+        wind: WindField = profile.wind()
         wind_name = wind.meta.source
     else:
         wind = resolve_wind(opts.wind)
@@ -342,8 +344,9 @@ def verify_flight(
         )
         rec["landing_time_error_s"] = round(float(run.end_time[0]) - landing.time, 1)
         if "baseline_end" in rec:
+            base_lat, base_lon = rec["baseline_end"]
             rec["baseline_error_km"] = round(
-                float(distance_km(*rec["baseline_end"], landing.lat, landing.lon)), 3
+                float(distance_km(base_lat, base_lon, landing.lat, landing.lon)), 3
             )
         if ens is not None:
             rec.update(score_ensemble(ens.end_lat, ens.end_lon, landing.lat, landing.lon))

@@ -159,7 +159,7 @@ def ascent_profile(track: Track, end: int, *, bin_m: float = 500.0) -> AscentPro
         )
     k = np.floor(p.alt / bin_m).astype(np.int64)
     _, inv = np.unique(k, return_inverse=True)
-    wsum = np.bincount(inv, weights=p.dt)
+    wsum = np.asarray(np.bincount(inv, weights=p.dt), dtype=np.float64)
     h = np.bincount(inv, weights=p.alt * p.dt) / wsum
     u = np.bincount(inv, weights=p.u * p.dt) / wsum
     v = np.bincount(inv, weights=p.v * p.dt) / wsum

@@ -115,7 +115,9 @@ def wilson_interval(k: int, n: int, level: float = 0.9) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def _inside_ellipse(lat: FloatArray, lon: FloatArray, tlat: float, tlon: float, level: float) -> bool:
+def _inside_ellipse(
+    lat: FloatArray, lon: FloatArray, tlat: float, tlon: float, level: float
+) -> bool:
     """Whether the truth lies in the normal-theory ellipse of `predict.regions.ellipse`."""
     e = ellipse(lat, lon, level)
     if e is None:
