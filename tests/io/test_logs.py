@@ -83,3 +83,20 @@ def test_hyacinthsat_ukhas_log(shared_data: Path) -> None:
     assert lg.alt.max() == pytest.approx(11612.7)
     assert lg.alt[-1] == pytest.approx(7861.7)
     assert set(lg.source.tolist()) == {"BG7ZDQ"}
+
+
+def test_a_large_log_is_read_whole(tmp_path: Path) -> None:
+    """100,000 rows of a 1 Hz log (28 h): all kept, in order, with one bad row reported."""
+    n = 100_000
+    t0 = 1_700_000_000
+    lines = ["time,lat,lon,alt"]
+    lines += [
+        f"{t0 + i},{45 + i * 1e-6:.6f},{7 + i * 2e-6:.6f},{1000 + (i % 5000):.1f}" for i in range(n)
+    ]
+    lines[5001] = f"{t0 + 5000},45.0,7.0,inf"
+    p = tmp_path / "big.csv"
+    p.write_text("\n".join(lines) + "\n")
+    lg = read_position_log(p)
+    assert lg.size == n - 1
+    assert [(e.line, e.field) for e in lg.issues] == [(5002, "alt")]
+    assert np.all(np.diff(lg.time) > 0)

@@ -68,6 +68,17 @@ def verify_cmd(
     every: float = typer.Option(
         2.0, "--every", help="Minutes between re-predictions during the descent (0: none)."
     ),
+    correction_scale: float = typer.Option(
+        2.0,
+        "--correction-scale",
+        help="Vertical decay scale (km) of the descent's wind correction (0: none, inf: no decay).",
+    ),
+    descent_exponent: float | None = typer.Option(
+        None,
+        "--descent-exponent",
+        help="Exponent of the descent law w ~ rho^-a (default: fitted to the descent so far; "
+        "0.5: the parachute law).",
+    ),
     markdown: Annotated[
         Path | None,
         typer.Option(
@@ -81,7 +92,8 @@ def verify_cmd(
     opts = VerifyOptions(
         members=members, seed=seed, wind_sigma=wind_sigma,
         wind=None if wind == "ascent" else wind, descent_rate=descent_rate, ground=ground,
-        every_s=60.0 * every,
+        every_s=60.0 * every, correction_scale_m=1000.0 * correction_scale,
+        descent_exponent=descent_exponent,
     ).check()  # fmt: skip
     items = _flights(flights)
     with progress(enabled=not as_json and len(items) > 1) as bar:
