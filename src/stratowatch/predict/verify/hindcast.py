@@ -53,6 +53,7 @@ from .physics import (
     descent_wind_error,
     equivalent_parachute_rate,
     fit_descent_rate,
+    parachute_fall_time,
 )
 from .scores import score_ensemble
 from .track import Landing, Track, final_descent_start, find_landing, load_track
@@ -198,7 +199,6 @@ def predict_start(
     profile: AscentProfile | None,
     wind: WindField | str,
     ground: float,
-    hours: float,
     options: VerifyOptions,
 ) -> tuple[dict[str, Any], Prediction, Prediction | None]:
     """The prediction from fix ``k`` of ``known`` (a track that ends at or after fix ``k``,
@@ -231,6 +231,9 @@ def predict_start(
             du, dv, _ = descent_wind_error(
                 trk, profile, burst, k, window_m=options.correction_window_m
             )
+    # the horizon: three times the fall time at this rate (no use of the real landing time)
+    hours = max(3.0 * parachute_fall_time(min(rate, base_rate), float(trk.alt[k]), ground), 3600.0)
+    hours /= 3600.0
     model_wind: Any = wind
     if profile is not None and (du or dv):
         model_wind = corrected_profile(
@@ -326,7 +329,6 @@ def verify_flight(
     else:
         wind = resolve_wind(opts.wind)
         wind_name = wind.meta.source
-    hours = max(4.0 * (landing.time - float(trk.time[burst])) / 3600.0, 2.0)
     starts: list[dict[str, Any]] = []
     leads: list[FloatArray] = []
     errs: list[FloatArray] = []
@@ -335,8 +337,7 @@ def verify_flight(
     after_lo = trk.lon[burst : landing.index + 1]
     for number, k in _schedule(trk, burst, landing.index, ground, opts):
         rec, run, ens = predict_start(
-            trk, burst, k, number, profile=profile, wind=wind, ground=ground, hours=hours,
-            options=opts,
+            trk, burst, k, number, profile=profile, wind=wind, ground=ground, options=opts,
         )  # fmt: skip
         rec["minutes_to_landing"] = round((landing.time - float(trk.time[k])) / 60.0, 2)
         rec["landing_error_km"] = round(
@@ -368,7 +369,10 @@ def verify_flight(
     hind = fit_descent_rate(trk, burst, landing.index, window_s=math.inf)
     hindsight: dict[str, float] = {}
     if hind is not None:
-        h = _run(trk, burst, wind, hind[0], ground, hours, members=1, seed=0, wind_sigma=None)
+        hours = max(3.0 * parachute_fall_time(hind[0], float(trk.alt[burst]), ground), 3600.0)
+        h = _run(
+            trk, burst, wind, hind[0], ground, hours / 3600.0, members=1, seed=0, wind_sigma=None
+        )
         hindsight = {
             "descent_rate_m_s": round(hind[0], 3),
             "landing_error_km": round(

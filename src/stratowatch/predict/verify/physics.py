@@ -51,6 +51,7 @@ __all__ = [
     "ascent_wind",
     "fit_descent_rate",
     "equivalent_parachute_rate",
+    "parachute_fall_time",
     "descent_wind_error",
     "corrected_profile",
 ]
@@ -218,6 +219,15 @@ def fit_descent_rate(
         recent = fall
     rate = -p.w[recent] * (rho[recent] / RHO0) ** alpha
     return float(np.median(rate)), alpha, int(recent.sum())
+
+
+def parachute_fall_time(v_sl: float, alt_from: float, alt_to: float, *, points: int = 400) -> float:
+    """Time (s) the parachute law with sea-level rate ``v_sl`` takes from ``alt_from`` down
+    to ``alt_to`` (m)."""
+    if alt_from <= alt_to:
+        return 0.0
+    h = np.linspace(alt_to, alt_from, points)
+    return float(np.trapezoid(np.sqrt(density(h) / RHO0), h)) / v_sl
 
 
 def equivalent_parachute_rate(
