@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from stratowatch.cli.main import app
-from stratowatch.errors import InputError
+from stratowatch.errors import ConfigError, InputError
 from stratowatch.predict.verify import (
     Track,
     VerifyOptions,
@@ -140,6 +141,17 @@ def test_no_look_ahead_truncated_log_gives_identical_predictions(r333: Track) ->
     assert len(common) == len(cut.starts) >= 10
     for a, b in zip(common, cut.starts, strict=True):
         assert {k: a[k] for k in keys} == {k: b[k] for k in keys}
+    # results travel (e.g. from Dask workers) intact
+    assert pickle.loads(pickle.dumps(full)).summary() == full.summary()
+
+
+def test_bad_options_are_config_errors(r333: Track) -> None:
+    with pytest.raises(ConfigError, match="members"):
+        verify_flight(r333, members=0)
+    with pytest.raises(ConfigError, match="descent_exponent"):
+        verify_flight(r333, descent_exponent=-1.0)
+    with pytest.raises(ConfigError, match="not above the ground"):
+        verify_flight(r333, ground=40_000.0)
 
 
 # --- the shared flights ---------------------------------------------------------------------

@@ -108,6 +108,11 @@ class VerifyOptions:
                 raise ConfigError(f"{name} must be a number >= 0, got {v}")
         if not (self.correction_scale_m >= 0):
             raise ConfigError(f"correction_scale_m must be >= 0, got {self.correction_scale_m}")
+        if self.descent_exponent is not None and not 0.0 < float(self.descent_exponent) <= 2.0:
+            raise ConfigError(
+                f"descent_exponent must be in (0, 2] (0.5: the parachute law), "
+                f"got {self.descent_exponent}"
+            )
         if self.ground is not None and not math.isfinite(float(self.ground)):
             raise ConfigError(f"ground must be a finite altitude (m), got {self.ground}")
         return self

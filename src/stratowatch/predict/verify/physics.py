@@ -120,7 +120,8 @@ def fix_pairs(
 @dataclass(frozen=True, eq=False)
 class AscentProfile:
     """The wind a flight measured before its descent: bin-mean altitude ``alt`` (m), ``u``,
-    ``v`` (m/s), and per bin the number of pairs ``n`` and the time ``span_s`` they cover."""
+    ``v`` (m/s), and per bin the number of pairs ``n``, the time ``span_s`` they cover and
+    where and when it was measured (time-weighted mean ``lat``, ``lon``, ``time``)."""
 
     alt: FloatArray
     u: FloatArray
@@ -129,6 +130,9 @@ class AscentProfile:
     span_s: FloatArray
     bin_m: float
     name: str
+    lat: FloatArray
+    lon: FloatArray
+    time: FloatArray
 
     def at(self, alt: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
         """u, v (m/s) at altitudes ``alt`` (linear between levels, constant beyond)."""
@@ -164,9 +168,18 @@ def ascent_profile(track: Track, end: int, *, bin_m: float = 500.0) -> AscentPro
     h = np.bincount(inv, weights=p.alt * p.dt) / wsum
     u = np.bincount(inv, weights=p.u * p.dt) / wsum
     v = np.bincount(inv, weights=p.v * p.dt) / wsum
+    mid_lat = 0.5 * (track.lat[p.a] + track.lat[p.b])
+    lon0 = float(track.lon[p.a[0]])
+    mid_lon = lon0 + 0.5 * (
+        ((track.lon[p.a] - lon0 + 180.0) % 360.0 - 180.0)
+        + ((track.lon[p.b] - lon0 + 180.0) % 360.0 - 180.0)
+    )
     return AscentProfile(
         alt=h, u=u, v=v, n=np.bincount(inv).astype(np.int64), span_s=wsum, bin_m=bin_m,
         name=track.name,
+        lat=np.bincount(inv, weights=mid_lat * p.dt) / wsum,
+        lon=((np.bincount(inv, weights=mid_lon * p.dt) / wsum + 180.0) % 360.0) - 180.0,
+        time=np.bincount(inv, weights=p.time * p.dt) / wsum,
     )  # fmt: skip
 
 
