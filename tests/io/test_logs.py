@@ -100,3 +100,37 @@ def test_a_large_log_is_read_whole(tmp_path: Path) -> None:
     assert lg.size == n - 1
     assert [(e.line, e.field) for e in lg.issues] == [(5002, "alt")]
     assert np.all(np.diff(lg.time) > 0)
+
+
+def test_auto_rx_layout_and_ukhas_time_of_day(tmp_path: Path) -> None:
+    """The radiosonde_auto_rx log layout (fixes of R3330518 rewritten in its columns) is read
+    by column name; a UKHAS sentence with a time of day takes the date at the line start."""
+    lg = read_log(DATA / "R3330518.csv")
+    header = (
+        "timestamp,serial,frame,lat,lon,alt,vel_v,vel_h,heading,temp,humidity,pressure,type,"
+        "freq_mhz,snr,f_error_hz,sats,batt_v,burst_timer,aux_data"
+    )
+    rows = [header]
+    for i in range(50):
+        t = np.datetime64(int(lg.time[i]), "s")
+        rows.append(
+            f"{t}.000Z,R3330518,{1000 + i},{lg.lat[i]:.5f},{lg.lon[i]:.5f},{lg.alt[i]:.1f},"
+            "5.0,3.0,90.0,-273.0,-1.0,-1.0,RS41,403.700,12.0,0,9,2.9,-1,-1"
+        )
+    p = tmp_path / "20210428-044900_R3330518_RS41_403700_sonde.log"
+    p.write_text("\n".join(rows) + "\n")
+    assert looks_like_log(p)
+    auto = read_log(p)
+    assert auto.size == 50 and not auto.issues
+    assert np.allclose(auto.time, lg.time[:50]) and np.allclose(auto.alt, lg.alt[:50], atol=0.05)
+    assert set(auto.source.tolist()) == {"R3330518"}
+    u = tmp_path / "fldigi.txt"
+    u.write_text(
+        "2024-06-01 10:00:00 noise line\n"
+        "2024-06-01 10:00:05 $$PAYLOAD,12,10:00:04,51.5,-0.1,12000*1A2B\n"
+        "2024-06-01 10:00:25 $$PAYLOAD,13,10:00:24,51.5,-0.1\n"
+    )
+    uk = read_ukhas_log(u)
+    assert uk.size == 1 and uk.alt[0] == 12000.0
+    assert uk.time[0] == pytest.approx(np.datetime64("2024-06-01T10:00:04", "s").astype(float))
+    assert [(e.line, e.field) for e in uk.issues] == [(3, None)]
