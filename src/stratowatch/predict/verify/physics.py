@@ -15,10 +15,15 @@ is the summed displacement over the summed time of its pairs (a time-weighted me
 1 Hz log is the average drift through the layer, not the noise of successive fixes.
 
 **Descent rate** (`fit_descent_rate`). The parachute law
-:math:`w(h) = -v_{sl}\sqrt{\rho_0/\rho(h)}` ([USSA1976]_ density) is fitted to the pairs of
-the descent so far: :math:`v_{sl} = \operatorname{median}(-w_i\sqrt{\rho(h_i)/\rho_0})` over the
-last ``window_s`` (10 min) of fixes, so the law follows the parachute's current regime (just
-after burst the payload often falls faster than the law).
+:math:`w(h) = -v_{sl}\sqrt{\rho_0/\rho(h)}` ([USSA1976]_ density, [TAWHIRI]_) generalised to
+:math:`-w = v_{sl}(\rho_0/\rho)^{\alpha}` is fitted to the pairs of the descent so far: the
+exponent by least squares of :math:`\log(-w)` on :math:`\log(\rho_0/\rho)` over the whole
+descent so far (the law's 1/2 holds for a constant drag area and coefficient; a drag
+coefficient that changes with the Reynolds number, or a tangled parachute, bends it: several
+radiosonde descents here follow :math:`\alpha \approx 0.3`), :math:`v_{sl}` as the median over
+the last ``window_s`` (10 min), so the law follows the parachute's current regime.
+`equivalent_parachute_rate` gives the sea-level rate of the plain law with the same fall time,
+which `predict`'s parachute model then runs.
 
 **Wind error in the descent** (`descent_wind_error`, `corrected_profile`). During the descent
 the tracker keeps measuring the wind; the difference between its drift and the ascent wind at
