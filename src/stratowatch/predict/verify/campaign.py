@@ -83,14 +83,16 @@ def _group(starts: list[dict[str, Any]]) -> dict[str, Any]:
         out["median_baseline_error_km"] = round(float(np.median(base)), 3)
     ens = [s for s in starts if "quantile" in s]
     if ens:
-        n = len(ens)
-        for key in ("in_50", "in_90", "in_50_ellipse", "in_90_ellipse"):
-            k = sum(bool(s[key]) for s in ens)
-            lo, hi = wilson_interval(k, n)
+        for key in ("in_50", "in_90", "in_50_ellipse", "in_90_ellipse", "in_50_hdr", "in_90_hdr"):
+            have = [s[key] for s in ens if s.get(key) is not None]
+            if not have:
+                continue
+            k = sum(bool(v) for v in have)
+            lo, hi = wilson_interval(k, len(have))
             out[f"coverage_{key[3:]}"] = {
                 "k": k,
-                "n": n,
-                "fraction": round(k / n, 4),
+                "n": len(have),
+                "fraction": round(k / len(have), 4),
                 "ci90": [round(lo, 4), round(hi, 4)],
             }
         out["mean_crps_km"] = round(float(np.mean([s["crps_km"] for s in ens])), 4)
@@ -170,8 +172,9 @@ def calibration_markdown(campaign: Campaign) -> str:
     lines += [
         "",
         "| starts | n | median error (km) | baseline (km) | in 50 % region | in 90 % region "
-        "| in 50 % ellipse | in 90 % ellipse | mean CRPS (km) | quantile histogram (10 bins) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| in 50 % ellipse | in 90 % ellipse | in 50 % HDR | in 90 % HDR | mean CRPS (km) "
+        "| quantile histogram (10 bins) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for label, key in (
         ("from burst", "from_burst"),
@@ -185,6 +188,7 @@ def calibration_markdown(campaign: Campaign) -> str:
             f"| {g.get('median_baseline_error_km', float('nan')):.2f} "
             f"| {_cov(g, 'coverage_50')} | {_cov(g, 'coverage_90')} "
             f"| {_cov(g, 'coverage_50_ellipse')} | {_cov(g, 'coverage_90_ellipse')} "
+            f"| {_cov(g, 'coverage_50_hdr')} | {_cov(g, 'coverage_90_hdr')} "
             f"| {g.get('mean_crps_km', float('nan')):.2f} | {g.get('quantile_histogram', '-')} |"
         )
     return "\n".join(lines) + "\n"

@@ -4,7 +4,8 @@ r"""Scores of an ensemble forecast of a landing point against the true landing.
 (`predict.regions.median_lonlat`) holding 50 % and 90 % of the members' ends, radii
 :math:`r_{50}`, :math:`r_{90}` (`predict.regions.radius_quantiles_km`). The truth is inside
 when its distance from the median end is at most the radius. The normal-theory ellipses of
-`predict.regions.ellipse` (what the map draws at each lead time) are scored too.
+`predict.regions.ellipse` (drawn at each lead time) and the highest density regions of the
+members' kernel density (the end regions of `io.ensemble`, [Hyndman1996]_) are scored too.
 
 **Quantile (PIT).** With :math:`d_i` the distances of the N members' ends from the median
 end and :math:`d_o` the truth's, the truth's quantile is the mid-rank
@@ -132,6 +133,28 @@ def _inside_ellipse(
     return md2 <= -2.0 * math.log(1.0 - level) + 1e-12
 
 
+def _inside_hdr(
+    lat: FloatArray, lon: FloatArray, tlat: float, tlon: float, levels: tuple[float, ...]
+) -> dict[float, bool] | None:
+    """Whether the truth lies in the highest density regions of the members' kernel density
+    (the end regions `io.ensemble` draws on the map: Gaussian KDE, Scott's rule, threshold
+    exceeded at a fraction p of the members); None when the members have no 2-D spread."""
+    from scipy.stats import gaussian_kde
+
+    if lat.size < 5 or np.unique(np.round(np.c_[lat, lon], 6), axis=0).shape[0] < 5:
+        return None
+    clat, clon = median_lonlat(lat, lon)
+    x, y = local_en(lat, lon, clat, clon)
+    tx, ty = local_en(np.array([tlat]), np.array([tlon]), clat, clon)
+    try:
+        kde = gaussian_kde(np.vstack([x, y]))
+    except (np.linalg.LinAlgError, ValueError):
+        return None
+    at_members = kde(np.vstack([x, y]))
+    at_truth = float(kde(np.vstack([tx, ty]))[0])
+    return {lv: at_truth >= float(np.quantile(at_members, 1.0 - lv)) for lv in levels}
+
+
 def score_ensemble(
     end_lat: FloatArray, end_lon: FloatArray, truth_lat: float, truth_lon: float
 ) -> dict[str, Any]:
@@ -143,6 +166,7 @@ def score_ensemble(
     d_o = float(distance_km(truth_lat, truth_lon, mlat, mlon))
     r50, r90 = radius_quantiles_km(la, lo, mlat, mlon, (0.5, 0.9))
     x, y = local_en(la, lo, truth_lat, truth_lon)
+    hdr = _inside_hdr(la, lo, truth_lat, truth_lon, (0.5, 0.9))
     return {
         "members": int(la.size),
         "median_end": [round(mlat, 5), round(mlon, 5)],
@@ -154,6 +178,8 @@ def score_ensemble(
         "in_90": bool(d_o <= r90),
         "in_50_ellipse": _inside_ellipse(la, lo, truth_lat, truth_lon, 0.5),
         "in_90_ellipse": _inside_ellipse(la, lo, truth_lat, truth_lon, 0.9),
+        "in_50_hdr": None if hdr is None else hdr[0.5],
+        "in_90_hdr": None if hdr is None else hdr[0.9],
         "crps_km": round(energy_score(np.stack([x, y], axis=1) / 1e3, [0.0, 0.0]), 4),
         "crps_distance_km": round(crps_ensemble(d, d_o), 4),
     }
