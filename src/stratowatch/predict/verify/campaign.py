@@ -134,6 +134,10 @@ def aggregate(results: Sequence[FlightVerification]) -> dict[str, Any]:
     }
 
 
+def _num(x: Any) -> str:
+    return "-" if x is None or x != x else f"{x:.2f}"
+
+
 def _cov(g: dict[str, Any], key: str) -> str:
     c = g.get(key)
     if not c:
@@ -185,7 +189,7 @@ def calibration_markdown(campaign: Campaign) -> str:
         g = tot[key]
         lines.append(
             f"| {label} | {g['n']} | {g.get('median_error_km', float('nan')):.2f} "
-            f"| {g.get('median_baseline_error_km', float('nan')):.2f} "
+            f"| {_num(g.get('median_baseline_error_km'))} "
             f"| {_cov(g, 'coverage_50')} | {_cov(g, 'coverage_90')} "
             f"| {_cov(g, 'coverage_50_ellipse')} | {_cov(g, 'coverage_90_ellipse')} "
             f"| {_cov(g, 'coverage_50_hdr')} | {_cov(g, 'coverage_90_hdr')} "
