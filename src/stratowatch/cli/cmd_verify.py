@@ -51,6 +51,11 @@ def verify_cmd(
     wind_sigma: float | None = typer.Option(
         None, "--wind-sigma", help="Wind perturbation sigma, m/s (default: predict's)."
     ),
+    descent_rate_sigma: float | None = typer.Option(
+        None,
+        "--descent-rate-sigma",
+        help="1-sigma member spread of the sea-level descent rate, m/s (default: predict's).",
+    ),
     wind: str = typer.Option(
         "ascent",
         "--wind",
@@ -90,7 +95,7 @@ def verify_cmd(
     """Predict tracked balloons' descents from burst and every few minutes on the way down,
     from what was known then; score each prediction against the real landing."""
     opts = VerifyOptions(
-        members=members, seed=seed, wind_sigma=wind_sigma,
+        members=members, seed=seed, wind_sigma=wind_sigma, descent_rate_sigma=descent_rate_sigma,
         wind=None if wind == "ascent" else wind, descent_rate=descent_rate, ground=ground,
         every_s=60.0 * every, correction_scale_m=1000.0 * correction_scale,
         descent_exponent=descent_exponent,

@@ -71,7 +71,8 @@ class VerifyOptions:
     """How `verify_flight` predicts and scores (all keyword; see the module notes).
 
     members, seed : ensemble size (1: deterministic only) and base seed (start k uses
-        ``seed + k``). wind_sigma : passed to `predict` (None: its default).
+        ``seed + k``). wind_sigma, descent_rate_sigma : passed to `predict` for the ensembles
+        (None: its defaults, the wind source's own error model and 10 % of the rate).
     wind : None or ``"ascent"`` (the flight's own ascent), else a wind source for `predict`.
     descent_rate : prior sea-level descent rate for the start at burst (m/s).
     ground : end altitude (m MSL); None: the log's ground dwell, else its last fix.
@@ -84,6 +85,7 @@ class VerifyOptions:
     members: int = 1
     seed: int = 0
     wind_sigma: float | None = None
+    descent_rate_sigma: float | None = None
     wind: str | None = None
     descent_rate: float = PRIOR_DESCENT_RATE
     ground: float | None = None
@@ -113,6 +115,10 @@ class VerifyOptions:
                 f"descent_exponent must be in (0, 2] (0.5: the parachute law), "
                 f"got {self.descent_exponent}"
             )
+        for name in ("wind_sigma", "descent_rate_sigma"):
+            v = getattr(self, name)
+            if v is not None and not (math.isfinite(float(v)) and float(v) >= 0):
+                raise ConfigError(f"{name} must be a number >= 0, got {v}")
         if self.ground is not None and not math.isfinite(float(self.ground)):
             raise ConfigError(f"ground must be a finite altitude (m), got {self.ground}")
         return self
@@ -185,13 +191,13 @@ Hindcast = FlightVerification
 
 def _run(
     trk: Track, k: int, wind: Any, rate: float, ground: float, hours: float, *,
-    members: int, seed: int, wind_sigma: float | None,
+    members: int, seed: int, wind_sigma: float | None, rate_sigma: float | None = None,
 ) -> Prediction:  # fmt: skip
     return predict(
         float(trk.time[k]), float(trk.lat[k]), float(trk.lon[k]), float(trk.alt[k]),
         profile="descent", wind=wind, hours=hours, descent_rate=rate, ground=ground,
         members=members, seed=seed, wind_sigma=(0.0 if members == 1 else wind_sigma),
-        output_step_s=10.0,
+        descent_rate_sigma=(0.0 if members == 1 else rate_sigma), output_step_s=10.0,
     )  # fmt: skip
 
 
@@ -261,8 +267,15 @@ def predict_start(
         ens = _run(
             trk, k, model_wind, rate, ground, hours, members=int(options.members),
             seed=int(options.seed) + number, wind_sigma=options.wind_sigma,
+            rate_sigma=options.descent_rate_sigma,
         )  # fmt: skip
-        rec["wind_sigma_m_s"] = ens.params.get("wind_sigma")
+        unc = ens.params.get("uncertainty") or {}
+        start_w = unc.get("wind") or {}
+        rec["spread"] = {
+            "wind_sigma_m_s": [start_w.get("sigma_u_m_s"), start_w.get("sigma_v_m_s")],
+            "wind_model": start_w.get("kind"),
+            "flight": unc.get("flight"),
+        }
     return rec, run, ens
 
 

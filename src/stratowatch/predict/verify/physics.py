@@ -145,7 +145,8 @@ class AscentProfile:
         return np.interp(h, self.alt, self.u), np.interp(h, self.alt, self.v)
 
     def wind(self, du: FloatArray | None = None, dv: FloatArray | None = None) -> GriddedWind:
-        """The profile (plus corrections per level) as a steady, uniform wind field."""
+        """The profile (plus corrections per level) as a steady, uniform wind field; where and
+        when each level was measured sets its error model (`atmosphere.uncertainty`)."""
         u = self.u if du is None else self.u + du
         v = self.v if dv is None else self.v + dv
         return profile_wind(
@@ -155,6 +156,9 @@ class AscentProfile:
             source=f"{self.name} ascent ({self.alt.size} levels of {self.bin_m:g} m)",
             kind="profile",
             warnings=("wind estimated from the flight's own track before the descent",),
+            lat=self.lat,
+            lon=self.lon,
+            time=self.time,
         )
 
 
