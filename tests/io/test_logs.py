@@ -1,4 +1,4 @@
-"""Dense flight logs (issue 10.3): delimited position logs and UKHAS logs, with bad rows
+"""Dense flight logs (issue 10.3): delimited position logs, with bad rows
 reported by file, line and field while the valid rows are kept."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from stratowatch.errors import InputError
-from stratowatch.io.logs import looks_like_log, read_log, read_position_log, read_ukhas_log
+from stratowatch.io.logs import looks_like_log, read_log, read_position_log
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "radiosondy_rs41"
 
@@ -70,21 +70,6 @@ def test_missing_column_and_empty_inputs(tmp_path: Path) -> None:
         read_position_log(h)
 
 
-@pytest.mark.shared
-def test_hyacinthsat_ukhas_log(shared_data: Path) -> None:
-    """The HyacinthSat console log: 676 sentences, 5 radio-corrupted ones rejected with their
-    line, repeated GPS times kept once; top 11,612.7 m, last fix 7,861.7 m."""
-    p = shared_data / "tracks" / "hyacinthsat_bg7zdq_2025-07-06" / "log.txt"
-    assert looks_like_log(p)
-    lg = read_ukhas_log(p)
-    assert len(lg.issues) == 5
-    assert all(e.line is not None and e.path == str(p) for e in lg.issues)
-    assert lg.size + lg.repeats == 671
-    assert lg.alt.max() == pytest.approx(11612.7)
-    assert lg.alt[-1] == pytest.approx(7861.7)
-    assert set(lg.source.tolist()) == {"BG7ZDQ"}
-
-
 def test_a_large_log_is_read_whole(tmp_path: Path) -> None:
     """100,000 rows of a 1 Hz log (28 h): all kept, in order, with one bad row reported."""
     n = 100_000
@@ -102,9 +87,9 @@ def test_a_large_log_is_read_whole(tmp_path: Path) -> None:
     assert np.all(np.diff(lg.time) > 0)
 
 
-def test_auto_rx_layout_and_ukhas_time_of_day(tmp_path: Path) -> None:
+def test_auto_rx_layout(tmp_path: Path) -> None:
     """The radiosonde_auto_rx log layout (fixes of R3330518 rewritten in its columns) is read
-    by column name; a UKHAS sentence with a time of day takes the date at the line start."""
+    by column name."""
     lg = read_log(DATA / "R3330518.csv")
     header = (
         "timestamp,serial,frame,lat,lon,alt,vel_v,vel_h,heading,temp,humidity,pressure,type,"
@@ -124,13 +109,3 @@ def test_auto_rx_layout_and_ukhas_time_of_day(tmp_path: Path) -> None:
     assert auto.size == 50 and not auto.issues
     assert np.allclose(auto.time, lg.time[:50]) and np.allclose(auto.alt, lg.alt[:50], atol=0.05)
     assert set(auto.source.tolist()) == {"R3330518"}
-    u = tmp_path / "fldigi.txt"
-    u.write_text(
-        "2024-06-01 10:00:00 noise line\n"
-        "2024-06-01 10:00:05 $$PAYLOAD,12,10:00:04,51.5,-0.1,12000*1A2B\n"
-        "2024-06-01 10:00:25 $$PAYLOAD,13,10:00:24,51.5,-0.1\n"
-    )
-    uk = read_ukhas_log(u)
-    assert uk.size == 1 and uk.alt[0] == 12000.0
-    assert uk.time[0] == pytest.approx(np.datetime64("2024-06-01T10:00:04", "s").astype(float))
-    assert [(e.line, e.field) for e in uk.issues] == [(3, None)]

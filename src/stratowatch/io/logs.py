@@ -1,8 +1,7 @@
-"""Readers of dense flight logs: one position a second (or a few seconds) for hours.
+"""Reader of dense flight logs: one position a second (or a few seconds) for hours.
 
-Two families, both returning a `PositionLog` (arrays sorted by time, one fix per time):
-
-- **Delimited position logs** (`read_position_log`): a header row and one fix per row, comma,
+- **Delimited position logs** (`read_position_log`, returning a `PositionLog`: arrays sorted
+  by time, one fix per time): a header row and one fix per row, comma,
   semicolon or tab separated. The columns are found by name, case-insensitively, among common
   spellings: time (``time``, ``timestamp``, ``datetime``, ``time_utc``), latitude (``lat``,
   ``latitude``), longitude (``lon``, ``lng``, ``long``, ``longitude``), altitude in m above MSL
@@ -12,10 +11,7 @@ Two families, both returning a `PositionLog` (arrays sorted by time, one fix per
   ignored. This reads the plain ``time,lat,lon,alt`` log, the radiosonde_auto_rx
   ``*_sonde.log`` (``timestamp,serial,frame,lat,lon,alt,...``) and radiosondy.info exports
   (``STATION;SONDE;DateTime;Latitude;Longitude;...;Altitude``).
-- **UKHAS telemetry logs** (`read_ukhas_log`): any text in which lines contain sentences
-  ``$$CALLSIGN,sentence_id,time,lat,lon,alt,...`` (a ground-station console log, a dl-fldigi
-  log); other lines are skipped. The time field is an ISO 8601 UTC time or ``HH:MM:SS`` (then the
-  date comes from an ISO date at the start of the line).
+UKHAS telemetry logs are read by `io.readers.read_ukhas_log`.
 
 Rules (documented in docs/prediction.md, "Verification"):
 
@@ -36,7 +32,6 @@ import csv
 import datetime as dt
 import io
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +41,7 @@ import numpy.typing as npt
 
 from ..errors import InputError
 
-__all__ = ["PositionLog", "read_position_log", "read_ukhas_log", "read_log", "looks_like_log"]
+__all__ = ["PositionLog", "read_position_log", "read_log", "looks_like_log"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -63,8 +58,6 @@ _EXPECTED = {
     "lon": "degrees east, -180..360",
     "alt": "metres above MSL, -500..100000",
 }
-_UKHAS = re.compile(r"\$\$([A-Za-z0-9_/-]+),([^*\r\n]*)")
-_LINE_DATE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})")
 
 
 @dataclass(frozen=True, eq=False)
@@ -254,20 +247,18 @@ def _delimiter(first_line: str) -> str:
 
 
 def looks_like_log(path: str | Path) -> bool:
-    """Whether a file is a delimited position log (a header naming time, lat, lon and alt
-    columns) or a UKHAS telemetry log (``$$`` sentences in its first 200 lines)."""
+    """Whether a file is a delimited position log: a header naming time, lat, lon and alt
+    columns."""
     p = Path(path)
     try:
         with p.open(encoding="utf-8-sig", errors="replace") as fh:
-            lines = [fh.readline() for _ in range(200)]
+            first = next((ln for ln in fh if ln.strip()), "")
     except OSError:
         return False
-    first = next((ln for ln in lines if ln.strip()), "")
-    if first:
-        cols = _header_map(first.strip().split(_delimiter(first)))
-        if all(k in cols for k in ("time", "lat", "lon", "alt")):
-            return True
-    return any(_UKHAS.search(ln) for ln in lines)
+    if not first:
+        return False
+    cols = _header_map(first.strip().split(_delimiter(first)))
+    return all(k in cols for k in ("time", "lat", "lon", "alt"))
 
 
 def read_position_log(path: str | Path, *, strict: bool = False) -> PositionLog:
@@ -316,55 +307,9 @@ def read_position_log(path: str | Path, *, strict: bool = False) -> PositionLog:
     return out.result()
 
 
-def read_ukhas_log(path: str | Path, *, strict: bool = False) -> PositionLog:
-    """Read the UKHAS sentences ``$$CALL,id,time,lat,lon,alt,...`` of a text log."""
-    p = Path(path)
-    out = _Collector(p, strict, "UKHAS log")
-    seen = False
-    for line, raw in enumerate(_read_text(p).splitlines(), start=1):
-        m = _UKHAS.search(raw)
-        if m is None:
-            continue
-        seen = True
-        fields = m.group(2).split(",")
-        if len(fields) < 5:
-            out.problem(
-                f"a sentence with {len(fields)} fields after the callsign",
-                line=line,
-                value=m.group(0)[:80],
-                expected="$$CALL,id,time,lat,lon,alt,...",
-            )
-            continue
-        tfield = fields[1].strip()
-        if re.fullmatch(r"\d{2}:\d{2}:\d{2}", tfield):
-            d = _LINE_DATE.match(raw)
-            if d is None:
-                out.problem(
-                    "a time of day without a date", line=line, field="time", value=tfield,
-                    expected="an ISO 8601 UTC time, or an ISO date at the start of the line",
-                )  # fmt: skip
-                continue
-            tfield = f"{d.group(1)}T{tfield}Z"
-        out.fix(
-            line,
-            {"time": tfield, "lat": fields[2], "lon": fields[3], "alt": fields[4]},
-            m.group(1),
-        )
-    if not seen:
-        raise InputError(
-            "no UKHAS sentences ($$CALL,...)", path=p, expected="a UKHAS telemetry log"
-        )
-    return out.result()
-
-
 def read_log(path: str | Path, *, strict: bool = False) -> PositionLog:
-    """`read_position_log` or `read_ukhas_log`, whichever fits the file."""
+    """`read_position_log`, after checking the file exists."""
     p = Path(path)
     if not p.exists():
         raise InputError("file not found", path=p)
-    with p.open(encoding="utf-8-sig", errors="replace") as fh:
-        first = next((ln for ln in fh if ln.strip()), "")
-    cols = _header_map(first.strip().split(_delimiter(first))) if first else {}
-    if all(k in cols for k in ("time", "lat", "lon", "alt")):
-        return read_position_log(p, strict=strict)
-    return read_ukhas_log(p, strict=strict)
+    return read_position_log(p, strict=strict)

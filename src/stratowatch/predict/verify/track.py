@@ -2,7 +2,7 @@ r"""A real flight as verification sees it: fixes in time order, where it landed,
 final descent began.
 
 - **Reading** (`load_track`): APRS logs, SHAB CSV (`io.readers`), delimited position logs
-  (``time,lat,lon,alt``, radiosonde_auto_rx, radiosondy.info) and UKHAS logs (`io.logs`). One
+  (``time,lat,lon,alt``, radiosonde_auto_rx, radiosondy.info; `io.logs`) and UKHAS logs. One
   flight may come from several files (several trackers on one balloon) or a folder of them.
   Fixes are sorted by time, one per time (the first reception).
 - **Landing by ground dwell** (`find_landing`): after the top of the flight, the first fix
