@@ -40,7 +40,8 @@ def token(db: str, scope: str, name: str = "") -> str:
 class Server:
     """``stratowatch serve --db DB --port P ...`` as a child process."""
 
-    def __init__(self, db: str, *extra: str, log: Path) -> None:
+    def __init__(self, db: str, *extra: str, log: Path, env: dict[str, str] | None = None) -> None:
+        self.env = env or {}
         self.db = db
         self.extra = extra
         self.port = free_port()
@@ -54,7 +55,7 @@ class Server:
             [str(BIN), "serve", "--db", self.db, "--port", str(self.port), *self.extra],
             stdout=fh,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env},
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -70,7 +70,9 @@ def test_standard_reply_matches_the_pinned_tawhiri_example(svc: Svc, fixtures_di
     assert down[-1]["altitude"] == pytest.approx(0.0, abs=1)
     # points every 60 s, longitudes 0..360
     dts = [_t(p["datetime"]) for p in up]
-    assert all(b - a == pytest.approx(60.0, abs=1e-6) for a, b in zip(dts[:-2], dts[1:-1]))
+    assert all(
+        b - a == pytest.approx(60.0, abs=1e-6) for a, b in zip(dts[:-2], dts[1:-1], strict=True)
+    )
     assert all(0 <= p["longitude"] < 360 for p in up + down)
     assert set(got["metadata"]) == {"start_datetime", "complete_datetime"}
 
@@ -127,7 +129,9 @@ def test_csv_and_kml(svc: Svc) -> None:
     assert "standard_profile" in r.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert list(rows[0]) == ["datetime", "latitude", "longitude", "altitude"]
-    assert rows[0]["longitude"] == "0.01000" and float(rows[-1]["altitude"]) == pytest.approx(0, abs=1)
+    assert rows[0]["longitude"] == "0.01000" and float(rows[-1]["altitude"]) == pytest.approx(
+        0, abs=1
+    )
     r = svc.client.get("/api/v1/", params={**DOCS_QUERY, "format": "kml"})
     assert r.status_code == 200 and r.headers["content-disposition"].endswith('.kml"')
     root = ET.fromstring(r.content)
@@ -139,26 +143,71 @@ def test_csv_and_kml(svc: Svc) -> None:
     ("params", "status", "kind", "text"),
     [
         ({}, 400, "RequestException", "Parameter 'launch_latitude' not provided in request."),
-        ({**DOCS_QUERY, "launch_latitude": "abc"}, 400, "RequestException",
-         "Unable to parse parameter 'launch_latitude': abc."),
-        ({**DOCS_QUERY, "launch_longitude": "-1"}, 400, "RequestException",
-         "Invalid value for parameter 'launch_longitude': -1."),
-        ({**DOCS_QUERY, "launch_longitude": "360"}, 400, "RequestException",
-         "Invalid value for parameter 'launch_longitude': 360."),
-        ({**DOCS_QUERY, "launch_latitude": "nan"}, 400, "RequestException",
-         "Unable to parse parameter 'launch_latitude': nan."),
-        ({**DOCS_QUERY, "launch_datetime": "2014-08-20"}, 400, "RequestException",
-         "Unable to parse parameter 'launch_datetime': 2014-08-20."),
-        ({**DOCS_QUERY, "burst_altitude": "-5"}, 400, "RequestException",
-         "Invalid value for parameter 'burst_altitude': -5"),
-        ({**DOCS_QUERY, "profile": "balloon"}, 400, "RequestException", "Unknown profile 'balloon'."),
-        ({**DOCS_QUERY, "format": "xml"}, 400, "RequestException",
-         "Invalid value for parameter 'format': xml"),
-        ({**DOCS_QUERY, "dataset": "2011-01-15T12:00:00Z"}, 404, "InvalidDatasetException",
-         "No matching dataset found."),
-        ({**DOCS_QUERY, "profile": "float_profile", "float_altitude": "20000",
-          "stop_datetime": "2014-08-19T22:00:00Z"}, 400, "RequestException",
-         "Invalid value for parameter 'stop_datetime': 2014-08-19T22:00:00Z"),
+        (
+            {**DOCS_QUERY, "launch_latitude": "abc"},
+            400,
+            "RequestException",
+            "Unable to parse parameter 'launch_latitude': abc.",
+        ),
+        (
+            {**DOCS_QUERY, "launch_longitude": "-1"},
+            400,
+            "RequestException",
+            "Invalid value for parameter 'launch_longitude': -1.",
+        ),
+        (
+            {**DOCS_QUERY, "launch_longitude": "360"},
+            400,
+            "RequestException",
+            "Invalid value for parameter 'launch_longitude': 360.",
+        ),
+        (
+            {**DOCS_QUERY, "launch_latitude": "nan"},
+            400,
+            "RequestException",
+            "Unable to parse parameter 'launch_latitude': nan.",
+        ),
+        (
+            {**DOCS_QUERY, "launch_datetime": "2014-08-20"},
+            400,
+            "RequestException",
+            "Unable to parse parameter 'launch_datetime': 2014-08-20.",
+        ),
+        (
+            {**DOCS_QUERY, "burst_altitude": "-5"},
+            400,
+            "RequestException",
+            "Invalid value for parameter 'burst_altitude': -5",
+        ),
+        (
+            {**DOCS_QUERY, "profile": "balloon"},
+            400,
+            "RequestException",
+            "Unknown profile 'balloon'.",
+        ),
+        (
+            {**DOCS_QUERY, "format": "xml"},
+            400,
+            "RequestException",
+            "Invalid value for parameter 'format': xml",
+        ),
+        (
+            {**DOCS_QUERY, "dataset": "2011-01-15T12:00:00Z"},
+            404,
+            "InvalidDatasetException",
+            "No matching dataset found.",
+        ),
+        (
+            {
+                **DOCS_QUERY,
+                "profile": "float_profile",
+                "float_altitude": "20000",
+                "stop_datetime": "2014-08-19T22:00:00Z",
+            },
+            400,
+            "RequestException",
+            "Invalid value for parameter 'stop_datetime': 2014-08-19T22:00:00Z",
+        ),
     ],  # fmt: skip
 )
 def test_errors_in_tawhiri_form(

@@ -11,8 +11,11 @@ deterministic given their seed), up to two attempts, then marked failed; jobs st
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
+import signal
+import sys
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -26,6 +29,17 @@ from .work import run_job
 __all__ = ["JobRunner"]
 
 log = logging.getLogger("stratowatch.service")
+
+
+def _die_with_parent() -> None:
+    """Worker initializer: on Linux, end this worker when the server process dies (even by
+    SIGKILL), so that no orphan keeps computing a job the restarted server runs again."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
 
 
 class JobRunner:
@@ -46,7 +60,9 @@ class JobRunner:
     def _new_pool(self) -> ProcessPoolExecutor:
         # spawn: a clean interpreter per worker (no fork of a threaded server)
         return ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_die_with_parent,
         )
 
     def start(self) -> tuple[list[str], list[str]]:
