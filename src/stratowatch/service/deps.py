@@ -27,6 +27,8 @@ __all__ = [
     "require_write",
 ]
 
+TOKEN_CACHE_S = 5.0  # a revoked token is refused within this many seconds
+
 bearer = HTTPBearer(
     auto_error=False,
     description="An API token from `stratowatch token create --scope read|write`.",
@@ -63,7 +65,7 @@ def _token(
         return False, None
     if len(token) > 200:
         return True, None
-    return True, state.store.verify_token(token)
+    return True, state.store.verify_token(token, max_age=TOKEN_CACHE_S)
 
 
 def _require(given: tuple[bool, TokenInfo | None], scope: str) -> TokenInfo:

@@ -9,10 +9,15 @@ reader's per-row problems come back as each report's rejection reason.
 
 from __future__ import annotations
 
+import atexit
 import csv
 import math
+import os
+import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -174,6 +179,32 @@ def _reason(exc: InputError) -> str:
     return text
 
 
+_SCRATCH: dict[str, Path] = {}
+_SCRATCH_LOCK = threading.Lock()
+
+
+@contextmanager
+def _scratch() -> Iterator[Path]:
+    """A private folder for this thread's temporary files: made once per thread (in RAM under
+    /dev/shm where it exists) and reused, since making and removing a folder per request
+    costs disk metadata writes."""
+    key = f"{os.getpid()}-{threading.get_ident()}"
+    with _SCRATCH_LOCK:
+        folder = _SCRATCH.get(key)
+        if folder is None or not folder.is_dir():
+            base = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+            folder = Path(tempfile.mkdtemp(prefix="stratowatch-ingest-", dir=base))
+            _SCRATCH[key] = folder
+            if len(_SCRATCH) == 1:
+                atexit.register(_clean_scratch)
+    yield folder
+
+
+def _clean_scratch() -> None:
+    for folder in _SCRATCH.values():
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def convert_reports(
     reports: Sequence[ObservationIn],
 ) -> tuple[list[dict[str, Any]], dict[int, str]]:
@@ -195,8 +226,7 @@ def convert_reports(
         else:
             groups["angles"].append(i)
     si_of: dict[int, dict[str, Any]] = {}
-    with tempfile.TemporaryDirectory(prefix="stratowatch-ingest-") as tmp:
-        folder = Path(tmp)
+    with _scratch() as folder:
         for layout, header, reader in (
             ("fixes", _FIX_COLS, read_fixes_csv),
             ("reports", _REPORT_COLS, read_reports_csv),

@@ -1,6 +1,6 @@
 """Tawhiri API v1 (the CUSF predictor's HTTP API, with the SondeHub additions: the reverse
 profile and the csv/kml formats) on stratowatch's engine, so that clients written for it work
-unchanged [TAWHIRI]_.
+unchanged [TAWHIRIAPI]_.
 
 The request is read from query parameters exactly as Tawhiri reads them (names, defaults,
 validation and error texts); the reply has the same fragments: ``request`` (the request with

@@ -14,21 +14,24 @@ from __future__ import annotations
 
 import hashlib
 import math
+import queue
 import secrets
+import threading
 import time as _time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy import Engine, Table, create_engine, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 from ..errors import ConfigError, InputError
 from .models import OBS_FLOAT_COLUMNS, AuditRow, JobRow, ObservationRow, TokenRow
@@ -151,6 +154,80 @@ class AuditEntry:
     detail: dict[str, Any]
 
 
+class _GroupWriter:
+    """Group commit: writes submitted by concurrent threads are applied by one writer thread,
+    each in its own savepoint, and committed together; each caller returns after the commit
+    that holds its write. One commit (one fsync) serves many requests, and SQLite writers
+    never wait on each other's locks."""
+
+    def __init__(self, store: Store, *, max_group: int = 64) -> None:
+        self.store = store
+        self.max_group = max_group
+        self._q: queue.Queue[tuple[Callable[[Session], None], Future[None]] | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def run(self, fn: Callable[[Session], None]) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._loop, name="stratowatch-store-writer", daemon=True
+                )
+                self._thread.start()
+        fut: Future[None] = Future()
+        self._q.put((fn, fut))
+        fut.result()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._thread is not None:
+                self._q.put(None)
+                self._thread.join(timeout=10.0)
+                self._thread = None
+
+    def _loop(self) -> None:
+        while True:
+            item = self._q.get()
+            if item is None:
+                return
+            group = [item]
+            stop = False
+            while len(group) < self.max_group:
+                try:
+                    more = self._q.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stop = True
+                    break
+                group.append(more)
+            self._apply(group)
+            if stop:
+                return
+
+    def _apply(self, group: list[tuple[Callable[[Session], None], Future[None]]]) -> None:
+        errors: dict[int, BaseException] = {}
+        try:
+            with self.store.session() as s:
+                for k, (fn, _) in enumerate(group):
+                    sp = s.begin_nested()
+                    try:
+                        fn(s)
+                        sp.commit()
+                    except Exception as exc:  # this write only: the others go on
+                        sp.rollback()
+                        errors[k] = exc
+        except Exception as exc:  # the commit failed: nothing of the group is stored
+            for _, fut in group:
+                fut.set_exception(exc)
+            return
+        for k, (_, fut) in enumerate(group):
+            if k in errors:
+                fut.set_exception(errors[k])
+            else:
+                fut.set_result(None)
+
+
 def _finite_or_none(value: object) -> float | None:
     try:
         v = float(value)  # type: ignore[arg-type]
@@ -223,16 +300,30 @@ class Store:
             db = parsed.database or ""
             if db and db != ":memory:":
                 Path(db).parent.mkdir(parents=True, exist_ok=True)
-            # one connection per use: WAL readers never block the writer; no shared handles
-            # between threads
+            # a pool of connections, each used by one thread at a time; WAL readers never
+            # block the writer, and writers queue on the busy timeout
             self.engine: Engine = create_engine(
-                url, poolclass=NullPool, connect_args={"timeout": 30.0}
+                url,
+                poolclass=QueuePool,
+                pool_size=8,
+                max_overflow=24,
+                connect_args={"timeout": 30.0, "check_same_thread": False},
             )
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
         else:
             self.engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = _GroupWriter(self)
+        self._token_cache: dict[str, tuple[float, TokenInfo | None]] = {}
+        ins = sqlite.insert if self.dialect == "sqlite" else postgresql.insert
+        table = cast(Table, ObservationRow.__table__)
+        self._insert_audit = insert(cast(Table, AuditRow.__table__))
+        self._insert_obs = (
+            ins(table)
+            .on_conflict_do_nothing(index_elements=["client_id"])
+            .returning(table.c.client_id, table.c.id)
+        )
         try:
             if upgrade:
                 self.upgrade()
@@ -252,6 +343,7 @@ class Store:
         return upgrade(self.engine)
 
     def close(self) -> None:
+        self._writer.close()
         self.engine.dispose()
 
     @contextmanager
@@ -301,13 +393,23 @@ class Store:
             info = _token_info(row)
         return token, info
 
-    def verify_token(self, token: str) -> TokenInfo | None:
-        """The identity of ``token`` if it exists and is not revoked."""
+    def verify_token(self, token: str, *, max_age: float = 0.0) -> TokenInfo | None:
+        """The identity of ``token`` if it exists and is not revoked. With ``max_age`` > 0 an
+        answer up to that many seconds old may be reused (a revocation then takes effect
+        within ``max_age``)."""
+        digest = hash_token(token)
+        now = _time.monotonic()
+        if max_age > 0.0:
+            hit = self._token_cache.get(digest)
+            if hit is not None and now - hit[0] <= max_age:
+                return hit[1]
         with self.session(write=False) as s:
-            row = s.scalar(select(TokenRow).where(TokenRow.token_hash == hash_token(token)))
-            if row is None or row.revoked_at is not None:
-                return None
-            return _token_info(row)
+            row = s.scalar(select(TokenRow).where(TokenRow.token_hash == digest))
+            info = None if row is None or row.revoked_at is not None else _token_info(row)
+        if len(self._token_cache) > 10_000:
+            self._token_cache.clear()
+        self._token_cache[digest] = (now, info)
+        return info
 
     def list_tokens(self) -> list[TokenInfo]:
         with self.session(write=False) as s:
@@ -370,36 +472,33 @@ class Store:
                 v[name] = _finite_or_none(r.get(name))
             values.append(v)
         accepted: dict[str, int] = {}
-        with self.session() as s:
+
+        def write(s: Session) -> None:
             if values:
-                ins = sqlite.insert if self.dialect == "sqlite" else postgresql.insert
-                # SQLite caps host parameters per statement: insert in slices
-                for a in range(0, len(values), 500):
-                    stmt = (
-                        ins(ObservationRow)
-                        .values(values[a : a + 500])
-                        .on_conflict_do_nothing(index_elements=["client_id"])
-                        .returning(ObservationRow.client_id, ObservationRow.id)
-                    )
-                    for cid, oid in s.execute(stmt):
-                        accepted[cid] = oid
-            duplicates += [v["client_id"] for v in values if v["client_id"] not in accepted]
+                # one cached statement, executed for many rows (compiled once)
+                for cid, oid in s.connection().execute(self._insert_obs, values):
+                    accepted[cid] = oid
+            dups = [v["client_id"] for v in values if v["client_id"] not in accepted]
             ids = sorted(accepted.values())
-            s.add(
-                AuditRow(
-                    at=now,
-                    token_id=None if token is None else token.id,
-                    token_name="(none)" if token is None else token.name,
-                    action="observations.create",
-                    detail={
+            s.connection().execute(
+                self._insert_audit,
+                {
+                    "at": now,
+                    "token_id": None if token is None else token.id,
+                    "token_name": "(none)" if token is None else token.name,
+                    "action": "observations.create",
+                    "detail": {
                         "accepted": len(accepted),
-                        "duplicates": len(duplicates),
+                        "duplicates": len(duplicates) + len(dups),
                         "rejected": rejected,
                         "ids": ids[:1000],
                         "client_ids": list(accepted)[:1000],
                     },
-                )
+                },
             )
+
+        self._writer.run(write)
+        duplicates += [v["client_id"] for v in values if v["client_id"] not in accepted]
         ordered: list[tuple[str, int]] = []
         stored: list[StoredObservation] = []
         for v in values:
