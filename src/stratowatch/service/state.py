@@ -7,6 +7,7 @@ import logging
 import math
 import queue
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ from ..atmosphere.wind import WindField
 from ..store import Store, StoredObservation, database_url
 from ..timeutil import iso
 from ..track.live import LiveTracker
-from ..track.observations import make_observations
+from ..track.observations import Observations, make_observations
 from ..track.tracker import TrackingResult
 from .config import Settings
 from .events import EventBus
@@ -25,6 +26,8 @@ from .jobs import JobRunner
 __all__ = ["ServiceState", "TrackSnapshot"]
 
 log = logging.getLogger("stratowatch.service")
+
+SNAPSHOT_EVERY = 0.5  # s between track snapshots while reports keep arriving
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,32 +120,51 @@ class ServiceState:
                                       snap.version + 1, False)  # fmt: skip
         with self._count_lock:
             self._count_lock.notify_all()
+        pending_rows = 0
+        changed: set[int] = set()
+        last_snap = time.monotonic()
         while True:
             item = self._inbox.get()
             if item is None:
                 return
             batch = list(item)
             # coalesce whatever else is waiting: one tracker update for many requests
+            stop = False
             while True:
                 try:
                     more = self._inbox.get_nowait()
                 except queue.Empty:
                     break
                 if more is None:
-                    self._inbox.put(None)
+                    stop = True
                     break
                 batch += more
             try:
-                self._track(batch, publish=True)
+                changed |= set(self.tracker.add(self._observations(batch)).changed_tracks)
             except Exception:
                 log.exception("tracking %d observations failed", len(batch))
-            with self._count_lock:
-                self._tracked += len(batch)
-                self._count_lock.notify_all()
+            pending_rows += len(batch)
+            # the snapshot (all tracks) costs more than an update: at most every
+            # SNAPSHOT_EVERY seconds while reports keep coming, at once when they pause
+            if self._inbox.empty() or stop or time.monotonic() - last_snap > SNAPSHOT_EVERY:
+                try:
+                    self._publish(pending_rows, changed)
+                except Exception:
+                    log.exception("publishing the tracks failed")
+                last_snap = time.monotonic()
+                with self._count_lock:
+                    self._tracked += pending_rows
+                    self._count_lock.notify_all()
+                pending_rows = 0
+                changed = set()
+            if stop:
+                return
 
-    def _track(self, rows: list[StoredObservation], *, publish: bool) -> None:
-        obs = make_observations([r.tracker_row() for r in rows])
-        update = self.tracker.add(obs)
+    @staticmethod
+    def _observations(rows: list[StoredObservation]) -> Observations:
+        return make_observations([r.tracker_row() for r in rows])
+
+    def _snapshot(self) -> TrackingResult:
         result = self.tracker.result()
         last = self.tracker.last_time
         snap = self.snapshot
@@ -153,11 +175,18 @@ class ServiceState:
             snap.version + 1,
             snap.catching_up,
         )
-        if not publish:
-            return
-        self.bus.publish("observations", {"accepted": len(rows), "total": len(self.tracker)})
+        return result
+
+    def _track(self, rows: list[StoredObservation], *, publish: bool) -> None:
+        """Start-up replay: track and snapshot without events."""
+        self.tracker.add(self._observations(rows))
+        self._snapshot()
+
+    def _publish(self, n_rows: int, changed: set[int]) -> None:
+        result = self._snapshot()
+        self.bus.publish("observations", {"accepted": n_rows, "total": len(self.tracker)})
         by_id = {t.track_id: t for t in result.tracks}
-        for tid in update.changed_tracks:
+        for tid in sorted(changed):
             tr = by_id.get(tid)
             if tr is None:
                 continue
