@@ -26,7 +26,7 @@ import numpy as np
 from ..atmosphere.wind import WindField
 from ..errors import StratowatchError
 from ..flight import Ascent, Stage, integrate
-from ..io.export import features_to_kml
+from ..io.kml import features_to_kml
 from ..predict import predict
 
 __all__ = [
