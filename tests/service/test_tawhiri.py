@@ -219,3 +219,41 @@ def test_errors_in_tawhiri_form(
     assert body["error"]["type"] == kind
     assert body["error"]["description"].startswith(text)
     assert set(body["metadata"]) == {"start_datetime", "complete_datetime"}
+
+
+def test_private_predictor_and_datasets_from_a_wind_folder(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    """``--private-predictions`` closes the endpoint to requests without a read token;
+    ``dataset`` picks a file of ``--wind-dir`` by its valid time."""
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from stratowatch.service import Settings, create_app
+    from stratowatch.store import Store
+
+    folder = tmp_path / "winds"
+    folder.mkdir()
+    shutil.copy(shared_data / "wind" / "gfs_2011011012_f120_2p5deg.grib2", folder)
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    store = Store(db)
+    read, _ = store.create_token(scope="read", name="chaser")
+    store.close()
+    app = create_app(Settings(db=db, private_predictions=True, wind_dir=folder))
+    q = {"launch_latitude": "47.5", "launch_longitude": "249.0", "launch_altitude": "1000",
+         "launch_datetime": "2011-01-15T12:00:00Z", "ascent_rate": "5",
+         "burst_altitude": "25000", "descent_rate": "6", "dataset": "2011-01-15T12:00:00Z"}  # fmt: skip
+    with TestClient(app) as c:
+        assert c.get("/api/v1/", params=q).status_code == 401
+        r = c.get("/api/v1/", params=q, headers={"Authorization": f"Bearer {read}"})
+        assert r.status_code == 200, r.text
+        got = r.json()
+        assert got["request"]["dataset"] == "2011-01-15T12:00:00Z"
+        assert "gfs_2011011012" in r.headers["x-stratowatch-wind"]
+        # the GFS jet at 47.5 N carries it east (u ~ 26 m/s at 18 km)
+        land = got["prediction"][1]["trajectory"][-1]
+        assert land["longitude"] > 249.5
+        r = c.get("/api/v1/", params={**q, "dataset": "2011-01-16T12:00:00Z"},
+                  headers={"Authorization": f"Bearer {read}"})  # fmt: skip
+        assert r.status_code == 404 and r.json()["error"]["type"] == "InvalidDatasetException"
