@@ -86,7 +86,7 @@ def test_reports_to_tracks_and_events_over_http(live: tuple[Server, str, str]) -
     )
 
 
-def test_schemathesis_finds_no_server_error(live: tuple[Server, str, str]) -> None:
+def test_schemathesis_finds_no_server_error(live: tuple[Server, str, str], tmp_path: Path) -> None:
     srv, write, _ = live
     schemathesis = BIN.with_name("schemathesis")
     import subprocess
@@ -96,7 +96,7 @@ def test_schemathesis_finds_no_server_error(live: tuple[Server, str, str]) -> No
          "-H", f"Authorization: Bearer {write}", "--max-examples", "15",
          "--phases", "examples,fuzzing", "--exclude-path", "/v1/events", "--no-shrink",
          "--seed", "1", "--request-timeout", "60", "--no-color"],
-        capture_output=True, text=True, timeout=600, check=False,
+        capture_output=True, text=True, timeout=600, check=False, cwd=tmp_path,
     )  # fmt: skip
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
     assert " passed" in r.stdout and "failed" not in r.stdout.split("Test cases:")[-1]
