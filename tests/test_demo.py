@@ -38,9 +38,10 @@ def test_demo_writes_every_file(demo_run: Any, summary: dict[str, Any]) -> None:
 def test_summary_schema(summary: dict[str, Any]) -> None:
     for key in ("track", "origin", "forecast", "coverage", "overflight", "aviation", "engagement"):
         assert key in summary, key
-    rec = summary["engagement"]["recommended"]
-    assert rec is not None, summary["engagement"]["reason"]
-    assert set(rec) >= {"time", "lat", "lon", "ec", "p_land"}
+    # with the wind's own error model the debris spread may leave no window under the limit
+    # (the climatology's sigma_u is ~12 m/s at 18 km, docs/uncertainty.md)
+    for w in summary["engagement"]["windows"]:
+        assert set(w) >= {"time", "lat", "lon", "ec", "p_land"}
     assert summary["forecast"]["members"] >= 500
     assert summary["forecast"]["start"]["time"] == BILLINGS.time_iso
     assert [c["name"] for c in summary["coverage"]] == ["Sabetha", "St. Louis", "Surfside Beach"]
@@ -66,13 +67,17 @@ def test_engagement_is_consistent(summary: dict[str, Any]) -> None:
     assert len(wins) > 20
     times = [w["time"] for w in wins]
     assert times == sorted(times)
-    # the recommendation is the earliest window under the limit, and is one of the windows
-    first_ok = next(w for w in wins if w["ec"] < thr)
-    assert rec["time"] == first_ok["time"] and rec["ec"] == first_ok["ec"]
+    # the recommendation is the earliest window under the limit (if any), one of the windows
+    first_ok = next((w for w in wins if w["ec"] < thr), None)
+    if first_ok is None:
+        assert rec is None and en["reason"].startswith("no window")
+    else:
+        assert rec["time"] == first_ok["time"] and rec["ec"] == first_ok["ec"]
+        assert rec["ec"] < thr
     for w in wins:
         assert 0.0 <= w["p_land"] <= 1.0 and w["ec"] >= 0.0
     # over Billings the debris risk is far above the limit (why the military waited)
-    assert en["billings"]["ec"] > thr > rec["ec"]
+    assert en["billings"]["ec"] > 10 * thr
     assert en["shootdown"]["time"] == SURFSIDE.time_iso
 
 
