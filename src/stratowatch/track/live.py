@@ -18,9 +18,11 @@ restarts from the first report. The result is therefore always the same as track
 reports at once (`track_observations` with ``smooth=False``), whatever the order of arrival:
 order changes only the cost.
 
-Exact repeats (same source and kind, time within 1 s, position within 1 m), which
-`track_observations` drops with `Observations.deduplicated`, are dropped here too, also across
-batches.
+Repeats (`Observations.without_repeats`: the same payload, sequence number, position or fix
+time as an earlier reception from the same source), which `track_observations` drops, are
+dropped here too, also across batches: the rules run on the history and the batch together and
+only the batch's repeats are dropped (the cost of that check grows with the history; the
+tracking does not).
 """
 
 from __future__ import annotations
@@ -63,25 +65,6 @@ class _Checkpoint:
     state: _Tracker
 
 
-def _keys(obs: Observations) -> list[tuple[object, ...]]:
-    """Repeat keys with the tolerances of `Observations.deduplicated` (1 s, 1 m)."""
-    deg = 1.0 / 111_195.0
-    out: list[tuple[object, ...]] = []
-    for i in range(len(obs)):
-        lat, lon, az = float(obs.lat[i]), float(obs.lon[i]), float(obs.az[i])
-        out.append(
-            (
-                round(float(obs.time[i])),
-                round(lat / deg) if math.isfinite(lat) else None,
-                round(lon / deg) if math.isfinite(lon) else None,
-                round(az * 1e5) if math.isfinite(az) else None,
-                str(obs.source[i]),
-                str(obs.kind[i]),
-            )
-        )
-    return out
-
-
 class LiveTracker:
     """A tracker that takes observations batch by batch (see the module docstring).
 
@@ -109,7 +92,7 @@ class LiveTracker:
         self.checkpoint_every = max(int(checkpoint_every), 1)
         self.max_checkpoints = max(int(max_checkpoints), 1)
         self._raw = make_observations([])  # every accepted report, time order
-        self._keys: set[tuple[object, ...]] = set()
+        self._codes: dict[str, int] = {}  # transmitter codes, first seen first
         self._reset()
 
     def _reset(self) -> None:
@@ -133,15 +116,18 @@ class LiveTracker:
     def add(self, observations: Observations) -> LiveUpdate:
         """Track ``observations`` (any order) on top of the current state."""
         new = observations.sorted()
-        keep = np.ones(len(new), dtype=bool)
-        repeats = 0
-        for i, k in enumerate(_keys(new)):
-            if k in self._keys:
-                keep[i] = False
-                repeats += 1
-            else:
-                self._keys.add(k)
-        new = new.take(keep)
+        n_in = len(new)
+        if n_in and len(self._raw):
+            # the same repeat rules as track_observations (`Observations.without_repeats`), on
+            # the history and the batch together; only rows of the batch are dropped
+            both = Observations.concat([self._raw, new])
+            tagged = dataclasses.replace(both, line=np.arange(len(both), dtype=np.int64))
+            kept = tagged.without_repeats().line
+            mine = np.sort(kept[kept >= len(self._raw)]) - len(self._raw)
+            new = new.take(mine)
+        elif n_in:
+            new = new.without_repeats()
+        repeats = n_in - len(new)
         if len(new) == 0:
             return LiveUpdate(0, repeats, False, 0, ())
         before = self._fingerprints()
@@ -235,8 +221,12 @@ class LiveTracker:
         obs = sightings_to_fixes(raw)
         tr = self._tracker
         base = len(tr.obs)
-        # the tracker indexes its observations: append the new rows (private copies)
+        # the tracker indexes its observations: append the new rows (private copies), and
+        # their transmitter codes (stable: a code never changes once given)
         tr.obs = Observations.concat([tr.obs, obs.take(np.arange(len(obs)))])
+        if hasattr(tr, "src_code"):
+            codes = [self._codes.setdefault(str(x), len(self._codes)) for x in obs.source]
+            tr.src_code = np.concatenate([tr.src_code, np.asarray(codes, dtype=np.int64)])
         n = len(tr.obs)
         window = self.config.scan_window
         t = tr.obs.time
