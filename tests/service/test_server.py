@@ -127,7 +127,7 @@ def test_kill9_mid_ingest_loses_and_duplicates_nothing(
     job = None if backend != "sqlite" else httpx.post(f"{srv.url}/v1/predictions", headers=h, timeout=60, json={
         "time": "2023-02-01T19:00Z", "lat": 45.78, "lon": -108.5, "alt": 18300, "hours": 24,
         "members": 500, "seed": 7}).json()  # fmt: skip
-    sent: list[list[str]] = []
+    sent: list[tuple[list[str], dict[str, object]]] = []
     acked: set[str] = set()
     lock = threading.Lock()
     stop = threading.Event()
@@ -143,7 +143,7 @@ def test_kill9_mid_ingest_loses_and_duplicates_nothing(
                      f"{i % 60:02d}:{j:02d}Z", "lat": 30.0 + k + 0.001 * i, "lon": -100.0 + 0.001 * j,
                      "alt": 10000.0, "source": f"feed{k}"} for j, x in enumerate(ids)]}  # fmt: skip
                 with lock:
-                    sent.append(ids)
+                    sent.append((ids, body))
                 try:
                     r = c.post("/v1/observations", json=body)
                 except httpx.HTTPError:
@@ -175,12 +175,10 @@ def test_kill9_mid_ingest_loses_and_duplicates_nothing(
         assert not [x for x in acked if stored[x] != 1], "acknowledged reports lost"
         assert max(stored.values()) == 1, "reports stored twice"
         # the clients retry what they never saw acknowledged: still exactly once each
-        every = [x for ids in sent for x in ids]
-        for ids in sent:
+        every = [x for ids, _ in sent for x in ids]
+        for ids, body in sent:
             if not set(ids) <= acked:
-                r = httpx.post(f"{srv2.url}/v1/observations", headers=h, timeout=60, json={
-                    "observations": [{"id": x, "kind": "fix", "time": "2022-08-20T00:00:00Z",
-                                      "lat": 30.0, "lon": -100.0} for x in ids]})  # fmt: skip
+                r = httpx.post(f"{srv2.url}/v1/observations", headers=h, timeout=60, json=body)
                 assert r.status_code == 200
                 assert r.json()["accepted"] + r.json()["duplicates"] == len(ids)
         stored = _fetch_ids(srv2.url, write)

@@ -263,7 +263,10 @@ def convert_reports(
             continue
         si = si_of.get(i)
         if si is None:
-            reasons[i] = "not read (no reason given by the reader)"
+            reasons[i] = (
+                "a repeat of another report of this batch (same source and payload, sequence "
+                "number or fix; the reader keeps the first reception)"
+            )
             continue
         si["client_id"] = r.id
         si["report"] = r.model_dump(exclude_none=True)
