@@ -20,6 +20,8 @@ from . import (
     cmd_engage,
     cmd_predict,
     cmd_reach,
+    cmd_serve,
+    cmd_token,
     cmd_track,
     cmd_verify,
     cmd_wind,
@@ -68,6 +70,8 @@ def _root(
 
 
 for _module in (cmd_wind, cmd_predict, cmd_verify, cmd_track, cmd_assess, cmd_engage, cmd_demo):
+    _module.register(app)
+for _module in (cmd_serve, cmd_token):  # the service
     _module.register(app)
 cmd_reach.register(app)
 
