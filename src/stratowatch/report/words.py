@@ -12,20 +12,28 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
+from ..geo.geodesy import haversine
 from ..geo.places import PlaceDescription, describe_points, format_latlon
 from ..timeutil import iso, to_epoch
 
+FloatArray = npt.NDArray[np.float64]
+
 __all__ = [
     "FlightWords",
+    "explain_track",
     "flight_words",
+    "name_coordinates",
     "place_of",
     "places_of",
     "short_time",
+    "track_facts",
 ]
 
 
@@ -222,3 +230,215 @@ def flight_words(pred: Any) -> FlightWords:
         max_alt=max_alt,
         places=places,
     )
+
+
+_COORD = re.compile(r"\bat (-?\d{1,2}\.\d+), (-?\d{1,3}\.\d+)(?!\s*\()")
+
+
+def name_coordinates(text: str) -> str:
+    """Add the place to every ``at LAT, LON`` in a library sentence (``at 10.40, -75.50`` ->
+    ``at 10.40, -75.50 (Colombia, 13 km E of Cartagena)``), so that every coordinate the CLI
+    prints has a name."""
+
+    def repl(m: re.Match[str]) -> str:
+        lat, lon = float(m.group(1)), float(m.group(2))
+        if not (-90.0 <= lat <= 90.0 and -180.0 <= lon < 360.0):
+            return m.group(0)
+        d = places_of([(lat, lon)])[0]
+        return m.group(0) if d is None else f"{m.group(0)} ({d.text})"
+
+    return _COORD.sub(repl, text)
+
+
+def _fmt_hours(h: float) -> str:
+    if h < 48.0:
+        return f"{h:.0f} hours" if h >= 1.5 else f"{h * 60:.0f} minutes"
+    return f"{h / 24.0:.1f} days"
+
+
+def _track_length_km(lat: FloatArray, lon: FloatArray) -> float:
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    la, lo = lat[ok], lon[ok]
+    if la.size < 2:
+        return 0.0
+    return float(np.sum(haversine(la[:-1], lo[:-1], la[1:], lo[1:]))) / 1000.0
+
+
+def track_facts(result: Any, reviews: Any = None) -> dict[str, Any]:
+    """The numbers `explain_track` speaks from: counts, and per confirmed track its span,
+    places, distance, speed, altitude and last-position uncertainty; "is it another object?"
+    decisions and second looks. ``result``: a `stratowatch.track.TrackingResult`; ``reviews``:
+    its `stratowatch.track.output.Review` (or None)."""
+    obs = result.observations
+    tracks = list(result.tracks)
+    counts = {s: sum(t.status == s for t in tracks) for s in ("confirmed", "tentative")}
+    facts: dict[str, Any] = {
+        "reports": len(obs),
+        "skipped": len(obs.issues),
+        "repeats": len(obs.repeats),
+        "n_tracks": len(tracks),
+        "confirmed": counts["confirmed"],
+        "tentative": counts["tentative"],
+        "deleted": len(tracks) - counts["confirmed"] - counts["tentative"],
+        "wind": result.wind_source,
+        "tracks": [],
+        "new_objects": [],
+        "second_looks": [],
+    }
+    main = sorted(
+        (t for t in tracks if t.status == "confirmed"), key=lambda t: -t.n_updates
+    ) or sorted(tracks, key=lambda t: -t.n_updates)
+    points = [(float(t.lat[0]), float(t.lon[0])) for t in main[:3]]
+    points += [(float(t.lat[-1]), float(t.lon[-1])) for t in main[:3]]
+    found = places_of(points)
+    k3 = len(main[:3])
+    for j, t in enumerate(main[:3]):
+        hours = abs(float(t.time[-1] - t.time[0])) / 3600.0
+        dist = _track_length_km(np.asarray(t.lat), np.asarray(t.lon))
+        speed = np.hypot(np.asarray(t.ve), np.asarray(t.vn))
+        sig = np.hypot(float(t.sigma_e[-1]), float(t.sigma_n[-1])) / math.sqrt(2.0)
+        a, b = found[j], found[k3 + j]
+        facts["tracks"].append(
+            {
+                "track_id": t.track_id,
+                "status": t.status,
+                "reports": int(t.n_updates),
+                "start": iso(float(t.time[0])),
+                "end": iso(float(t.time[-1])),
+                "hours": round(hours, 1),
+                "start_lat": round(float(t.lat[0]), 2),
+                "start_lon": round(float(t.lon[0]), 2),
+                "end_lat": round(float(t.lat[-1]), 2),
+                "end_lon": round(float(t.lon[-1]), 2),
+                "start_place": None if a is None else a.text,
+                "end_place": None if b is None else b.text,
+                "distance_km": round(dist, 0),
+                "mean_speed_m_s": round(float(np.nanmean(speed)), 1) if speed.size else None,
+                "alt_m": round(float(t.altitude.mean), 0),
+                "alt_sigma_m": round(float(t.altitude.sigma), 0),
+                "alt_method": t.altitude.method,
+                "last_sigma_km": round(sig / 1000.0, 1),
+                "ended": bool(t.ended),
+            }
+        )
+    for d in result.decisions:
+        if d.action == "new track" and d.best_track is not None:
+            facts["new_objects"].append(
+                {
+                    "time": iso(d.time),
+                    "track_id": d.track_id,
+                    "vs_track": d.best_track,
+                    "p_same": float(d.best_p if d.best_p is not None else 0.0),
+                    "p_new": float(d.p_new),
+                }
+            )
+    verdicts = [] if reviews is None else list(getattr(reviews, "verdicts", reviews))
+    for v in verdicts:
+        best = int(np.argmax(v.p_track)) if len(v.p_track) else -1
+        facts["second_looks"].append(
+            {
+                "time": iso(v.report_time),
+                "lat": round(float(v.report_lat), 2),
+                "lon": round(float(v.report_lon), 2),
+                "verdict": v.verdict,
+                "vs_track": None if best < 0 else int(v.track_ids[best]),
+                "p_same": None if best < 0 else float(v.p_track[best]),
+                "p_new": float(v.p_new),
+            }
+        )
+    return facts
+
+
+def _p(p: float) -> str:
+    """A probability in words people read: ``99 %``, ``< 1 %``, ``> 99 %``."""
+    if p < 0.01:
+        return "less than 1 %"
+    if p > 0.99:
+        return "more than 99 %"
+    return f"{100 * p:.0f} %"
+
+
+def explain_track(facts: dict[str, Any]) -> str:
+    """``track --explain``: one paragraph for readers who are not analysts, from
+    `track_facts`."""
+    f = facts
+    parts = []
+    skipped = f" ({f['skipped']} unreadable lines were skipped)" if f["skipped"] else ""
+    parts.append(
+        f"What was done: {f['reports']} position reports were read{skipped} and joined into "
+        f"the paths of the objects they describe, using the wind ({f['wind']}) to tell how "
+        "far an object could have drifted between two reports."
+    )
+    n_conf = f["confirmed"]
+    if n_conf == 0:
+        parts.append(
+            "No report series was long enough to be sure it is one object: every track is "
+            f"tentative ({f['tentative']})."
+        )
+    else:
+        obj = "one object" if n_conf == 1 else f"{n_conf} objects"
+        extra = (
+            f"; {f['tentative']} other report series are too short to tell (tentative)"
+            if f["tentative"]
+            else ""
+        )
+        parts.append(f"The reports describe {obj}{extra}.")
+    for t in f["tracks"]:
+        if t["status"] != "confirmed":
+            continue
+        start = t["start_place"] or f"{t['start_lat']:.2f}, {t['start_lon']:.2f}"
+        end = t["end_place"] or f"{t['end_lat']:.2f}, {t['end_lon']:.2f}"
+        speed = (
+            f", about {t['mean_speed_m_s']:.0f} m/s ({t['mean_speed_m_s'] * 3.6:.0f} km/h)"
+            if t["mean_speed_m_s"] is not None
+            else ""
+        )
+        parts.append(
+            f"Object {t['track_id']} ({t['reports']} reports) was followed for "
+            f"{_fmt_hours(t['hours'])}, from {start} ({short_time(t['start'])}) to {end} "
+            f"({short_time(t['end'])}), about {t['distance_km']:,.0f} km{speed}, at about "
+            f"{t['alt_m'] / 1000:.1f} km altitude (give or take {t['alt_sigma_m'] / 1000:.1f} "
+            f"km). Its last position is known to about {t['last_sigma_km']:,.1f} km (one "
+            "standard deviation)."
+        )
+    for n in f["new_objects"][:3]:
+        if n["p_new"] >= 0.5:
+            parts.append(
+                f"The report of {short_time(n['time'])} does not fit object {n['vs_track']}'s "
+                f"path: the chance that it is a different object is {_p(n['p_new'])}."
+            )
+        elif n["p_same"] >= 0.5:
+            parts.append(
+                f"The report of {short_time(n['time'])} is probably object {n['vs_track']} "
+                f"(chance {_p(n['p_same'])}), but it was kept apart as a new track."
+            )
+    for v in f["second_looks"][:3]:
+        if v["verdict"] == "new":
+            parts.append(
+                f"A second look at the report of {short_time(v['time'])} confirms it is a "
+                f"different object (chance {_p(v['p_new'])})."
+            )
+        elif v["verdict"] == "same":
+            parts.append(
+                f"A second look at the report of {short_time(v['time'])} finds it is probably "
+                f"object {v['vs_track']} after all (chance {_p(v['p_same'] or 0.0)})."
+            )
+        else:
+            parts.append(
+                f"Whether the report of {short_time(v['time'])} is object {v['vs_track']} or "
+                "another one cannot be told from these reports."
+            )
+    main = next((t for t in f["tracks"] if t["status"] == "confirmed"), None)
+    if main is not None:
+        parts.append(
+            "What to do: to see where it goes next, run a prediction from its last position "
+            f"(stratowatch predict --time {main['end']} --lat {main['end_lat']:.2f} --lon "
+            f"{main['end_lon']:.2f} --alt {main['alt_m']:.0f} --members 500); more reports, "
+            "especially of altitude, make the path and the next prediction surer."
+        )
+    else:
+        parts.append(
+            "What to do: gather more reports of the same object; two or three more in a row "
+            "are enough to confirm a track."
+        )
+    return " ".join(parts)
