@@ -188,7 +188,7 @@ def predict_cmd(
     warnings += check_wind_time(field, t0, allow_stale=allow_stale_wind, what="the start")
     if not as_json:
         for w in warnings:
-            err_console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
+            err_console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False, soft_wrap=True)
     gnd = _ground_spec(ground, lat, lon, hours)
     chunk = max(500, math.ceil(members / 20)) if members > 0 else 1
     t_start = _time.perf_counter()

@@ -79,8 +79,10 @@ def sample(
         t = wind.meta.time_start
     else:
         t = dt.datetime.now(dt.UTC).timestamp()
-    check_wind_area(wind, lat, lon, what="the point")
-    stale = check_wind_time(wind, t, allow_stale=allow_stale_wind, what="the time asked")
+    check_wind_area(wind, lat, lon, what="the point", option="--source")
+    stale = check_wind_time(
+        wind, t, allow_stale=allow_stale_wind, what="the time asked", option="--source"
+    )
     u_arr, v_arr = wind.uv(t, lat, lon, alt)
     u, v = float(np.asarray(u_arr)), float(np.asarray(v_arr))
     speed = math.hypot(u, v)

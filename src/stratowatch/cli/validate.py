@@ -189,16 +189,12 @@ def check_hours(
     for long runs."""
     if hours is None:
         return []
+    expected = f"{'0' if allow_zero else 'more than 0'} to {MAX_HOURS:g} h (30 days)"
     if not math.isfinite(hours):
-        raise InputError("not a finite number", field=option, value=hours, expected="hours")
+        raise InputError("not a finite number", field=option, value=hours, expected=expected)
     low_ok = hours >= 0 if allow_zero else hours > 0
     if not low_ok or hours > MAX_HOURS:
-        raise InputError(
-            "run length out of range",
-            field=option,
-            value=hours,
-            expected=f"{'0' if allow_zero else 'more than 0'} to {MAX_HOURS:g} h (30 days)",
-        )
+        raise InputError("run length out of range", field=option, value=hours, expected=expected)
     if hours > LONG_HOURS:
         return [
             f"a long run ({hours:g} h = {hours / 24:.1f} days): beyond about "
@@ -285,13 +281,15 @@ def _inside(meta: Any, lat: float, lon: float) -> bool:
     return (lon - meta.lon_min) % 360.0 <= span + 1e-9
 
 
-def check_wind_area(wind: Any, lat: float, lon: float, *, what: str = "the start") -> None:
+def check_wind_area(
+    wind: Any, lat: float, lon: float, *, what: str = "the start", option: str = "--wind"
+) -> None:
     """A point outside a regional wind's area is a `DomainError` naming the area."""
     meta = wind.meta
     if not _inside(meta, lat, lon):
         raise DomainError(
             f"{what} ({lat:g}, {lon:g}) is outside the wind data's area ({_area_text(meta)}; "
-            f"{meta.source}); use a wind file that covers it, or --wind climatology"
+            f"{meta.source}); use a wind file that covers it, or {option} climatology"
         )
 
 
@@ -301,6 +299,7 @@ def check_wind_time(
     *,
     allow_stale: bool = False,
     what: str = "the run",
+    option: str = "--wind",
 ) -> list[str]:
     """A wind valid more than ``STALE_DAYS`` from the run's time(s) (epoch s) is a
     `DomainError` unless ``allow_stale``; then it is a warning (returned)."""
@@ -324,7 +323,7 @@ def check_wind_time(
     )
     if not allow_stale:
         raise DomainError(
-            f"{text}: more than {STALE_DAYS:g} days; use a wind for that time, --wind "
+            f"{text}: more than {STALE_DAYS:g} days; use a wind for that time, {option} "
             "climatology, or --allow-stale-wind to use it anyway"
         )
     return [f"{text}: used anyway (--allow-stale-wind)"]
