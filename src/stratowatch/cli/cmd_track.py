@@ -18,6 +18,7 @@ from ..io.export import write_features
 from ..io.readers import read_observations
 from ..report.words import explain_track, name_coordinates, places_of, track_facts
 from ..timeutil import iso
+from ..track.observations import Observations
 from ..track.output import (
     repeat_summary,
     review,
@@ -25,7 +26,6 @@ from ..track.output import (
     tracks_feature_collection,
     write_state_csv,
 )
-from ..track.observations import Observations
 from ..track.tracker import TrackerConfig, TrackingResult, track_observations
 from .common import console, err_console, print_json, progress
 from .validate import check_out, check_wind_area, check_wind_time, writing
@@ -94,9 +94,7 @@ def track(
     ] = True,
     explain: Annotated[
         bool,
-        typer.Option(
-            "--explain", help="Also print one plain-language paragraph for non-analysts."
-        ),
+        typer.Option("--explain", help="Also print one plain-language paragraph for non-analysts."),
     ] = False,
     allow_stale_wind: Annotated[
         bool,

@@ -267,8 +267,7 @@ def check_memory(
 
 def _area_text(meta: Any) -> str:
     return (
-        f"latitude {meta.lat_min:g}..{meta.lat_max:g}, longitude {meta.lon_min:g}.."
-        f"{meta.lon_max:g}"
+        f"latitude {meta.lat_min:g}..{meta.lat_max:g}, longitude {meta.lon_min:g}..{meta.lon_max:g}"
     )
 
 

@@ -260,9 +260,7 @@ class PlaceDescription:
         """The short text and, when it is another place, the nearest one:
         ``United States, 38 km NNE of Billings, Montana; nearest place: 6 km S of Park City``."""
         text = self.text
-        if self.nearest is not None and (
-            self.town is None or self.nearest.name != self.town.name
-        ):
+        if self.nearest is not None and (self.town is None or self.nearest.name != self.town.name):
             text += f"; nearest place: {self._phrase(self.nearest)}"
         return text
 
@@ -375,11 +373,11 @@ def describe_points(
     if coast and water.any():
         wk = np.flatnonzero(water)
         d = distance_to_coast(la[wk], lo[wk], max_distance=COAST_SEARCH_M)
-        for k, dk in zip(wk, d, strict=True):
+        for kw, dk in zip(wk.tolist(), d.tolist(), strict=True):
             if dk < COAST_SEARCH_M:
-                coast_km[k] = float(dk) / 1000.0
+                coast_km[kw] = float(dk) / 1000.0
             else:
-                coast_iso[k] = ""
+                coast_iso[kw] = ""
     out = []
     for k in range(la.size):
         c = str(iso[k]) if land[k] else ""
@@ -419,4 +417,3 @@ def place_text(lat: float, lon: float, *, digits: int = 2, long: bool = False) -
         return "-"
     d = describe_point(lat, lon)
     return f"{format_latlon(lat, lon, digits)} ({d.long_text if long else d.text})"
-

@@ -96,8 +96,7 @@ class FlightWords:
         out = []
         st = self.start
         out.append(
-            f"start: {short_time(st['time'])} at {self._at('start', st, 4)}, "
-            f"{st['alt_m']:,.0f} m"
+            f"start: {short_time(st['time'])} at {self._at('start', st, 4)}, {st['alt_m']:,.0f} m"
         )
         if self.top is not None:
             tp = self.top
@@ -232,7 +231,7 @@ def flight_words(pred: Any) -> FlightWords:
     )
 
 
-_COORD = re.compile(r"\bat (-?\d{1,2}\.\d+), (-?\d{1,3}\.\d+)(?!\s*\()")
+_COORD = re.compile(r"\bat (-?\d{1,2}\.\d+), (-?\d{1,3}\.\d+)(?![\d.])(?!\s*\()")
 
 
 def name_coordinates(text: str) -> str:
