@@ -87,6 +87,11 @@ def test_wind_fetch_out_under_a_file(blocked: Path) -> None:
     assert code == 2 and "--out" in text and "is a file" in text
 
 
+def test_verify_markdown_under_a_file(fixes: Path, blocked: Path) -> None:
+    code, text = _run(["verify", str(fixes), "--markdown", str(blocked / "calibration.md")])
+    assert code == 2 and "--markdown" in text and "is a file" in text
+
+
 # ------------------------------------------------------------------ memory
 
 
