@@ -91,7 +91,7 @@ def _probe_folder(folder: Path, out: Path, option: str) -> None:
         fd, name = tempfile.mkstemp(prefix=".stratowatch-probe-", dir=folder)
     except OSError as exc:
         raise InputError(
-            f"cannot write in the folder {folder}: {exc.strerror or exc}",
+            f"cannot write the output: cannot write in the folder {folder} ({exc.strerror or exc})",
             field=option,
             value=str(out),
             expected="a path in a folder you can write to",
@@ -134,17 +134,20 @@ def check_out(
     if p.exists():
         if want_folder and not p.is_dir():
             raise InputError(
-                "the output folder is a file", field=option, value=str(path),
+                "cannot write the output: the output folder is a file", field=option,
+                value=str(path),
                 expected="a folder (or a new name)",
             )  # fmt: skip
         if not want_folder and p.is_dir():
             raise InputError(
-                "the output file is a folder", field=option, value=str(path),
+                "cannot write the output: the output file is a folder", field=option,
+                value=str(path),
                 expected="a file name",
             )  # fmt: skip
         if not want_folder and not os.access(p, os.W_OK):
             raise InputError(
-                "the output file exists and cannot be overwritten (no permission)",
+                "cannot write the output: the file exists and cannot be overwritten (no "
+                "permission)",
                 field=option,
                 value=str(path),
                 expected="a file you can write",
@@ -158,7 +161,7 @@ def check_out(
         probe = probe.parent
     if not probe.is_dir():
         raise InputError(
-            f"{probe} is a file, so no folder can be made under it",
+            f"cannot write the output: {probe} is a file, so no folder can be made under it",
             field=option,
             value=str(path),
             expected="a path whose folders are folders",
@@ -315,10 +318,10 @@ def check_wind_time(
     if gap <= STALE_DAYS * 86400.0:
         return []
     valid = iso(a) if a == b else f"{iso(a)} .. {iso(b)}"
+    when = iso(min(times)) + ("" if len(times) == 1 else " .. " + iso(max(times)))
     text = (
-        f"the wind ({meta.source}) is valid at {valid}, {gap / 86400.0:,.1f} days from "
-        f"{what} ({iso(min(times))}"
-        f"{'' if len(times) == 1 else ' .. ' + iso(max(times))})"
+        f"{what} ({when}): {gap / 86400.0:,.1f} days outside the wind data's valid time "
+        f"{valid} ({meta.source})"
     )
     if not allow_stale:
         raise DomainError(

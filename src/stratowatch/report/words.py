@@ -27,6 +27,7 @@ FloatArray = npt.NDArray[np.float64]
 
 __all__ = [
     "FlightWords",
+    "explain_engagement",
     "explain_track",
     "flight_words",
     "name_coordinates",
@@ -439,5 +440,98 @@ def explain_track(facts: dict[str, Any]) -> str:
         parts.append(
             "What to do: gather more reports of the same object; two or three more in a row "
             "are enough to confirm a track."
+        )
+    return " ".join(parts)
+
+
+def _n(k: int, word: str) -> str:
+    """``1 moment``, ``2 moments``."""
+    return f"{k:,} {word}{'' if k == 1 else 's'}"
+
+
+def _ec_words(ec: float) -> str:
+    """Expected casualties in words: ``about 1 in 1,000`` (Ec is an expected count)."""
+    if ec <= 0:
+        return "zero in the simulation"
+    if ec >= 1.0:
+        return f"about {ec:.1f} people"
+    return f"about 1 in {1.0 / ec:,.0f}"
+
+
+def explain_engagement(summary: dict[str, Any]) -> str:
+    """``engage --explain``: one paragraph for readers who are not analysts, from the plan's
+    JSON (`stratowatch.assess.engage.EngagementPlan.as_dict`, with ``place`` per window)."""
+    ws = summary.get("windows") or []
+    thr = float(summary["threshold"])
+    own = summary.get("own_territory") or ""
+    m = summary.get("method") or {}
+    n_real = m.get("realisations_per_window")
+    conf = float(m.get("confidence", 0.9))
+    parts = []
+    if not ws:
+        return (
+            "What was done: no break-up window could be scored (the path has no position in "
+            "the time asked). What to do: give a longer --hours or a track that covers the time."
+        )
+    span = (
+        f"from {short_time(ws[0]['time'])} to {short_time(ws[-1]['time'])}"
+        if len(ws) > 1
+        else f"at {short_time(ws[0]['time'])}"
+    )
+    parts.append(
+        f"What was done: {_n(len(ws), 'moment')} to bring the balloon down "
+        f"{'was' if len(ws) == 1 else 'were'} tried, {span}. For "
+        f"each, the break-up was simulated {n_real} times (different winds and positions) and "
+        "the falling pieces were followed to the ground, where the people living there were "
+        "counted."
+    )
+    faa = (
+        ", the US FAA's limit for debris from launches and re-entries (14 CFR 450.101)"
+        if abs(thr - 1e-4) < 1e-12
+        else ""
+    )
+    parts.append(
+        "What the numbers mean: Ec (expected casualties) is the average number of people "
+        f"seriously hurt; the public-safety limit used is {thr:g} ({_ec_words(thr)} chance of "
+        f"one casualty){faa}. P(land) is the chance that debris reaches land."
+    )
+    ok = [w for w in ws if w.get("ok")]
+    rec = summary.get("recommended")
+    pct = f"{conf * 100:.0f} %"
+    where_own = f" inside {own} territory" if own else ""
+    if rec is not None:
+        place = rec.get("place") or f"{rec['lat']:.2f}, {rec['lon']:.2f}"
+        parts.append(
+            f"Result: {len(ok)} of the {_n(len(ws), 'moment')} "
+            f"{'meets' if len(ok) == 1 else 'meet'} the limit{where_own}. The "
+            f"earliest, recommended one is {short_time(rec['time'])}, {place}: Ec "
+            f"{rec['ec']:.2g} (at most {rec['ec_hi']:.2g} with {pct} confidence), chance of "
+            f"debris on land {100 * rec['p_land']:.0f} %."
+        )
+        parts.append(
+            "How sure: the bound holds for the population map and wind model used; a larger "
+            "position error or a change of course moves the window, so re-run it with the "
+            "latest position before acting."
+        )
+        parts.append(
+            "What to do: plan the break-up for that time and place, clear the airspace below "
+            "it, and check the result again with the latest track."
+        )
+    else:
+        best = min(ws, key=lambda w: (w.get("ec_hi", w["ec"]), w["ec"]))
+        place = best.get("place") or f"{best['lat']:.2f}, {best['lon']:.2f}"
+        parts.append(
+            f"Result: {'the moment tried does not meet' if len(ws) == 1 else 'none of the ' + _n(len(ws), 'moment') + ' meets'} the limit{where_own} with {pct} "
+            f"confidence. The safest is {short_time(best['time'])}, {place}: Ec "
+            f"{best['ec']:.2g} (up to {best['ec_hi']:.2g}), chance of debris on land "
+            f"{100 * best['p_land']:.0f} %."
+        )
+        parts.append(
+            "How sure: the numbers are averages over the simulated break-ups; the upper bound "
+            "is what the limit is checked against."
+        )
+        parts.append(
+            "What to do: wait for a later window (a longer --hours), when the balloon is "
+            "farther from people, or accept a higher risk only by an explicit decision."
         )
     return " ".join(parts)
