@@ -21,6 +21,8 @@ runner = CliRunner()
 GFS = "wind/gfs_2011011012_f120_2p5deg.grib2"
 PREDICT = ["predict", "--time", "2023-02-01T19:00Z", "--lat", "45.78", "--lon", "-108.5"]
 PREDICT += ["--alt", "18300", "--hours", "2"]
+ENGAGE = ["engage", "--time", "2023-02-01T19:00Z", "--lat", "45.78", "--lon", "-108.5"]
+ENGAGE += ["--alt", "18300", "--hours", "0", "--members", "4", "--samples", "1"]
 
 
 def _run(args: list[str]) -> tuple[int, str]:
@@ -85,6 +87,19 @@ def test_wind_fetch_out_under_a_file(blocked: Path) -> None:
          "--out", str(blocked / "gfs")]
     )  # fmt: skip
     assert code == 2 and "--out" in text and "is a file" in text
+
+
+def test_assess_and_engage_out_under_a_file(fixes: Path, blocked: Path) -> None:
+    """(engage --out as a file name, --out to a folder and assess --out holding the path are
+    in tests/assess/test_engage_cli.py.)"""
+    code, text = _run(["assess", str(fixes), "--out", str(blocked / "a.geojson")])
+    assert code == 2 and "cannot write the output" in text and "is a file" in text
+    code, text = _run([*ENGAGE, "--out", str(blocked / "e.geojson")])
+    assert code == 2 and "cannot write the output" in text
+    code, text = _run([*ENGAGE, "--out", str(blocked / "folder")])
+    assert code == 2 and "cannot write the output" in text
+    code, text = _run(["assess", str(fixes), "--out", str(fixes.parent / "a.txt")])
+    assert code == 2 and "unsupported output format" in text
 
 
 def test_verify_markdown_under_a_file(fixes: Path, blocked: Path) -> None:
@@ -271,6 +286,36 @@ def test_predict_and_wind_sample_coordinates(option: str, value: str, words: str
     sample[sample.index(option) + 1] = value
     code, text = _run(sample)
     assert code == 2 and option in text and words in text
+
+
+def test_lon_400_in_engage_and_assess(tmp_path: Path) -> None:
+    args = list(ENGAGE)
+    args[args.index("--lon") + 1] = "400"
+    code, text = _run(args)
+    assert code == 2 and "--lon" in text and LON_MESSAGE in text
+    path = tmp_path / "path.csv"
+    path.write_text("time,lat,lon,alt\n2023-02-01T19:00Z,45,400,18000\n")
+    code, text = _run(["assess", str(path)])
+    assert code == 2 and "line 2" in text and LON_MESSAGE in text
+    geo = tmp_path / "path.geojson"
+    geo.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":'
+        '"Point","coordinates":[400,45,18000]},"properties":{"time":"2023-02-01T19:00Z"}}]}'
+    )
+    code, text = _run(["assess", str(geo)])
+    assert code == 2 and "longitude[0]" in text and "-180 <= lon < 360" in text
+
+
+@pytest.mark.shared
+def test_engage_hours_and_wind_checks(regional_wind: Path) -> None:
+    args = [a for a in ENGAGE if a not in ("--hours", "0")]
+    code, text = _run([*args, "--hours", "1000"])
+    assert code == 2 and "--hours" in text and "0 to 720 h" in text
+    code, text = _run([*args, "--hours", "0", "--wind", str(regional_wind)])
+    assert code == 3 and "4,400.3 days outside the wind data's valid time" in text
+    args[args.index("--lon") + 1] = "-90"
+    code, text = _run([*args, "--hours", "0", "--wind", str(regional_wind)])
+    assert code == 3 and "outside the wind data's area" in text
 
 
 def test_lon_in_0_360_is_normalised() -> None:

@@ -107,3 +107,29 @@ def test_track_explain_agrees_with_the_numbers(shared_data: Path) -> None:
     # the terminal prints the same paragraph after the tracks
     plain = runner.invoke(app, ["track", str(reports), "--explain"])
     assert " ".join(text.split()) in " ".join(plain.stdout.split())
+
+
+def test_engage_explain_agrees_with_the_numbers() -> None:
+    """A break-up 14 km off Myrtle Beach (the 2023 shoot-down point), one window."""
+    args = ["engage", "--lat", "33.55", "--lon", "-78.83", "--alt", "18900", "--time"]
+    args += ["2023-02-04T19:39Z", "--hours", "0", "--members", "4", "--samples", "1"]
+    res = runner.invoke(app, [*args, "--explain", "--json"])
+    assert res.exit_code == 0, res.output
+    d = _last_json(res.stdout)
+    text = d["explanation_text"]
+    w = d["windows"][0]
+    assert "Myrtle Beach" in w["place"] and w["place"] in text
+    assert "1 moment to bring the balloon down was tried, at 2023-02-04 19:39Z" in text
+    assert f"simulated {d['method']['realisations_per_window']} times" in text
+    assert "0.0001 (about 1 in 10,000 chance of one casualty)" in text and "450.101" in text
+    ec, hi = f"Ec {w['ec']:.2g}", f"{w['ec_hi']:.2g}"
+    assert ec in text and hi in text
+    assert f"chance of debris on land {100 * w['p_land']:.0f} %" in text
+    if d["recommended"] is None:
+        assert "the moment tried does not meet the limit inside US territory" in text
+    else:
+        assert "recommended one is 2023-02-04 19:39Z" in text
+    plain = runner.invoke(app, [*args, "--explain"])
+    out = " ".join(plain.stdout.split())
+    assert " ".join(text.split()) in out
+    assert f"window: 2023-02-04T19:39:00Z at 33.550, -78.830 ({w['place']})" in out
