@@ -254,6 +254,7 @@ def stage_track(
         TrackerConfig,
         make_observations,
         same_object,
+        smooth_track,
         track_observations,
         track_wind,
     )
@@ -288,7 +289,7 @@ def stage_track(
     # what is drawn and tabulated is the smoothed track (each state from all reports: no kink
     # at the vague Malmstrom report); the forecast's drift correction keeps the filtered one
     # (what was known at the Billings time), see `stage_forecast`
-    smooth = main.smooth(wind)
+    smooth = smooth_track(main, wind)
     samples = track_wind(smooth)
     dist = haversine(smooth.lat[:-1], smooth.lon[:-1], smooth.lat[1:], smooth.lon[1:]).sum()
     span = float(main.time[-1] - main.time[0])

@@ -121,7 +121,8 @@ def test_matches_batch_least_squares() -> None:
     process noise (prior_P - F P F') and measurement information (P^-1 - prior_P^-1)."""
     rows, _ = _line()
     f = track_observations(make_observations(rows), wind="calm", config=CALM).tracks[0]
-    s = f.smooth()
+    s = smooth_track(f)
+    assert (f.estimate, s.estimate) == ("filtered", "smoothed")
     d = f.rts
     assert d is not None
     n = len(f)

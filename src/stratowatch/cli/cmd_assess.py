@@ -10,13 +10,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..assess import assess_path
-from ..assess.engage import format_ec, format_p
-from ..assess.path import read_path
-from ..atmosphere.sources import open_wind
-from ..geo import read_sites
-from ..io.export import SUPPORTED_SUFFIXES, write_features
-from ..report.words import places_of
 from ..timeutil import iso
 from .common import console, print_json, to_jsonable
 from .validate import check_out, check_position, check_wind_area, check_wind_time, writing
@@ -56,6 +49,14 @@ def assess_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (last stdout line)."),
 ) -> None:
     """Which sites and countries the path overflies, and what it means for civil aviation."""
+    from ..assess import assess_path
+    from ..assess.engage import format_ec, format_p
+    from ..assess.path import read_path
+    from ..atmosphere.sources import open_wind
+    from ..geo import read_sites
+    from ..io.export import SUPPORTED_SUFFIXES, write_features
+    from ..report.words import places_of
+
     if alt is not None:
         check_position(None, None, alt)
     out_path = check_out(out, suffixes=SUPPORTED_SUFFIXES)

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..demo import STAGES, DemoConfig, run_demo
 from .common import console, print_json, progress
 
 __all__ = ["register", "print_summary"]
@@ -159,6 +158,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Replay the February 2023 balloon incident offline; write report.html, summary.json,
         and the map layers as GeoJSON, KML and CZML."""
+        from ..demo import STAGES, DemoConfig, run_demo
+
         cfg = DemoConfig(members=members, seed=seed)
         cfg.check()
         with progress(enabled=not json_out) as bar:

@@ -12,24 +12,18 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..assess.engage import (
-    DEFAULT_PLACEMENTS,
-    DEFAULT_POSITIONS,
-    DEFAULT_THRESHOLD,
-    format_ec,
-    format_p,
-)
-from ..assess.path import read_path
-from ..assess.planner import engage as _run
-from ..atmosphere.sources import open_wind
 from ..errors import InputError
-from ..io.export import SUPPORTED_SUFFIXES, write_features
-from ..report.words import explain_engagement, name_coordinates, places_of
 from ..timeutil import iso, to_epoch
 from .common import console, err_console, print_json, to_jsonable
 from .validate import check_hours, check_out, check_position, check_wind_area, check_wind_time
 
 __all__ = ["register"]
+
+# the defaults shown by --help, equal to `assess.engage`'s (tests/cli/test_startup.py checks);
+# written here so that `--help` does not import the debris model
+DEFAULT_THRESHOLD = 1e-4
+DEFAULT_POSITIONS = 40
+DEFAULT_PLACEMENTS = 5
 
 
 def engage_cmd(
@@ -89,6 +83,12 @@ def engage_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (last stdout line)."),
 ) -> None:
     """Score break-up windows along the path (Ec, P(land), territory) and recommend one."""
+    from ..assess.engage import format_ec, format_p
+    from ..assess.planner import engage as _run
+    from ..atmosphere.sources import open_wind
+    from ..io.export import SUPPORTED_SUFFIXES
+    from ..report.words import explain_engagement, name_coordinates, places_of
+
     if track is None and None in (lat, lon, alt, time):
         raise InputError(
             "give --track FILE, or all of --lat --lon --alt --time",
@@ -201,6 +201,8 @@ def _check_wind(
     allow_stale: bool,
 ) -> list[str]:
     """The wind must cover the start and be valid within 3 days of it."""
+    from ..assess.path import read_path
+
     if track is not None:
         path = read_path(track, default_alt=alt, track_id=track_id)
         t0 = float(path.times[0]) if time is None else to_epoch(time)
@@ -214,6 +216,8 @@ def _check_wind(
 
 def _write(out: Path, summary: dict[str, Any], features: dict[str, Any]) -> list[str]:
     """A file name with a feature suffix gets the features; anything else is a directory."""
+    from ..io.export import SUPPORTED_SUFFIXES, write_features
+
     try:
         if out.suffix.lower() in SUPPORTED_SUFFIXES:
             return [str(write_features(out, to_jsonable(features)))]

@@ -5,18 +5,13 @@ from __future__ import annotations
 import math
 import time as _time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
 
-from ..atmosphere.sources import open_wind
 from ..errors import InputError
-from ..geo.terrain import TerrainModel, open_terrain
 from ..io.export import SUPPORTED_SUFFIXES
-from ..predict import predict as run_predict
-from ..report.flight import write_prediction
-from ..report.words import flight_words
 from ..timeutil import to_epoch
 from .common import console, err_console, print_json, progress
 from .validate import (
@@ -30,6 +25,9 @@ from .validate import (
     format_bytes,
     writing,
 )
+
+if TYPE_CHECKING:
+    from ..geo.terrain import TerrainModel
 
 __all__ = ["register"]
 
@@ -46,6 +44,8 @@ def _wind_spec(wind: str) -> Any:
 
 def _ground_spec(text: str, lat: float, lon: float, hours: float) -> float | TerrainModel:
     """``--ground``: a height in m, or a DEM file (GeoTIFF/NetCDF) read around the start."""
+    from ..geo.terrain import open_terrain
+
     try:
         value = float(text)
     except ValueError:
@@ -171,6 +171,11 @@ def predict_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (last line)."),
 ) -> None:
     """Predict where a balloon goes (or came from, --backward), with an ensemble corridor."""
+    from ..atmosphere.sources import open_wind
+    from ..predict import predict as run_predict
+    from ..report.flight import write_prediction
+    from ..report.words import flight_words
+
     t0 = to_epoch(time)
     lat, lon, alt = check_position(lat, lon, alt)  # type: ignore[assignment]
     warnings = check_hours(hours)

@@ -9,10 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..atmosphere.sources import open_wind
 from ..errors import InputError
-from ..geo.sites import read_sites
-from ..io.export import SUPPORTED_SUFFIXES, write_features
 from ..timeutil import iso
 from .common import console, print_json, progress
 
@@ -82,6 +79,10 @@ def reach_cmd(
 ) -> None:
     """Reachable regions per lead time for a balloon that steers by altitude (optionally with a
     small airspeed), and the soonest it could be over each site."""
+    from ..atmosphere.sources import open_wind
+    from ..geo.sites import read_sites
+    from ..io.export import SUPPORTED_SUFFIXES, write_features
+
     # imported here: the other commands need not load the reachability code
     from ..predict.reach import reachable_set
 

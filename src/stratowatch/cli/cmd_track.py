@@ -4,32 +4,23 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import typer
 from rich.markup import escape
 
-from ..atmosphere.sources import open_wind
-from ..atmosphere.wind import WindField
 from ..errors import InputError
-from ..geo.places import PlaceDescription
-from ..io.export import write_features
-from ..io.readers import read_observations
-from ..report.words import explain_track, name_coordinates, places_of, track_facts
 from ..timeutil import iso
-from ..track.observations import Observations
-from ..track.output import (
-    repeat_summary,
-    review,
-    tracking_summary,
-    tracks_feature_collection,
-    write_state_csv,
-)
-from ..track.tracker import TrackerConfig, TrackingResult, track_observations
 from .common import console, err_console, print_json, progress
 from .motion_view import explain_for_cli, print_motion
 from .validate import check_out, check_wind_area, check_wind_time, writing
+
+if TYPE_CHECKING:
+    from ..atmosphere.wind import WindField
+    from ..core.observations import Observations
+    from ..geo.places import PlaceDescription
+    from ..track.tracker import TrackingResult
 
 __all__ = ["register", "track"]
 
@@ -116,6 +107,19 @@ def track(
     ] = False,
 ) -> None:
     """Build tracks from reports; say which reports are the same object and which are not."""
+    from ..atmosphere.sources import open_wind
+    from ..io.export import write_features
+    from ..io.readers import read_observations
+    from ..report.words import explain_track, name_coordinates, places_of, track_facts
+    from ..track.output import (
+        repeat_summary,
+        review,
+        tracking_summary,
+        tracks_feature_collection,
+        write_state_csv,
+    )
+    from ..track.tracker import TrackerConfig, track_observations
+
     if fmt not in _FORMATS:
         raise InputError("unknown --format", value=fmt, expected=", ".join(_FORMATS))
     check_out(out, suffixes=_OUT_SUFFIXES)
@@ -270,6 +274,8 @@ def track(
 
 def _at(lat: float, lon: float, place: PlaceDescription | None) -> str:
     """``47.50, -111.00 (United States, 23 km E of Great Falls, Montana)``."""
+    from ..report.words import places_of
+
     if place is None:
         found = places_of([(float(lat), float(lon))])[0]
         place = found
@@ -293,6 +299,8 @@ def _check_wind(field: WindField, obs: Observations, *, allow_stale: bool) -> li
 
 def _add_places(summary: dict[str, Any], result: TrackingResult) -> None:
     """``first_place`` / ``last_place`` on each track of the JSON summary."""
+    from ..report.words import places_of
+
     tracks = summary.get("tracks", [])
     pts = [(float(t["first"][0]), float(t["first"][1])) for t in tracks]
     pts += [(float(t["last"][0]), float(t["last"][1])) for t in tracks]

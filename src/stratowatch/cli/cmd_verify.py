@@ -10,8 +10,6 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..predict.verify import VerifyOptions, calibration_markdown, verify_flights
-from ..report.words import place_of
 from .common import console, print_json, progress
 from .validate import check_out, writing
 
@@ -96,6 +94,9 @@ def verify_cmd(
 ) -> None:
     """Predict tracked balloons' descents from burst and every few minutes on the way down,
     from what was known then; score each prediction against the real landing."""
+    from ..predict.verify import VerifyOptions, calibration_markdown, verify_flights
+    from ..report.words import place_of
+
     check_out(markdown, option="--markdown")
     opts = VerifyOptions(
         members=members, seed=seed, wind_sigma=wind_sigma, descent_rate_sigma=descent_rate_sigma,

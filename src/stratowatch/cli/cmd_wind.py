@@ -12,11 +12,7 @@ import numpy as np
 import typer
 from rich.markup import escape
 
-from ..atmosphere.sources import open_wind
-from ..atmosphere.uncertainty import uncertainty_of
-from ..atmosphere.wind import FLAG_ABOVE, FLAG_BELOW, FLAG_REGION, GriddedWind, wind_times
 from ..errors import InputError
-from ..geo.places import describe_point
 from ..timeutil import iso, to_epoch
 from .common import console, print_json
 from .validate import check_out, check_position, check_wind_area, check_wind_time
@@ -62,6 +58,11 @@ def sample(
     ),
 ) -> None:
     """Wind (u, v, speed, direction it blows from) of a source at one point."""
+    from ..atmosphere.sources import open_wind
+    from ..atmosphere.uncertainty import uncertainty_of
+    from ..atmosphere.wind import FLAG_ABOVE, FLAG_BELOW, FLAG_REGION, GriddedWind, wind_times
+    from ..geo.places import describe_point
+
     lat, lon, alt = check_position(lat, lon, alt)  # type: ignore[assignment]
     if sounding_heights not in ("geometric", "reported"):
         raise InputError(
@@ -146,6 +147,9 @@ def info(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """What a wind source is and where it is valid (times, altitudes, region, spacing)."""
+    from ..atmosphere.sources import open_wind
+    from ..atmosphere.wind import wind_times
+
     wind = open_wind(_source_list(source))
     d = wind.meta.describe()
     times = wind_times(wind)

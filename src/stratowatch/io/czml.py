@@ -35,6 +35,7 @@ from czml3.properties import (
 from czml3.types import TimeInterval
 
 from ..timeutil import iso
+from .features import _epoch, _geometry_parts, _iter_features, _props, _scalars, _style, _times
 
 __all__ = ["features_to_czml", "czml_document"]
 
@@ -56,7 +57,6 @@ def _has_alt(pts: list[tuple[float, float, float | None]]) -> bool:
 
 def czml_document(fc: dict[str, Any], *, name: str = "stratowatch") -> Document:
     """The collection as a czml3 `Document` (validated on construction)."""
-    from .export import _epoch, _geometry_parts, _iter_features, _props, _scalars, _style, _times
 
     all_times: list[float] = []
     for i, f in _iter_features(fc):

@@ -124,7 +124,7 @@ def density_grid(
     (see the module docstring). None with fewer than 5 distinct members (no spread to map)."""
     from scipy.stats import gaussian_kde
 
-    from ..predict.regions import median_lonlat
+    from ..geo.geodesy import median_lonlat
 
     if not 10 <= cells <= 1000:
         raise ConfigError(f"density grid cells must be 10..1000 per side, got {cells}")

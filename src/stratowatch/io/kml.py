@@ -15,6 +15,7 @@ from typing import Any
 import simplekml
 
 from ..timeutil import iso
+from .features import _epoch, _geometry_parts, _iter_features, _props, _scalars, _style, _times
 
 __all__ = ["features_to_kml", "KML_NS", "GX_NS"]
 
@@ -38,7 +39,6 @@ def _absolute(pts: list[tuple[float, float, float | None]]) -> bool:
 
 def features_to_kml(fc: dict[str, Any], *, name: str = "stratowatch") -> str:
     """The collection as a KML 2.2 document (string). See the module docstring."""
-    from .export import _geometry_parts, _iter_features, _props, _scalars, _style, _times
 
     kml = simplekml.Kml(name=str(fc.get("name", name)))
     styles: dict[tuple[str, float, float], simplekml.Style] = {}
@@ -98,8 +98,6 @@ def features_to_kml(fc: dict[str, Any], *, name: str = "stratowatch") -> str:
         if t is not None:
             pm.timestamp.when = iso(t)
         elif props.get("time_start") is not None or props.get("time_end") is not None:
-            from .export import _epoch
-
             if props.get("time_start") is not None:
                 pm.timespan.begin = iso(_epoch(props["time_start"], "time_start"))
             if props.get("time_end") is not None:

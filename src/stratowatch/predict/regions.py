@@ -1,8 +1,8 @@
 r"""Statistics of ensemble positions: medians on the sphere, distances, confidence ellipses and
 origin-probability grids.
 
-Positions are projected on the local tangent plane at the median point (east/north metres,
-radii of curvature of WGS84, [NIMA8350]_). A confidence region of probability p is the ellipse
+Positions are projected to azimuthal-equidistant east/north metres about the median point
+(WGS84 geodesics, `geo.geodesy`, [Karney2013]_). A confidence region of probability p is the ellipse
 of the bivariate normal fitted to the members (mean and covariance),
 
 .. math::
@@ -23,8 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..flight.earth import meridian_radius, prime_vertical_radius
-from ..geo.geodesy import haversine
+from ..geo.geodesy import EARTH_RADIUS, distance_m, local_xy, median_lonlat, offset_m, wrap180
 
 __all__ = [
     "median_lonlat",
@@ -40,54 +39,29 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 
 
-def wrap180(lon: npt.ArrayLike) -> FloatArray:
-    """Longitude(s) wrapped to [-180, 180)."""
-    return np.asarray((np.asarray(lon, dtype=np.float64) + 180.0) % 360.0 - 180.0)
-
-
-def median_lonlat(lat: FloatArray, lon: FloatArray) -> tuple[float, float]:
-    """Median latitude and longitude of points (NaNs ignored), robust across the dateline:
-    longitudes are unwrapped about their circular mean first."""
-    ok = np.isfinite(lat) & np.isfinite(lon)
-    if not ok.any():
-        return float("nan"), float("nan")
-    la = lat[ok]
-    lo = lon[ok]
-    r = np.radians(lo)
-    ref = math.degrees(math.atan2(float(np.sin(r).mean()), float(np.cos(r).mean())))
-    d = wrap180(lo - ref)
-    return float(np.median(la)), float(wrap180(ref + float(np.median(d))))
-
-
 def local_en(
     lat: npt.ArrayLike, lon: npt.ArrayLike, lat0: float, lon0: float, alt0: float = 0.0
 ) -> tuple[FloatArray, FloatArray]:
-    """East/north offsets (m) of points from (lat0, lon0) on the local tangent plane
-    (meridian and prime-vertical radii at lat0); accurate to ~0.1 % within a few hundred km."""
-    m = float(meridian_radius(lat0)) + alt0
-    n = float(prime_vertical_radius(lat0)) + alt0
-    dlat = np.radians(np.asarray(lat, dtype=np.float64) - lat0)
-    dlon = np.radians(wrap180(np.asarray(lon, dtype=np.float64) - lon0))
-    return np.asarray(dlon * n * math.cos(math.radians(lat0))), np.asarray(dlat * m)
+    """East/north offsets (m) of points about (lat0, lon0): azimuthal-equidistant coordinates on
+    WGS84 (`geo.local_xy`, exact geodesic distance at any range), scaled to height ``alt0`` (m)
+    by (R + alt0) / R."""
+    x, y = local_xy(lat, lon, lat0, lon0)
+    k = 1.0 + alt0 / EARTH_RADIUS
+    return x * k, y * k
 
 
 def from_local_en(
     east: npt.ArrayLike, north: npt.ArrayLike, lat0: float, lon0: float
 ) -> tuple[FloatArray, FloatArray]:
-    """Inverse of `local_en` (latitude clipped to +-90)."""
-    m = float(meridian_radius(lat0))
-    n = float(prime_vertical_radius(lat0))
-    lat = lat0 + np.degrees(np.asarray(north, dtype=np.float64) / m)
-    c = max(math.cos(math.radians(lat0)), 1e-6)
-    lon = lon0 + np.degrees(np.asarray(east, dtype=np.float64) / (n * c))
-    return np.clip(lat, -90.0, 90.0), wrap180(lon)
+    """Inverse of `local_en` (at height 0)."""
+    return offset_m(lat0, lon0, east, north)
 
 
 def distance_km(
     lat1: npt.ArrayLike, lon1: npt.ArrayLike, lat2: npt.ArrayLike, lon2: npt.ArrayLike
 ) -> FloatArray:
-    """Great-circle distance (km) on the mean sphere (R = 6371.0088 km), haversine."""
-    return haversine(lat1, lon1, lat2, lon2) / 1000.0
+    """Geodesic distance (km) on WGS84 (`geo.distance_m`)."""
+    return distance_m(lat1, lon1, lat2, lon2) / 1000.0
 
 
 def radius_quantiles_km(

@@ -22,6 +22,7 @@ import numpy.typing as npt
 from ..geo.geodesy import haversine
 from ..geo.places import PlaceDescription, describe_points, format_latlon
 from ..timeutil import iso, to_epoch
+from .keypoints import flight_summary
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -169,8 +170,6 @@ class FlightWords:
 
 def flight_words(pred: Any) -> FlightWords:
     """The key points of a `stratowatch.predict.Prediction` with their places."""
-    from .flight import flight_summary
-
     s = flight_summary(pred)
     n = int(s["members"])
     st, tp, e = s["start"], s["top"], s["end"]

@@ -1,21 +1,26 @@
-"""Local geometry for the tracker: metre offsets on a sphere, sensor angles and their Jacobians.
+"""Local geometry for the tracker: metre offsets on WGS84, sensor angles and their Jacobians.
 
 The filter keeps each state's mean as latitude/longitude/altitude and its covariance in local
 east/north/up metres at that mean, so one code path works from the Aleutians to the Carolinas.
-Offsets use the local-tangent (equirectangular about the mid-latitude) approximation on a sphere
-of the IUGG mean radius [IUGG1980]_; the error is below 0.1 % of the offset for offsets up to
-~500 km, far below report uncertainties.
+Offsets are azimuthal-equidistant coordinates about the reference point, computed from WGS84
+geodesics (`geo.geodesy`, [Karney2013]_): the distance of an offset is the exact geodesic
+distance at any range, so innovations of thousands of kilometres (a report far from the
+prediction) are measured correctly, and `offset_latlon` is the exact inverse of `enu_offset`.
 
 Sensor geometry: a target at east/north offset (e, n) and height difference dh from a sensor
 sits at local "up" u = dh - (e^2 + n^2) / (2 k R) below the sensor's horizontal plane, with the
-standard 4/3-Earth refraction factor k = 4/3 [Doerry2013]_; azimuth az = atan2(e, n) (clockwise
-from north), elevation el = atan2(u, sqrt(e^2 + n^2)), slant range r = sqrt(e^2 + n^2 + u^2).
+standard 4/3-Earth refraction factor k = 4/3 [Doerry2013]_ and the mean radius R of `geo`;
+azimuth az = atan2(e, n) (clockwise from north), elevation el = atan2(u, sqrt(e^2 + n^2)),
+slant range r = sqrt(e^2 + n^2 + u^2).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+
+from ..geo.geodesy import EARTH_RADIUS, inverse, offset_m
+from ..geo.geodesy import distance_m as _distance_m
 
 __all__ = [
     "R_EARTH",
@@ -28,47 +33,32 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 
-R_EARTH = 6_371_008.8  # m, IUGG mean Earth radius
+R_EARTH = EARTH_RADIUS  # m, the project's one mean radius (re-exported under its old name)
 K_REFRACTION = 4.0 / 3.0
 
 
 def enu_offset(
     lat0: npt.ArrayLike, lon0: npt.ArrayLike, lat: npt.ArrayLike, lon: npt.ArrayLike
 ) -> tuple[FloatArray, FloatArray]:
-    """East and north offsets (m) of (lat, lon) from (lat0, lon0); broadcasts; lon wraps."""
-    la0 = np.asarray(lat0, dtype=np.float64)
-    la = np.asarray(lat, dtype=np.float64)
-    dlon = (np.asarray(lon, dtype=np.float64) - np.asarray(lon0, dtype=np.float64) + 180.0) % 360.0
-    dlon = dlon - 180.0
-    mid = np.radians(0.5 * (la0 + la))
-    e = R_EARTH * np.cos(mid) * np.radians(dlon)
-    n = R_EARTH * np.radians(la - la0)
-    return e, n
+    """East and north offsets (m) of (lat, lon) about (lat0, lon0): azimuthal-equidistant
+    coordinates on WGS84 (exact geodesic distance); broadcasts; lon wraps."""
+    az, _, s = inverse(lat0, lon0, lat, lon)
+    a = np.radians(az)
+    return s * np.sin(a), s * np.cos(a)
 
 
 def offset_latlon(
     lat: npt.ArrayLike, lon: npt.ArrayLike, e: npt.ArrayLike, n: npt.ArrayLike
 ) -> tuple[FloatArray, FloatArray]:
     """The point east ``e`` and north ``n`` metres from (lat, lon) (inverse of `enu_offset`)."""
-    la = np.asarray(lat, dtype=np.float64)
-    new_lat = la + np.degrees(np.asarray(n, dtype=np.float64) / R_EARTH)
-    new_lat = np.clip(new_lat, -89.999, 89.999)
-    mid = np.radians(0.5 * (la + new_lat))
-    new_lon = np.asarray(lon, dtype=np.float64) + np.degrees(
-        np.asarray(e, dtype=np.float64) / (R_EARTH * np.maximum(np.cos(mid), 1e-6))
-    )
-    return new_lat, (new_lon + 180.0) % 360.0 - 180.0
+    return offset_m(lat, lon, e, n)
 
 
 def distance_m(
     lat0: npt.ArrayLike, lon0: npt.ArrayLike, lat: npt.ArrayLike, lon: npt.ArrayLike
 ) -> FloatArray:
-    """Great-circle distance (m) by the haversine formula on the mean sphere."""
-    p0 = np.radians(np.asarray(lat0, dtype=np.float64))
-    p1 = np.radians(np.asarray(lat, dtype=np.float64))
-    dl = np.radians(np.asarray(lon, dtype=np.float64) - np.asarray(lon0, dtype=np.float64))
-    h = np.sin(0.5 * (p1 - p0)) ** 2 + np.cos(p0) * np.cos(p1) * np.sin(0.5 * dl) ** 2
-    return np.asarray(2.0 * R_EARTH * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))), dtype=np.float64)
+    """Geodesic distance (m) on WGS84."""
+    return _distance_m(lat0, lon0, lat, lon)
 
 
 def sensor_angles(
@@ -82,7 +72,11 @@ def sensor_angles(
     """Azimuth (rad), elevation (rad), slant range (m) of targets seen from sensors, and the
     Jacobian (..., 3, 3) of (az, el, range) with respect to the target's own local
     (east, north, up) displacements."""
-    e, n = enu_offset(s_lat, s_lon, lat, lon)
+    az1_deg, az2_deg, s = inverse(s_lat, s_lon, lat, lon)
+    a1 = np.radians(az1_deg)
+    a2 = np.radians(az2_deg)
+    e = s * np.sin(a1)
+    n = s * np.cos(a1)
     d2 = e * e + n * n
     d = np.sqrt(np.maximum(d2, 1e-6))
     u = np.asarray(alt, dtype=np.float64) - np.asarray(s_alt, dtype=np.float64)
@@ -103,15 +97,19 @@ def sensor_angles(
     jac[..., 2, 0] = (e + u * du_de) / r
     jac[..., 2, 1] = (n + u * du_dn) / r
     jac[..., 2, 2] = u / r
-    # chain rule to the target's own east/north (the filter moves the target there):
-    # e = R cos(mid) dlon, n = R dlat with mid the mean latitude
-    la_t = np.radians(np.asarray(lat, dtype=np.float64))
-    mid = 0.5 * (np.radians(np.asarray(s_lat, dtype=np.float64)) + la_t)
-    dlon = e / (R_EARTH * np.cos(mid))
-    de_dE = np.cos(mid) / np.cos(la_t)
-    de_dN = -0.5 * np.sin(mid) * dlon
+    # chain rule to the target's own east/north (the filter moves the target there): a
+    # displacement (dE, dN) at the target changes the geodesic length by its component along the
+    # arrival azimuth a2 and the initial azimuth a1 by the cross component over the reduced
+    # length m12 (R sin(s/R) on the mean sphere); e = s sin a1, n = s cos a1.
+    q = s / np.maximum(R_EARTH * np.sin(np.minimum(s / R_EARTH, np.pi / 2)), 1e-6)
+    q = np.where(s > 1e-3, q, 1.0)
+    s1, c1, s2, c2 = np.sin(a1), np.cos(a1), np.sin(a2), np.cos(a2)
+    de_dE = s1 * s2 + q * c1 * c2
+    de_dN = s1 * c2 - q * c1 * s2
+    dn_dE = c1 * s2 - q * s1 * c2
+    dn_dN = c1 * c2 + q * s1 * s2
     j_e = jac[..., :, 0].copy()
     j_n = jac[..., :, 1].copy()
-    jac[..., :, 0] = j_e * de_dE[..., None]
-    jac[..., :, 1] = j_e * de_dN[..., None] + j_n
+    jac[..., :, 0] = j_e * de_dE[..., None] + j_n * dn_dE[..., None]
+    jac[..., :, 1] = j_e * de_dN[..., None] + j_n * dn_dN[..., None]
     return az, el, r, jac

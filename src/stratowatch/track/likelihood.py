@@ -67,6 +67,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import ConfigError
+from ..geo.geodesy import EARTH_RADIUS
 
 __all__ = [
     "CORE_DOF",
@@ -91,7 +92,7 @@ FloatArray = npt.NDArray[np.float64]
 #: one at a time: 6)
 CORE_DOF = 6.0
 #: m^2, the Earth's surface (mean radius 6,371,008.8 m [IUGG1980]_)
-EARTH_AREA = 4.0 * math.pi * 6_371_008.8**2
+EARTH_AREA = 4.0 * math.pi * EARTH_RADIUS**2
 #: m, altitudes a report of any object may have (uniform)
 ALT_RANGE = 40_000.0
 #: prior probability that a report is of an object not yet tracked

@@ -24,44 +24,19 @@ row changes. Its reported altitude stays the hypothesis-mixture estimate.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from ..atmosphere.wind import CalmWind, WindField
+from ..core.track import SmootherData, Track
 from .filter import wind_uv
 from .geometry import enu_offset, offset_latlon
-
-if TYPE_CHECKING:
-    from .tracker import Track
 
 __all__ = ["SmootherData", "smooth_track"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-
-
-@dataclass(frozen=True, eq=False)
-class SmootherData:
-    """What the backward pass needs per recorded state (arrays of length n).
-
-    uid : filter row the state comes from (a chain is a run of one row).
-    mean : filtered [lat, lon, alt, d_e, d_n, vz] (deg, m, m/s; d relative to the wind).
-    P : filtered covariance (n, 6, 6) over [e, n, u, d_e, d_n, vz] at ``mean``.
-    prior, prior_P : the same before the state's update (NaN for a track's first state).
-    wind : model wind (u, v) at the state, m/s.
-    vreset : the update restarted the vertical state (burst, cut-down).
-    """
-
-    uid: IntArray
-    mean: FloatArray
-    P: FloatArray
-    prior: FloatArray
-    prior_P: FloatArray
-    wind: FloatArray
-    vreset: npt.NDArray[np.bool_]
 
 
 def _gain(P: FloatArray, Ppred: FloatArray, dt: float) -> FloatArray:

@@ -1,0 +1,128 @@
+"""The tracker's working state: one filter row per track (or per altitude hypothesis), the
+per-track bookkeeping and the recorded states (`_Recorder`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from scipy.stats import chi2
+
+from ..atmosphere.wind import WindField
+from ..core.observations import Observations
+from .config import TrackerConfig
+from .decision import Decision
+from .filter import FilterBatch
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+TENTATIVE, CONFIRMED, ENDED = 0, 1, 2
+
+
+class _Recorder:
+    """Collects state rows scan by scan (arrays), split into tracks at the end."""
+
+    def __init__(self) -> None:
+        self.chunks: list[FloatArray] = []
+        self.rts_chunks: list[FloatArray] = []
+        self.n = 0
+
+    def add_rts(self, batch: FilterBatch, rows: IntArray, seq: IntArray, is_map: bool) -> None:
+        """Smoother data of ``rows`` for record numbers ``seq``: [seq, uid, is_map, mean(6),
+        wind(2), P(36), prior(6), prior_P(36), vreset] (90 columns)."""
+        m = rows.size
+        self.rts_chunks.append(
+            np.column_stack(
+                [
+                    seq.astype(np.float64),
+                    batch.uid[rows].astype(np.float64),
+                    np.full(m, float(is_map)),
+                    batch.mean(rows),
+                    batch.wind[rows],
+                    batch.P[rows].reshape(m, 36),
+                    batch.prior[rows],
+                    batch.prior_P[rows].reshape(m, 36),
+                    batch.vreset[rows].astype(np.float64),
+                ]
+            )
+        )
+
+    def rts_table(self) -> FloatArray:
+        if not self.rts_chunks:
+            return np.zeros((0, 90))
+        return np.concatenate(self.rts_chunks)
+
+    def add(
+        self, batch: FilterBatch, rows: IntArray, track_ids: IntArray, obs_index: IntArray
+    ) -> IntArray:
+        """Record the states of ``rows``; returns their record numbers."""
+        if rows.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        seq = np.arange(self.n, self.n + rows.size, dtype=np.int64)
+        self.n += rows.size
+        self.add_rts(batch, rows, seq, True)
+        P = batch.P[rows]
+        vel = batch.velocity(rows)
+        self.chunks.append(
+            np.column_stack(
+                [
+                    track_ids.astype(np.float64),
+                    batch.t[rows],
+                    batch.lat[rows],
+                    batch.lon[rows],
+                    batch.alt[rows],
+                    np.sqrt(P[:, 0, 0]),
+                    np.sqrt(P[:, 1, 1]),
+                    np.sqrt(P[:, 2, 2]),
+                    vel,
+                    np.sqrt(P[:, 3, 3]),
+                    np.sqrt(P[:, 4, 4]),
+                    batch.wind[rows],
+                    obs_index.astype(np.float64),
+                    seq.astype(np.float64),
+                ]
+            )
+        )
+        return seq
+
+    def table(self) -> FloatArray:
+        if not self.chunks:
+            return np.zeros((0, 18))
+        return np.concatenate(self.chunks)
+
+
+class _State:
+    """Arrays and lists shared by association, hypotheses and recording."""
+
+    def __init__(self, obs: Observations, wind: WindField, cfg: TrackerConfig) -> None:
+        self.obs = obs
+        self.wind = wind
+        self.cfg = cfg
+        self.batch = FilterBatch()
+        self.row_track = np.zeros(0, dtype=np.int64)
+        self.row_logprior = np.zeros(0)
+        self.row_bank = np.zeros(0, dtype=bool)
+        # per track
+        self.status: list[int] = []
+        self.hits: list[int] = []
+        self.misses: list[int] = []
+        self.last_update: list[float] = []
+        self.sources: list[set[str]] = []
+        # transmitters (as codes) feeding each track, first one first
+        self.src_code = np.unique(obs.source, return_inverse=True)[1].astype(np.int64)
+        self.track_src: list[list[int]] = []
+        self.track_src1 = np.zeros(0, dtype=np.int64)
+        self.track_multi = np.zeros(0, dtype=bool)
+        self.track_first_row = np.zeros(0, dtype=np.int64)
+        self.track_bank = np.zeros(0, dtype=bool)
+        # hypothesis scores of ended float-altitude tracks whose rows were compacted away
+        self.bank_store: dict[int, tuple[FloatArray, FloatArray, FloatArray]] = {}
+        self.rec = _Recorder()
+        self.decisions: list[Decision] = []
+        self.gate2 = float(chi2.ppf(cfg.gate_probability, 2))
+        self.gate3 = float(chi2.ppf(cfg.gate_probability, 3))
+
+    # --- tracks ------------------------------------------------------------------------------
+    def live_tracks(self) -> IntArray:
+        st = np.asarray(self.status, dtype=np.int64)
+        return np.flatnonzero(st != ENDED).astype(np.int64)
