@@ -7,9 +7,11 @@ import math
 import numpy as np
 import pytest
 
+from stratowatch.flight.earth import meridian_radius
 from stratowatch.track.geometry import (
     K_REFRACTION,
     R_EARTH,
+    advance,
     distance_m,
     enu_offset,
     offset_latlon,
@@ -19,10 +21,36 @@ from stratowatch.track.triangulate import radar_to_position
 
 
 def test_one_degree_of_latitude() -> None:
-    """On the IUGG mean sphere one degree of arc is 2 pi R / 360 = 111.195 km."""
-    assert distance_m(45.0, 10.0, 46.0, 10.0) == pytest.approx(111_195.0, abs=1.0)
+    """On WGS84 the meridian arc from 45 to 46 N is M(45.5 deg) * pi / 180 = 111.142 km."""
+    arc = float(meridian_radius(45.5)) * math.pi / 180.0
+    assert arc == pytest.approx(111_141.5, abs=1.0)
+    assert distance_m(45.0, 10.0, 46.0, 10.0) == pytest.approx(arc, abs=1.0)
     e, n = enu_offset(45.0, 10.0, 46.0, 10.0)
-    assert float(n) == pytest.approx(111_195.0, abs=1.0) and abs(float(e)) < 1e-6
+    assert float(n) == pytest.approx(arc, abs=1.0) and abs(float(e)) < 1e-6
+
+
+def test_offsets_hold_at_innovation_distances() -> None:
+    """Reports 1,000-3,900 km from a prediction: the offset's length is the geodesic distance
+    and `offset_latlon` inverts `enu_offset` (the tangent plane was off by several %)."""
+    lat = np.array([45.0, 33.5, 60.0, 52.0])
+    lon = np.array([-110.0, -78.9, -150.0, -170.0])
+    e, n = enu_offset(47.0, -120.0, lat, lon)
+    d = distance_m(47.0, -120.0, lat, lon)
+    assert float(d.max()) > 3_500_000.0
+    np.testing.assert_allclose(np.hypot(e, n), d, rtol=1e-12)
+    la, lo = offset_latlon(47.0, -120.0, e, n)
+    np.testing.assert_allclose(la, lat, atol=1e-9)
+    np.testing.assert_allclose(lo, lon, atol=1e-9)
+
+
+def test_advance_follows_the_wind() -> None:
+    """A due-east displacement keeps the parallel; small steps agree with the geodesic offset."""
+    la, lo = advance(45.0, -100.0, 100_000.0, 0.0)
+    assert float(la) == pytest.approx(45.0, abs=1e-12)
+    assert float(distance_m(45.0, -100.0, la, lo)) == pytest.approx(100_000.0, rel=2e-4)
+    la1, lo1 = advance(45.0, -100.0, 300.0, -400.0)
+    la2, lo2 = offset_latlon(45.0, -100.0, 300.0, -400.0)
+    assert float(distance_m(la1, lo1, la2, lo2)) < 500.0**2 / (2 * R_EARTH) * 1.5  # d^2 tan(45)/2R
 
 
 def test_offset_round_trip_and_dateline() -> None:
@@ -50,9 +78,10 @@ def test_curvature_drop_and_zenith() -> None:
     assert float(r_up) == pytest.approx(18_000.0, abs=1.0)
 
 
-def test_jacobian_matches_finite_differences() -> None:
+@pytest.mark.parametrize(("lat", "lon"), [(45.3, -99.6), (49.0, -92.0)])
+def test_jacobian_matches_finite_differences(lat: float, lon: float) -> None:
     s = (45.0, -100.0, 500.0)
-    lat, lon, alt = 45.3, -99.6, 18_000.0
+    alt = 18_000.0
     _, _, _, jac = sensor_angles(*s, lat, lon, alt)
     h = 1.0
     num = np.zeros((3, 3))

@@ -32,7 +32,7 @@ import numpy.typing as npt
 
 from ..atmosphere.wind import CalmWind, WindField
 from ..errors import ConfigError
-from .geometry import enu_offset, offset_latlon, sensor_angles
+from .geometry import advance, enu_offset, offset_latlon, sensor_angles
 
 __all__ = ["MotionModel", "FilterBatch", "LOG2PI", "wind_uv"]
 
@@ -200,11 +200,9 @@ class FilterBatch:
             if not calm:
                 u, v = wind_uv(wind, t, lat, lon, alt)
                 # midpoint (RK2) step: re-read the wind half way
-                la_m, lo_m = offset_latlon(
-                    lat, lon, 0.5 * (u + d[:, 0]) * h, 0.5 * (v + d[:, 1]) * h
-                )
+                la_m, lo_m = advance(lat, lon, 0.5 * (u + d[:, 0]) * h, 0.5 * (v + d[:, 1]) * h)
                 u, v = wind_uv(wind, t + 0.5 * h, la_m, lo_m, alt + 0.5 * vz * h)
-            lat, lon = offset_latlon(lat, lon, (u + d[:, 0]) * h, (v + d[:, 1]) * h)
+            lat, lon = advance(lat, lon, (u + d[:, 0]) * h, (v + d[:, 1]) * h)
             alt = np.maximum(alt + vz * h, -500.0)
             t = t + h
         if not calm:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from ..flight.earth import meridian_radius, prime_vertical_radius
 from ..geo.geodesy import EARTH_RADIUS, inverse, offset_m
 from ..geo.geodesy import distance_m as _distance_m
 
@@ -27,6 +28,7 @@ __all__ = [
     "K_REFRACTION",
     "enu_offset",
     "offset_latlon",
+    "advance",
     "sensor_angles",
     "distance_m",
 ]
@@ -52,6 +54,33 @@ def offset_latlon(
 ) -> tuple[FloatArray, FloatArray]:
     """The point east ``e`` and north ``n`` metres from (lat, lon) (inverse of `enu_offset`)."""
     return offset_m(lat, lon, e, n)
+
+
+def advance(
+    lat: npt.ArrayLike, lon: npt.ArrayLike, east: npt.ArrayLike, north: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """The point reached from (lat, lon) by a displacement of ``east``/``north`` metres along the
+    local east and north directions (a velocity times a time step).
+
+    Latitude changes by north / M and longitude by east / (N cos(phi)) at the mid latitude, with
+    the WGS84 radii of curvature the flight kernels use (`flight.earth`, [NIMA8350]_). This is
+    how a constant ground velocity moves (a rhumb line); `offset_latlon` instead walks the
+    geodesic of an offset measured by `enu_offset`. They agree to second order in the step, but a
+    wind blowing due east keeps a parcel on its parallel, which a chain of geodesic steps does
+    not (each bends ~d^2 tan(phi) / 2R towards the equator).
+    """
+    la = np.asarray(lat, dtype=np.float64)
+    e = np.asarray(east, dtype=np.float64)
+    n = np.asarray(north, dtype=np.float64)
+    guess = la + np.degrees(n / meridian_radius(la))
+    mid = np.clip(0.5 * (la + guess), -89.999, 89.999)
+    new_lat = np.clip(la + np.degrees(n / meridian_radius(mid)), -89.999, 89.999)
+    mid = 0.5 * (la + new_lat)
+    coslat = np.maximum(np.cos(np.radians(mid)), 1e-6)
+    new_lon = np.asarray(lon, dtype=np.float64) + np.degrees(
+        e / (prime_vertical_radius(mid) * coslat)
+    )
+    return new_lat, (new_lon + 180.0) % 360.0 - 180.0
 
 
 def distance_m(

@@ -16,7 +16,7 @@ from ..predict.reach import (
     WindError,
     level_endpoints,
 )
-from .geometry import enu_offset, offset_latlon
+from .geometry import advance, enu_offset, offset_latlon
 from .motion_inputs import (
     _CAP,
     _LOG2PI,
@@ -302,7 +302,7 @@ class _Search:
         b = f[0, 2]
         ue = h.ue[rep]
         un = h.un[rep]
-        nlat, nlon = offset_latlon(nlat, nlon, b * ue, b * un)
+        nlat, nlon = advance(nlat, nlon, b * ue, b * un)
         prev = h.sched[rep, j - 1].astype(np.int64) if j > 0 else np.full(rep.size, -1)
         same = prev == lev
         if j == 0:

@@ -16,7 +16,7 @@ from ..atmosphere.sources import open_wind
 from ..atmosphere.wind import WindField
 from ..errors import InputError
 from ..timeutil import iso
-from .geometry import distance_m, offset_latlon
+from .geometry import advance, distance_m
 from .likelihood import core_loglik
 from .observations import LATE_NOTE, Observations
 from .same_object import SameObjectVerdict, same_object, same_track
@@ -117,7 +117,7 @@ def reachable(
         s_c = np.maximum(c.sigma_e[k], c.sigma_n[k])
         speed = np.hypot(c.ve[k], c.vn[k])
         var = s_c**2 + (s_v * dt) ** 2 + q * np.abs(dt) ** 3 / 3.0 + sig_u**2 + (speed * ts_u) ** 2
-        plat, plon = offset_latlon(c.lat[k], c.lon[k], c.ve[k] * dt, c.vn[k] * dt)
+        plat, plon = advance(c.lat[k], c.lon[k], c.ve[k] * dt, c.vn[k] * dt)
         d2 = distance_m(lat_u, lon_u, plat, plon) ** 2 / var
         wide = core_loglik(d2 / 4.0, 2.0 * np.log(4.0 * var), 2)
         out[:, j] = (d2 <= n_sigma**2) & (wide >= log_floor) & (np.abs(dt) <= cfg.max_coast)

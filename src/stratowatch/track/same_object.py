@@ -30,7 +30,7 @@ from ..atmosphere.wind import CalmWind, WindField
 from ..errors import ConfigError
 from ..timeutil import iso
 from .filter import wind_uv
-from .geometry import distance_m, enu_offset, offset_latlon
+from .geometry import advance, distance_m, enu_offset, offset_latlon
 from .likelihood import (
     ALT_RANGE,
     EARTH_AREA,
@@ -134,7 +134,7 @@ def propagate(
             rng = np.random.default_rng(seed)
             ve = track.ve[k] + rng.normal(0.0, track.sigma_ve[k], lat.size)
             vn = track.vn[k] + rng.normal(0.0, track.sigma_vn[k], lat.size)
-            lat, lon = offset_latlon(lat, lon, ve * lead, vn * lead)
+            lat, lon = advance(lat, lon, ve * lead, vn * lead)
     tt = np.full(lat.size, float(time))
     u, v = wind_uv(field_, tt, lat, lon, alt)
     return Ensemble(float(time), lat, lon, alt, u, v)
