@@ -172,3 +172,56 @@ def test_one_earth_radius() -> None:
             if pattern.search(code) and rel not in allowed:
                 found.append(f"{rel}:{i}: {line.strip()}")
     assert not found, "Earth radius written outside geo.geodesy:\n" + "\n".join(found)
+
+
+# mypy --strict runs on these (pyproject.toml); their public signatures must not take or
+# return `Any`, except JSON documents (``dict[str, Any]`` results of describe/summary/...
+# methods, written out as JSON) and what an untyped library hands over (shapely geometries).
+STRICT_PACKAGES = ("core/", "geo/", "track/", "predict/reach", "predict/regions.py")
+JSON_RESULTS = {
+    "describe",
+    "summary",
+    "as_dict",
+    "as_json",
+    "to_features",
+    "tracking_summary",
+    "repeat_summary",
+    "tracks_feature_collection",
+    "histogram_map",
+    "ellipse",
+}
+ANY_ALLOWED = {
+    "geo/__init__.py:__getattr__",  # PEP 562 lazy attributes
+    "predict/regions.py:ellipse_polygon",  # takes an `ellipse` result (a JSON document)
+    "predict/reach_result.py:ReachableSet.polygon_at",  # a shapely geometry (untyped library)
+}
+
+
+def test_no_any_in_public_signatures_of_strict_packages() -> None:
+    found = []
+    for f in sorted(PKG.rglob("*.py")):
+        rel = f.relative_to(PKG).as_posix()
+        if not rel.startswith(STRICT_PACKAGES):
+            continue
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        todo: list[tuple[list[ast.stmt], str]] = [(tree.body, "")]
+        while todo:
+            body, prefix = todo.pop()
+            for node in body:
+                if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                    todo.append((node.body, f"{prefix}{node.name}."))
+                if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    continue
+                if node.name.startswith("_") and not node.name.startswith("__"):
+                    continue
+                a = node.args
+                params = [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg]
+                anns = [p.annotation for p in params if p is not None and p.annotation]
+                ret_any = node.returns is not None and "Any" in ast.unparse(node.returns)
+                par_any = any(re.search(r"\bAny\b", ast.unparse(x)) for x in anns)
+                name = f"{rel}:{prefix}{node.name}"
+                if name in ANY_ALLOWED:
+                    continue
+                if par_any or (ret_any and node.name not in JSON_RESULTS):
+                    found.append(f"{name} (line {node.lineno})")
+    assert not found, "Any in public signatures:\n" + "\n".join(found)

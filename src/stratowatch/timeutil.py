@@ -70,3 +70,7 @@ def from_epoch(seconds: float) -> dt.datetime:
 def iso(seconds: float) -> str:
     """ISO-8601 UTC string (``2023-02-01T19:00:00Z``) of epoch seconds, to the second."""
     return from_epoch(round(float(seconds))).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+#: what `to_epoch` accepts: epoch seconds, an ISO-8601 string, an aware datetime or datetime64
+TimeLike = float | int | str | dt.datetime | np.datetime64

@@ -104,7 +104,7 @@ def zero_hit_upper(n: int, *, confidence: float = 0.9) -> float:
         raise ConfigError(f"sample size must be >= 1, got {n}")
     z_value(confidence)
     a = (1.0 - confidence) / 2.0
-    return 1.0 - a ** (1.0 / n)
+    return float(1.0 - a ** (1.0 / n))
 
 
 def combine_factor(

@@ -166,7 +166,7 @@ class Observations:
     @property
     def timed_by_reception(self) -> npt.NDArray[np.bool_]:
         """Rows whose ``time`` is their reception time (the packet had no time of its own)."""
-        return np.isfinite(self.received) & (self.time == self.received)
+        return np.asarray(np.isfinite(self.received) & (self.time == self.received), dtype=bool)
 
     def take(self, index: npt.ArrayLike) -> Observations:
         """A subset (boolean mask or integer indices), keeping the issues and repeats."""

@@ -88,7 +88,7 @@ def _check(lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[FloatArray, FloatArr
 
 @njit(cache=True, inline="always")
 def _bit(bits: npt.NDArray[np.uint8], i: int, j: int) -> bool:
-    return (bits[i, j >> 3] >> (7 - (j & 7))) & 1 == 1
+    return bool((bits[i, j >> 3] >> (7 - (j & 7))) & 1 == 1)
 
 
 @njit(cache=True, parallel=True)

@@ -57,7 +57,7 @@ def terrain_height(lat: float, lon: float, elev: npt.NDArray[np.float32], p: Flo
     nx = elev.shape[1]
     if ny == 1 and nx == 1:
         v = elev[0, 0]
-        return float(v) if v == v else p[4]
+        return float(v) if v == v else float(p[4])
     fy = (lat - p[0]) / p[1]
     x = lon
     while x < p[2] - 1e-9:
@@ -66,7 +66,7 @@ def terrain_height(lat: float, lon: float, elev: npt.NDArray[np.float32], p: Flo
         x -= 360.0
     fx = (x - p[2]) / p[3]
     if fy < 0.0 or fy > ny - 1 or fx < 0.0 or fx > nx - 1:
-        return p[4]
+        return float(p[4])
     i = min(int(fy), ny - 2) if ny > 1 else 0
     j = min(int(fx), nx - 2) if nx > 1 else 0
     wy = fy - i if ny > 1 else 0.0
@@ -78,7 +78,7 @@ def terrain_height(lat: float, lon: float, elev: npt.NDArray[np.float32], p: Flo
     c = elev[i1, j]
     d = elev[i1, j1]
     if not (a == a and b == b and c == c and d == d):
-        return p[4]
+        return float(p[4])
     return float((1 - wy) * ((1 - wx) * a + wx * b) + wy * ((1 - wx) * c + wx * d))
 
 

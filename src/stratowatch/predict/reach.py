@@ -80,7 +80,7 @@ from ..flight.models import Float, Stage
 from ..flight.windargs import kernel_wind, resolve_wind
 from ..geo.geodesy import haversine, offset_m
 from ..geo.sites import Site
-from ..timeutil import iso, to_epoch
+from ..timeutil import TimeLike, iso, to_epoch
 from .reach_levels import (
     WindError as WindError,
 )
@@ -166,7 +166,7 @@ def _min_distance_m(
 
 
 def passive_overflight(
-    time: Any,
+    time: TimeLike,
     lat: float,
     lon: float,
     sites: Sequence[Site],
@@ -295,7 +295,7 @@ def _crossing_time(t_prev: float, t_now: float, d_prev: float, d_now: float) -> 
 
 
 def reachable_set(
-    time: Any,
+    time: TimeLike,
     lat: float,
     lon: float,
     *,

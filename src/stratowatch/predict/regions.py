@@ -27,6 +27,7 @@ from ..geo.geodesy import EARTH_RADIUS, distance_m, local_xy, median_lonlat, off
 
 __all__ = [
     "median_lonlat",
+    "wrap180",
     "local_en",
     "from_local_en",
     "distance_km",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import types
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
@@ -113,13 +114,14 @@ class TrackerConfig:
 
     @staticmethod
     def from_dict(
-        data: dict[str, Any], *, base: TrackerConfig | None = None, source: str = "config"
+        data: Mapping[str, object], *, base: TrackerConfig | None = None, source: str = "config"
     ) -> TrackerConfig:
         """``base`` (default `TrackerConfig()`) with the values of ``data``: top-level keys are
         field names, ``motion`` (and ``misreport``) a table of `MotionModel`
         (`MisreportModel`) field names. Unknown keys and wrong types raise `ConfigError`
         naming ``source``, the key and the valid keys."""
-        return _from_dict(TrackerConfig, data, base or TrackerConfig(), source, "")
+        out: TrackerConfig = _from_dict(TrackerConfig, data, base or TrackerConfig(), source, "")
+        return out
 
     @staticmethod
     def from_toml(path: str | Path, *, base: TrackerConfig | None = None) -> TrackerConfig:
@@ -179,7 +181,7 @@ def _convert(tp: Any, value: Any) -> tuple[bool, Any]:
     return False, None
 
 
-def _from_dict(cls: Any, data: dict[str, Any], base: Any, source: str, table: str) -> Any:
+def _from_dict(cls: Any, data: Mapping[str, Any], base: Any, source: str, table: str) -> Any:
     hints = get_type_hints(cls)
     names = [f.name for f in dataclasses.fields(cls)]
     where = f" in [{table}]" if table else ""

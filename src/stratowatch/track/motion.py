@@ -66,6 +66,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -73,18 +74,16 @@ import numpy.typing as npt
 from scipy.special import chdtrc, logsumexp
 
 from ..atmosphere.wind import WindField
+from ..core.observations import Observations
+from ..core.track import Track
 from ..errors import ConfigError, InputError
 from ..flight.integrate import integrate
 from ..flight.models import Float, Stage
 from ..flight.windargs import kernel_wind, resolve_wind
-from ..predict.reach import (
-    DEFAULT_BAND,
-    WindError,
-    _kernel_threads,
-    altitude_levels,
-    wind_error_for,
-)
+from ..predict.reach import DEFAULT_BAND
+from ..predict.reach_levels import WindError, _kernel_threads, altitude_levels, wind_error_for
 from ..timeutil import iso
+from .decision import TrackingResult
 from .geometry import enu_offset
 from .motion_inputs import (
     _KEYS,
@@ -383,7 +382,7 @@ def _fit(search: _Search, sched: IntArray, mv: int, with_path: bool) -> MotionFi
 
 
 def explain_motion(
-    track_or_reports: Any,
+    track_or_reports: TrackingResult | Track | Observations | str | Path | Sequence[str | Path],
     wind: str | WindField = "climatology",
     *,
     band: Sequence[float] = DEFAULT_BAND,

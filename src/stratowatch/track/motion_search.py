@@ -12,10 +12,7 @@ import numpy.typing as npt
 from scipy.special import logsumexp
 
 from ..flight.windargs import KernelWind
-from ..predict.reach import (
-    WindError,
-    level_endpoints,
-)
+from ..predict.reach_levels import WindError, level_endpoints
 from .geometry import advance, enu_offset, offset_latlon
 from .motion_inputs import (
     _CAP,
@@ -221,7 +218,7 @@ class _Search:
             return np.zeros(level_idx.shape)
         var = self.ep.alt_sigma[epoch] ** 2 + self.alt_var_level
         d = a - self.levels[level_idx]
-        return -0.5 * (d * d / var + math.log(2 * math.pi * var))
+        return np.asarray(-0.5 * (d * d / var + math.log(2 * math.pi * var)), dtype=np.float64)
 
     def _level_noise(self, j: int) -> float:
         """Per-component variance (m^2) of piece j's drift error from flying between levels:
