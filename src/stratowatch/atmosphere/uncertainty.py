@@ -34,7 +34,20 @@ Every source says what kind of error it has:
   structure function leaves unexplained; time enters through an advection distance
   :math:`r_{eff} = \sqrt{r^2 + (U_a \Delta t)^2}` with :math:`U_a` = 10 m/s, the speed of
   synoptic systems (frozen flow, as in representativeness studies, [Kitchen1989]_).
+  The flights' own ascent-descent differences measure how much of that growth is real at
+  the scales a balloon flight spans (10-150 km, 0-3 h): ``structure_factor`` a scales
+  :math:`D` there, blending to the GFS-measured :math:`D` at synoptic distances,
+  :math:`D_a(r) = [a + (1 - a)(1 - e^{-r^2/2L^2})]\,D(r)`; and their heavy tails give a
+  Student-t number of degrees of freedom ``tail_dof`` (``data/uncertainty_calibration.json``,
+  written by ``tools/measure_flight_uncertainty.py``; ``docs/uncertainty.md``).
 - **constant**: a user's fixed sigma (``--wind-sigma``).
+
+**Heavy tails.** ``tail_dof`` :math:`\nu` (infinite: Gaussian) makes the error a Gaussian
+scale mixture: each ensemble member multiplies its whole error field by
+:math:`s = \sqrt{(\nu - 2)/\chi^2_\nu}` (`perturb.PerturbedWind`), so the members'
+marginal error is Student-t with the same RMS sigma [AndrewsMallows1974]_: most members see a
+calmer day than the RMS, a few a much rougher one, as wind errors do (departures of
+observations from forecasts have fat tails, [TavolatoIsaksen2015]_).
 
 The compiled kernel `sigma_sc` evaluates the model inside the integrators; `WindUncertainty.sigma`
 does the same on numpy arrays.
@@ -72,6 +85,10 @@ __all__ = [
     "CLIMATOLOGY_FILE",
     "CLIMATOLOGY_GRIDDED",
     "CLIMATOLOGY_SOUNDINGS",
+    "CALIBRATION_FILE",
+    "uncertainty_calibration",
+    "profile_error_calibration",
+    "tail_scale",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -79,6 +96,9 @@ Kind = Literal["climatology", "forecast", "analysis", "sounding", "profile", "co
 
 EARTH_RADIUS = 6_371_008.8  # m, mean Earth radius (IUGG)
 CLIMATOLOGY_FILE = "wind_uncertainty_climatology.json"
+# constants measured on real flights (tools/measure_flight_uncertainty.py): profile-wind
+# structure factor and tails, flight-parameter spreads (read by predict.flight_uncertainty)
+CALIBRATION_FILE = "uncertainty_calibration.json"
 # the real winds the climatology table is measured on (paths inside the shared data folder)
 CLIMATOLOGY_GRIDDED = (
     "wind/gfs_2011011012_f120_2p5deg.grib2",
@@ -168,6 +188,8 @@ class WindUncertainty:
     length_m, time_s, vertical_m : Gaussian correlation scales of the error: horizontal (m),
         time (s), vertical (m).
     basis : one line saying what the numbers rest on; references : citation keys.
+    tail_dof : Student-t degrees of freedom of the error's per-member amplitude mixture
+        (module notes; ``math.inf``: Gaussian).
     """
 
     kind: str
@@ -193,8 +215,15 @@ class WindUncertainty:
     station_lat: FloatArray = field(default_factory=lambda: np.zeros(1))
     station_lon: FloatArray = field(default_factory=lambda: np.zeros(1))
     station_time: FloatArray = field(default_factory=lambda: np.zeros(1))
+    tail_dof: float = math.inf
 
     def __post_init__(self) -> None:
+        nu = float(self.tail_dof)
+        if not (nu > 2.0):  # NaN fails too
+            raise ConfigError(
+                f"tail_dof must be > 2 (a finite variance; inf: Gaussian), got {self.tail_dof!r}"
+            )
+        object.__setattr__(self, "tail_dof", nu)
         su = _sigma_array("sigma_u", self.sigma_u, 3)
         sv = _sigma_array("sigma_v", self.sigma_v, 3)
         if su.shape != sv.shape:
@@ -309,6 +338,7 @@ class WindUncertainty:
             "length_km": round(self.length_m / 1e3, 1),
             "time_h": round(self.time_s / 3600.0, 2),
             "vertical_km": round(self.vertical_m / 1e3, 2),
+            "tail_dof": None if math.isinf(self.tail_dof) else round(self.tail_dof, 2),
         }
         if self.lead_mode == "forecast":
             out["lead_h"] = round(self.lead_at(t) / 3600.0, 2)
@@ -537,6 +567,51 @@ def climatology_table() -> ClimatologyTable:
         ) from None
 
 
+@functools.cache
+def uncertainty_calibration() -> dict[str, Any]:
+    """The constants measured on real flights (``data/uncertainty_calibration.json``, written
+    by ``tools/measure_flight_uncertainty.py``; read once per process): ``profile_wind``
+    (structure factor, tail degrees of freedom), ``descent_rate``, ``ascent_rate``,
+    ``burst_alt`` (spreads by provenance), the flights they rest on and their
+    leave-one-flight-out values."""
+    ref = resources.files("stratowatch") / "data" / CALIBRATION_FILE
+    try:
+        d = json.loads(ref.read_text(encoding="utf-8"))
+        float(d["profile_wind"]["structure_factor"])
+        float(d["profile_wind"]["tail_dof"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(
+            f"the embedded calibration {CALIBRATION_FILE} is missing or damaged ({exc}); "
+            "reinstall stratowatch or rebuild it with tools/measure_flight_uncertainty.py"
+        ) from None
+    return dict(d)
+
+
+def profile_error_calibration() -> tuple[float, float]:
+    """(structure factor a, Student-t degrees of freedom) of measured-profile winds, measured
+    on the ascent-descent wind differences of real flights (module notes)."""
+    pw = uncertainty_calibration()["profile_wind"]
+    return float(pw["structure_factor"]), float(pw["tail_dof"])
+
+
+def tail_scale(u: npt.ArrayLike, dof: float) -> FloatArray:
+    r"""Per-member amplitude factors :math:`s = \sqrt{(\nu - 2) / \chi^2_\nu}` of a
+    Gaussian scale mixture with :math:`E[s^2] = 1` (so the RMS error is unchanged), from
+    uniforms ``u`` in (0, 1) by the :math:`\chi^2_\nu` quantile (a member's field times s
+    is Student-t with :math:`\nu` degrees of freedom, [AndrewsMallows1974]_); ones for
+    :math:`\nu` = inf."""
+    uu = np.asarray(u, dtype=np.float64)
+    nu = float(dof)
+    if math.isinf(nu):
+        return np.ones_like(uu)
+    if not nu > 2.0:
+        raise ConfigError(f"tail degrees of freedom must be > 2, got {dof!r}")
+    from scipy.special import gammaincinv
+
+    chi2 = 2.0 * gammaincinv(0.5 * nu, np.clip(uu, 1e-12, 1.0 - 1e-12))
+    return np.asarray(np.sqrt((nu - 2.0) / chi2), dtype=np.float64)
+
+
 def _regular(axis: Sequence[float], name: str) -> tuple[float, float]:
     a = np.asarray(axis, dtype=np.float64)
     if a.size == 1:
@@ -663,14 +738,19 @@ def sounding_uncertainty(
     kind: str = "sounding",
     obs_sigma: float = SOUNDING_OBS_SIGMA,
     source: str = "",
+    structure_factor: float | None = None,
+    tail_dof: float | None = None,
 ) -> WindUncertainty:
     """The error of a measured wind profile (radiosonde, or a balloon's own ascent) used at
     another place and time: each level was measured at ``lat``, ``lon`` (deg) and ``time``
     (epoch s) at altitude ``alt`` (m).
 
-    sigma^2(dt, r, alt) = obs_sigma^2 + D(r_eff) with the structure function
-    D(r) = 2 sigma_clim^2 [1 - exp(-r^2 / 2L^2) + c (r / 100 km)^(2/3)] (at most 2 sigma_clim^2)
-    and r_eff = sqrt(r^2 + (U_a dt)^2) (module notes; L and c measured, in the shipped table).
+    sigma^2(dt, r, alt) = obs_sigma^2 + f(r_eff) D(r_eff) with the structure function
+    D(r) = 2 sigma_clim^2 [1 - exp(-r^2 / 2L^2) + c (r / 100 km)^(2/3)] (at most 2 sigma_clim^2),
+    r_eff = sqrt(r^2 + (U_a dt)^2) and f(r) = a + (1 - a)(1 - exp(-r^2 / 2L^2)) (module notes;
+    L and c measured on the GFS fields, in the shipped table). ``structure_factor`` a and
+    ``tail_dof`` default to the values measured on real flights
+    (`profile_error_calibration`); a = 1 is the GFS structure function alone.
     """
     a = np.asarray(alt, dtype=np.float64).ravel()
     la = np.asarray(lat, dtype=np.float64).ravel()
@@ -686,6 +766,13 @@ def sounding_uncertainty(
     s_obs = float(obs_sigma)
     if not (math.isfinite(s_obs) and s_obs >= 0.0):
         raise ConfigError(f"obs_sigma must be >= 0 m/s, got {obs_sigma!r}")
+    if structure_factor is None or tail_dof is None:
+        a_cal, nu_cal = profile_error_calibration()
+        structure_factor = a_cal if structure_factor is None else structure_factor
+        tail_dof = nu_cal if tail_dof is None else tail_dof
+    a_sf = float(structure_factor)
+    if not (math.isfinite(a_sf) and 0.0 < a_sf <= 1.0):
+        raise ConfigError(f"structure_factor must be in (0, 1], got {structure_factor!r}")
     a, la, lo, tt = a[ok], la[ok], lo[ok], tt[ok]
     order = np.argsort(a, kind="stable")
     a, la, lo, tt = a[order], la[order], lo[order], tt[order]
@@ -717,6 +804,7 @@ def sounding_uncertainty(
         2.0 * (1.0 - np.exp(-0.5 * (r_eff / length) ** 2)) + 2.0 * meso * (r_eff / 1e5) ** (2 / 3),
         2.0,
     )  # D(r_eff) / sigma_clim^2, (lead, dist)
+    g = g * (a_sf + (1.0 - a_sf) * (1.0 - np.exp(-0.5 * (r_eff / length) ** 2)))
     su = np.sqrt(s_obs**2 + g[:, :, None] * cu_s[None, None, :] ** 2)
     sv = np.sqrt(s_obs**2 + g[:, :, None] * cv_s[None, None, :] ** 2)
     what = "radiosonde" if kind == "sounding" else "flight-measured"
@@ -730,8 +818,10 @@ def sounding_uncertainty(
         basis=(
             f"{source + ': ' if source else ''}{what} profile: {s_obs:g} m/s where and when "
             "measured, growing with distance and time by the wind's structure function"
+            f" (x{a_sf:.2f} at flight scales, measured on real flights"
+            f"{'' if math.isinf(float(tail_dof)) else f'; Student-t tails, dof {float(tail_dof):.1f}'})"
         ),
-        references=("WMO8", "NastromGage1985", "Kitchen1989"),
+        references=("WMO8", "NastromGage1985", "Kitchen1989", "AndrewsMallows1974"),
         alt0=a0,
         dalt=da,
         x0=0.0,
@@ -742,6 +832,7 @@ def sounding_uncertainty(
         station_lat=st_lat,
         station_lon=((st_lon + 180.0) % 360.0) - 180.0,
         station_time=st_time,
+        tail_dof=float(tail_dof),
     )
 
 

@@ -230,8 +230,10 @@ def _vrate(kind: int, p: npt.NDArray[np.float64], t_stage: float, t: float, h: f
     if kind == KIND_ASCENT:
         return p[0]
     if kind == KIND_DESCENT:
-        # parachute: v = v_sl sqrt(rho0 / rho(h))
-        return -p[0] * math.sqrt(RHO0 / density_scalar(h))
+        # parachute: v = v_sl (rho0 / rho(h))^k, k = p[1] (0: unset, the drag law's 1/2)
+        if p[1] == 0.0 or p[1] == 0.5:
+            return -p[0] * math.sqrt(RHO0 / density_scalar(h))
+        return -p[0] * (RHO0 / density_scalar(h)) ** p[1]
     if kind == KIND_DRAG:
         # quasi-steady drag descent: v = sqrt(2 beta g / rho)
         return -math.sqrt(2.0 * p[0] * gravity(h) / density_scalar(h))
