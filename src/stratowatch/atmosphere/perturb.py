@@ -52,6 +52,7 @@ import numpy.typing as npt
 from numba import njit, prange
 
 from ..errors import ConfigError, InputError
+from ..geo.geodesy import EARTH_RADIUS
 from .uncertainty import (
     WindUncertainty,
     constant_uncertainty,
@@ -70,8 +71,6 @@ __all__ = [
     "member_uniforms",
     "seed_key",
 ]
-
-EARTH_RADIUS = 6_371_008.8  # m, mean Earth radius (IUGG)
 
 # ------------------------------------------------------------------ member-keyed random numbers
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)

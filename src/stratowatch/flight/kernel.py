@@ -40,10 +40,10 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit, prange
 
-from ..atmosphere.perturb import EARTH_RADIUS as _R_PERT
 from ..atmosphere.standard import RHO0, density_scalar
 from ..atmosphere.uncertainty import sigma_sc
 from ..atmosphere.wind import FLAG_REGION, FLAG_TIME, interp_point
+from ..geo.geodesy import EARTH_RADIUS as _R_PERT  # the perturbation field's sphere
 from ..geo.terrain import terrain_height
 from .earth import (
     OMEGA_EARTH,
