@@ -195,6 +195,11 @@ def prior(name: str, *, calibration: dict[str, Any] | None = None) -> FlightPara
 def given(name: str, value: float, *, calibration: dict[str, Any] | None = None) -> FlightParameter:
     """A value the user gave, with the flight-to-flight scatter of one configuration."""
     c = flight_calibration(name, calibration)
+    if "given_sigma_ln" not in c:
+        raise ConfigError(
+            f"the calibration measures no flight-to-flight scatter of a given {_WHAT[name]} "
+            "(it needs a group of >= 3 flights of one configuration)"
+        )
     return FlightParameter(
         name=name,
         value=float(value),

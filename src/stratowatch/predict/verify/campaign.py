@@ -19,7 +19,7 @@ flight.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ class Campaign:
     totals: dict[str, Any]
     options: VerifyOptions
     leave_one_out: bool = False
+    calibrations: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready: ``flights`` (each `FlightVerification.summary`), ``totals``."""
@@ -51,7 +52,24 @@ class Campaign:
             "totals": self.totals,
             "options": {k: (None if v != v else v) for k, v in vars(self.options).items()},
             "leave_one_out": self.leave_one_out,
+            "calibration_by_flight": {
+                name: _constants(cal) for name, cal in self.calibrations.items()
+            },
         }
+
+
+def _constants(cal: dict[str, Any]) -> dict[str, Any]:
+    """The constants of a calibration that `verify` uses (JSON-ready)."""
+    pw, dr = cal["profile_wind"], cal["descent_rate"]
+    return {
+        "flights": pw.get("flights"),
+        "structure_factor": pw["structure_factor"],
+        "tail_dof": pw["tail_dof"],
+        "descent_prior_sigma_ln": dr["prior_sigma_ln"],
+        "fit_rate_model_sigma_ln": dr["fit_rate_model_sigma_ln"],
+        "fit_exponent_model_sigma": dr["fit_exponent_model_sigma"],
+        "exponent_prior_sigma": dr["exponent_prior_sigma"],
+    }
 
 
 def verify_flights(
@@ -66,9 +84,11 @@ def verify_flights(
     ``leave_one_out``: score each flight with uncertainty constants measured on the other
     flights only (`measure.measure_flight`, `measure.calibrate`: profile-wind structure factor
     and tails, descent-rate prior, descent-law model errors), so that no flight is scored by
-    constants fitted to itself; needs at least three flights."""
+    constants fitted to itself; needs at least three flights. The constants each flight was
+    scored with are in ``Campaign.calibrations`` (by track name)."""
     opts = (options or VerifyOptions()).check()
     results = []
+    cals: dict[str, dict[str, Any]] = {}
     if leave_one_out:
         from .measure import calibrate, measure_flight
         from .track import load_track
@@ -87,6 +107,7 @@ def verify_flights(
         for i, (f, t) in enumerate(zip(flights, tracks, strict=True)):
             cal = calibrate([m for j, m in enumerate(ms) if j != i])
             res = verify_flight(t, replace(opts, calibration=cal))
+            cals[t.name] = cal
             files = [str(x) for x in ([f] if isinstance(f, str | Path) else f)] if not isinstance(
                 f, Track) else [t.name]  # fmt: skip
             results.append(replace(res, files=files))
@@ -98,7 +119,11 @@ def verify_flights(
             if progress is not None:
                 progress(i + 1, len(flights))
     return Campaign(
-        flights=results, totals=aggregate(results), options=opts, leave_one_out=leave_one_out
+        flights=results,
+        totals=aggregate(results),
+        options=opts,
+        leave_one_out=leave_one_out,
+        calibrations=cals,
     )
 
 
