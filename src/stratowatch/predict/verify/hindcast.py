@@ -214,6 +214,17 @@ def _run(
     )  # fmt: skip
 
 
+def _slowest_fall(law: FlightParameter, alt: float, ground: float) -> float:
+    """Fall time (s) from ``alt`` of the slowest member `FlightParameter.draw` can give (rate
+    at -3 sigma, exponent at +-3 sigma pivoted about the anchor)."""
+    z = np.array([-3.0, -3.0, -3.0])
+    z2 = np.array([-3.0, 0.0, 3.0])
+    vals, ks = law.draw(z, z2)
+    return max(
+        law_fall_time(float(v), float(k), alt, ground) for v, k in zip(vals, ks, strict=True)
+    )
+
+
 def _profile_model(profile: AscentProfile, options: VerifyOptions) -> WindUncertainty | None:
     """The error model of the flight's ascent profile with the constants of
     ``options.calibration`` (None: the shipped ones, which `profile_wind` applies)."""
@@ -291,12 +302,14 @@ def predict_start(
             du, dv, _ = descent_wind_error(
                 trk, profile, burst, k, window_m=options.correction_window_m
             )
-    # the horizon: three times the fall time of the slower law (no use of the real landing)
+    # the horizon: three times the fall time of the slower law, and long enough for the
+    # slowest ensemble member to land (no use of the real landing)
     fall = max(
         law_fall_time(law.value, law.exponent, float(trk.alt[k]), ground),
         parachute_fall_time(base_rate, float(trk.alt[k]), ground),
     )
-    hours = max(3.0 * fall, 3600.0) / 3600.0
+    slow = _slowest_fall(law, float(trk.alt[k]), ground) if options.members > 1 else 0.0
+    hours = max(3.0 * fall, 1.2 * slow, 3600.0) / 3600.0
     model_wind: Any = wind
     if profile is not None and (du or dv):
         model_wind = corrected_profile(
