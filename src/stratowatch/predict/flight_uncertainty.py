@@ -206,7 +206,8 @@ def given(name: str, value: float, *, calibration: dict[str, Any] | None = None)
         sigma_ln=float(c["given_sigma_ln"]),
         provenance="given",
         basis=(
-            f"{_OPTION[name]} given: flights with the same equipment and procedure scatter by a "
+            f"{_OPTION[name]} {float(value):g} {_UNITS[name]} taken as known (given, or the "
+            "command's default): flights with the same equipment and procedure scatter by a "
             f"factor e^{float(c['given_sigma_ln']):.2f} ({c.get('given_basis', 'measured')})"
         ),
         references=tuple(c.get("references", ())),
