@@ -66,7 +66,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -76,9 +75,17 @@ from scipy.special import ndtri
 from shapely.geometry import mapping
 
 from ..errors import ConfigError, InputError
-from ..geo import PopulationSource, default_population, is_land, local_xy, offset_m
-from ..geo.population import GeoNamesPopulation, PopulationGrid
+from ..geo import (
+    EARTH_RADIUS,
+    PopulationSource,
+    default_population,
+    is_land,
+    local_xy,
+    offset_m,
+)
+from ..geo.population import GeoNamesPopulation
 from ..timeutil import iso
+from .density import RAW, RAW_TILE_DEG, STEP0, density_field, level_for
 from .stats import bootstrap_mean_interval, combine_factor, wilson_interval, zero_hit_upper
 
 __all__ = [
@@ -94,6 +101,8 @@ __all__ = [
     "realisation_scores",
     "summarize_scores",
     "density_at",
+    "kernel_bandwidths",
+    "land_scores",
     "Score",
     "Footprint",
     "DebrisResult",
@@ -532,8 +541,10 @@ def density_at(
     tile_deg: float = 2.0,
 ) -> FloatArray:
     """Population density (people/m2) of the ``cell_deg`` cell holding each point, drawn on
-    ``tile_deg`` tiles: each occupied tile once, however many points or events fall in it
-    (the last tiles drawn are kept for the next call: `_tile`)."""
+    ``tile_deg`` tiles: each occupied tile once, however many points or events fall in it.
+    The default cells are kept with the source (`assess.density.DensityField`)."""
+    if cell_deg == STEP0 and tile_deg == RAW_TILE_DEG:
+        return density_field(population).at(lat, lon, RAW)
     la = np.asarray(lat, dtype=np.float64).ravel()
     lo = (np.asarray(lon, dtype=np.float64).ravel() + 180.0) % 360.0 - 180.0
     out = np.zeros(la.size)
@@ -543,21 +554,63 @@ def density_at(
     order = np.argsort(key, kind="stable")
     uniq, first = np.unique(key[order], return_index=True)
     bounds = np.append(first, order.size)
-    for k in range(uniq.size):  # tiles, not points: a few hundred at most per plan
+    for k in range(uniq.size):  # tiles, not points
         idx = order[bounds[k] : bounds[k + 1]]
         s = float(ti[idx[0]]) * tile_deg
         w = float(tj[idx[0]]) * tile_deg
-        grid = _tile(population, s, w, tile_deg, cell_deg)  # type: ignore[arg-type]
+        grid = population.grid(
+            max(s, -90.0), min(s + tile_deg, 90.0), w, w + tile_deg, step=cell_deg
+        )
         out[idx] = grid.at(la[idx], lo[idx])
     return out
 
 
-@lru_cache(maxsize=96)
-def _tile(
-    population: PopulationSource, south: float, west: float, size: float, step: float
-) -> PopulationGrid:
-    """One population tile (cached: windows of a plan, and successive plans, share tiles)."""
-    return population.grid(max(south, -90.0), min(south + size, 90.0), west, west + size, step=step)
+def kernel_bandwidths(imp: Impacts, smoothing: float) -> FloatArray:
+    """(E, C) kernel widths (m) for the smoothed density: ``smoothing`` times the smaller
+    principal standard deviation of each class's impact cloud in each event, over all its
+    realisations (`assess.density`)."""
+    n_e = int(imp.event.max()) + 1 if imp.event.size else 0
+    n_c = len(imp.classes)
+    out = np.zeros((n_e, n_c))
+    if smoothing <= 0 or imp.event.size == 0:
+        return out
+    g = imp.event * n_c + imp.cls
+    size = n_e * n_c
+    first = np.full(size, -1, dtype=np.int64)
+    first[g[::-1]] = np.arange(g.size)[::-1]  # first impact of each group: the local origin
+    ref = first[g]
+    dlon = (imp.lon - imp.lon[ref] + 180.0) % 360.0 - 180.0
+    x = EARTH_RADIUS * np.radians(dlon) * np.cos(np.radians(imp.lat[ref]))
+    y = EARTH_RADIUS * np.radians(imp.lat - imp.lat[ref])
+    n = np.bincount(g, minlength=size).astype(np.float64)
+    nn = np.maximum(n, 1.0)
+    mx = np.bincount(g, x, size) / nn
+    my = np.bincount(g, y, size) / nn
+    sxx = np.bincount(g, x * x, size) / nn - mx**2
+    syy = np.bincount(g, y * y, size) / nn - my**2
+    sxy = np.bincount(g, x * y, size) / nn - mx * my
+    tr = 0.5 * (sxx + syy)
+    det = np.sqrt(np.maximum(0.25 * (sxx - syy) ** 2 + sxy**2, 0.0))
+    lam = np.maximum(tr - det, 0.0)
+    out = (smoothing * np.sqrt(lam)).reshape(n_e, n_c)
+    out[(n < 2).reshape(n_e, n_c)] = 0.0
+    return np.asarray(out, dtype=np.float64)
+
+
+def land_scores(
+    imp: Impacts,
+) -> tuple[npt.NDArray[np.bool_], FloatArray]:
+    """(E, R) any debris on land, expected fragments on land, of every realisation."""
+    land = is_land(imp.lat, imp.lon)
+    n_events = int(imp.event.max()) + 1 if imp.event.size else 0
+    size = n_events * imp.members
+    key = imp.event * imp.members + imp.member
+    on_land = np.bincount(key, weights=imp.weight * land, minlength=size)
+    any_land = np.bincount(key, weights=land.astype(np.float64), minlength=size) > 0
+    return (
+        any_land.reshape(n_events, imp.members),
+        np.asarray(on_land, dtype=np.float64).reshape(n_events, imp.members),
+    )
 
 
 def realisation_scores(
@@ -567,38 +620,42 @@ def realisation_scores(
     sheltering: float = 0.0,
     ke_threshold: float = KE_THRESHOLD,
     cell_deg: float = 0.01,
+    smoothing: float = 0.0,
 ) -> RealisationScores:
     """Ec, any-land and fragments-on-land of every realisation of every event (see the module
-    notes); the population grid is drawn once per group of nearby events."""
+    notes). ``smoothing`` > 0: the density at each hazardous impact is the population density
+    smoothed by a Gaussian of ``smoothing`` x the class's impact-cloud width in that event
+    (`kernel_bandwidths`, `assess.density`); 0: the density of the cell the impact is in."""
     if not 0.0 <= sheltering < 1.0:
         raise ConfigError(f"sheltering must be in [0, 1), got {sheltering}")
+    if not (np.isfinite(smoothing) and smoothing >= 0.0):
+        raise ConfigError(f"smoothing must be >= 0, got {smoothing}")
     pop = default_population() if population is None else population
-    land = is_land(imp.lat, imp.lon)
-    dens = np.zeros(imp.lat.size)
-    # the settlement model is zero off land by construction: look it up only where debris is
-    # on land; other sources (rasters) everywhere
-    on = np.flatnonzero(land) if isinstance(pop, GeoNamesPopulation) else np.arange(land.size)
-    if on.size:
-        dens[on] = density_at(pop, imp.lat[on], imp.lon[on], cell_deg=cell_deg)
-    n_events = int(imp.event.max()) + 1 if imp.event.size else 0
-    area_c = casualty_area(np.array([c.area for c in imp.classes]))[imp.cls]
+    any_land, on_land = land_scores(imp)
+    n_events = any_land.shape[0]
     hazardous = imp.delivered > ke_threshold
+    dens = np.zeros(imp.lat.size)
+    if smoothing > 0:
+        lev = level_for(kernel_bandwidths(imp, smoothing))[imp.event, imp.cls]
+    else:
+        lev = np.full(imp.lat.size, RAW, dtype=np.int64)
+    look = hazardous.copy()
+    if isinstance(pop, GeoNamesPopulation):
+        # the settlement model is zero off land by construction: raw cells are looked up only
+        # where debris is on land (smoothed densities reach over the coast)
+        look &= (lev >= 0) | is_land(imp.lat, imp.lon)
+    on = np.flatnonzero(look)
+    if on.size:
+        if cell_deg == STEP0:
+            dens[on] = density_field(pop).at(imp.lat[on], imp.lon[on], lev[on])
+        else:
+            dens[on] = density_at(pop, imp.lat[on], imp.lon[on], cell_deg=cell_deg)
+    area_c = casualty_area(np.array([c.area for c in imp.classes]))[imp.cls]
     per_frag = imp.weight * area_c * dens * hazardous * (1.0 - sheltering)
     size = n_events * imp.members
     key = imp.event * imp.members + imp.member
     ec = np.bincount(key, weights=per_frag, minlength=size).reshape(n_events, imp.members)
-    on_land = np.bincount(key, weights=imp.weight * land, minlength=size).reshape(
-        n_events, imp.members
-    )
-    any_land = (
-        np.bincount(key, weights=land.astype(np.float64), minlength=size).reshape(
-            n_events, imp.members
-        )
-        > 0
-    )
-    return RealisationScores(
-        np.asarray(ec, dtype=np.float64), any_land, np.asarray(on_land, dtype=np.float64)
-    )
+    return RealisationScores(np.asarray(ec, dtype=np.float64), any_land, on_land)
 
 
 def score_impacts(

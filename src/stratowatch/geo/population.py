@@ -45,7 +45,7 @@ import threading
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -226,6 +226,70 @@ def _splat(
                 out[i, j] += f * np.exp(-0.5 * (xx * xx + yy * yy) / (s * s))
 
 
+# US Census 2020 resident population by state and DC (US Census Bureau, 2021, [Census2020]_)
+US_STATE_POP_2020 = {
+    "AL": 5024279, "AK": 733391, "AZ": 7151502, "AR": 3011524, "CA": 39538223,
+    "CO": 5773714, "CT": 3605944, "DE": 989948, "FL": 21538187, "GA": 10711908,
+    "HI": 1455271, "ID": 1839106, "IL": 12812508, "IN": 6785528, "IA": 3190369,
+    "KS": 2937880, "KY": 4505836, "LA": 4657757, "ME": 1362359, "MD": 6177224,
+    "MA": 7029917, "MI": 10077331, "MN": 5706494, "MS": 2961279, "MO": 6154913,
+    "MT": 1084225, "NE": 1961504, "NV": 3104614, "NH": 1377529, "NJ": 9288994,
+    "NM": 2117522, "NY": 20201249, "NC": 10439388, "ND": 779094, "OH": 11799448,
+    "OK": 3959353, "OR": 4237256, "PA": 13002700, "RI": 1097379, "SC": 5118425,
+    "SD": 886667, "TN": 6910840, "TX": 29145505, "UT": 3271616, "VT": 643077,
+    "VA": 8631393, "WA": 7705281, "WV": 1793716, "WI": 5893718, "WY": 576851,
+    "DC": 689545,
+}  # fmt: skip
+
+
+def _unit(lat: npt.ArrayLike, lon: npt.ArrayLike) -> FloatArray:
+    la = np.radians(np.asarray(lat, dtype=np.float64))
+    lo = np.radians(np.asarray(lon, dtype=np.float64))
+    return np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], axis=-1)
+
+
+def us_state_of(
+    place_lat: npt.ArrayLike,
+    place_lon: npt.ArrayLike,
+    place_state: npt.ArrayLike,
+    lat: npt.ArrayLike,
+    lon: npt.ArrayLike,
+    states: npt.ArrayLike,
+) -> npt.NDArray[np.int64]:
+    """Index into ``states`` of the state of the nearest place to each point (a Voronoi
+    approximation of state borders by the places, good to the places' spacing)."""
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(_unit(place_lat, place_lon))
+    _, nearest = tree.query(_unit(lat, lon).reshape(-1, 3))
+    st = np.asarray(place_state)[nearest]
+    return np.asarray(np.searchsorted(np.asarray(states), st), dtype=np.int64)
+
+
+LAND_CELL = 1.0 / 120.0  # deg, the land mask's cell
+
+
+def _subcell_points(
+    south: float, west: float, step: float, ny: int, nx: int, sub: int
+) -> tuple[FloatArray, FloatArray]:
+    """(ny*sub, nx*sub) points, ``sub`` x ``sub`` evenly spread inside each cell."""
+    off = (np.arange(sub) + 0.5) / sub
+    lat = south + (np.arange(ny)[:, None] + off[None, :]).ravel() * step
+    lon = west + (np.arange(nx)[:, None] + off[None, :]).ravel() * step
+    lon_g, lat_g = np.meshgrid(lon, lat)
+    return lat_g, lon_g
+
+
+def land_fraction(g: PopulationGrid) -> FloatArray:
+    """Share of each cell of ``g`` on land: the 1 km mask at the cell centre for cells up to
+    1.5 mask cells, else the mean of up to 8 x 8 samples per cell (coasts of coarse cells)."""
+    ny, nx = g.shape
+    sub = int(min(max(np.ceil(g.step / LAND_CELL - 0.5), 1), 8))
+    lat_s, lon_s = _subcell_points(g.south, g.west, g.step, ny, nx, sub)
+    land = is_land(lat_s, lon_s).astype(np.float64)
+    return np.asarray(land.reshape(ny, sub, nx, sub).mean(axis=(1, 3)), dtype=np.float64)
+
+
 class GeoNamesPopulation:
     """The settlement density model (see the module notes). Selected as ``geonames``."""
 
@@ -258,6 +322,11 @@ class GeoNamesPopulation:
             self.codes = [str(c) for c in data["codes"]]
             country_pop = data["country_pop"].astype(np.float64)
             country_area = data["country_area_km2"].astype(np.float64) * 1e6
+            data_keys = set(data.files)
+            if "us_states" in data_keys:
+                admin1 = data["admin1"].astype(str)
+                us_states = data["us_states"].astype(str)
+                us_area = data["us_state_area_km2"].astype(np.float64)
         ncountry = len(self.codes)
         listed = np.bincount(country, weights=self.pop, minlength=ncountry)
         count = np.bincount(country, minlength=ncountry)
@@ -266,6 +335,27 @@ class GeoNamesPopulation:
         spread = np.where(count > 0, background_share * residual, residual)
         background = np.where(country_area > 0, spread / np.maximum(country_area, 1.0), 0.0)
         self.background = {c: float(b) for c, b in zip(self.codes, background, strict=True)}
+        # US: the background of each state from its census population (module notes)
+        self._us_states: npt.NDArray[np.str_] | None = None
+        self._us_tree: Any = None
+        if "us_states" in data_keys and "US" in self.codes:
+            us = (country == self.codes.index("US")) & (admin1 != "")
+            states = us_states
+            listed_s = np.bincount(
+                np.searchsorted(states, admin1[us]), weights=self.pop[us], minlength=states.size
+            )
+            census = np.array([US_STATE_POP_2020.get(str(st), 0) for st in states], np.float64)
+            resid_s = np.maximum(census - listed_s, RESIDUAL_FLOOR * census)
+            self.us_state_background = dict(
+                zip(
+                    (str(st) for st in states),
+                    (background_share * resid_s / np.maximum(us_area * 1e6, 1.0)).tolist(),
+                    strict=True,
+                )
+            )
+            self._us_states = states
+            self._us_lat, self._us_lon, self._us_state = self.lat[us], self.lon[us], admin1[us]
+            self._us_bg = background_share * resid_s / np.maximum(us_area * 1e6, 1.0)
         self.hinterland = share[country]
         self.sigma = np.maximum(np.sqrt(self.pop / (2 * np.pi * urban_density)), MIN_SIGMA)
         self.hinterland_sigma = float(hinterland_sigma)
@@ -313,7 +403,7 @@ class GeoNamesPopulation:
         g = PopulationGrid(south, west, step, people)
         lat_c, lon_c = g.centers()
         lon_g, lat_g = np.meshgrid(lon_c, lat_c)
-        land = is_land(lat_g, lon_g)
+        land = land_fraction(g)
         # background by country, looked up on cells of >= 0.1 deg (the 1:110m borders are no
         # finer) and spread to the grid's cells
         k = max(1, int(round(0.1 / step)))
@@ -321,9 +411,17 @@ class GeoNamesPopulation:
         uniq, inv = np.unique(codes, return_inverse=True)
         bg = np.array([self.background.get(_GEONAMES_CODE.get(str(c), str(c)), 0.0) for c in uniq])
         bg_coarse = bg[inv].reshape(codes.shape)
+        if self._us_states is not None and np.any(codes == "US"):
+            sel_us = codes == "US"
+            if self._us_tree is None:
+                from scipy.spatial import cKDTree
+
+                self._us_tree = cKDTree(_unit(self._us_lat, self._us_lon))
+            _, near = self._us_tree.query(_unit(lat_g[::k, ::k][sel_us], lon_g[::k, ::k][sel_us]))
+            idx = np.searchsorted(self._us_states, self._us_state[near])
+            bg_coarse[sel_us] = self._us_bg[idx]
         bg_grid = np.repeat(np.repeat(bg_coarse, k, axis=0), k, axis=1)[:ny, :nx]
-        density = people / g.cell_area()[:, None] + bg_grid
-        density = np.where(land, density, 0.0)
+        density = (people / g.cell_area()[:, None] + bg_grid) * land
         return PopulationGrid(south, west, step, density)
 
 
@@ -419,10 +517,11 @@ class AsciiGridPopulation:
         self, south: float, north: float, west: float, east: float, *, step: float
     ) -> PopulationGrid:
         ny, nx = _check_box(south, north, west, east, step)
-        g = PopulationGrid(south, west, step, np.zeros((ny, nx)))
-        lat_c, lon_c = g.centers()
-        lon_g, lat_g = np.meshgrid(lon_c, lat_c)
-        return PopulationGrid(south, west, step, self._grid.at(lat_g, lon_g))
+        # cells coarser than the raster's: the mean of up to 8 x 8 samples per cell
+        sub = int(min(max(np.ceil(step / self._grid.step - 1e-9), 1), 8))
+        lat_s, lon_s = _subcell_points(south, west, step, ny, nx, sub)
+        dens = self._grid.at(lat_s, lon_s).reshape(ny, sub, nx, sub).mean(axis=(1, 3))
+        return PopulationGrid(south, west, step, dens)
 
 
 # Natural Earth codes that differ from GeoNames' (see tools/build_geo.py)
