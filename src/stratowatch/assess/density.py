@@ -128,6 +128,10 @@ class DensityField:
         halo = HALO_CELLS * step
         s = max(south - halo, -90.0)
         n = min(south + span + halo, 90.0)
+        rows = int(np.ceil((n - s) / step - 1e-9))
+        if s + rows * step > 90.0:  # whole cells: the last row must not pass the pole
+            s = max(90.0 - rows * step, -90.0)
+            n = 90.0
         g = self.population.grid(s, n, west - halo, west + span + halo, step=step)
         dens = gaussian_filter1d(g.density, KERNEL_CELLS, axis=0, mode="nearest", truncate=4.0)
         lat_c, _ = g.centers()

@@ -206,7 +206,7 @@ def _splat(
                 for b in range(nj):
                     xx = (j0 + b - cj) * dx
                     wsum += np.exp(-0.5 * (xx * xx + yy * yy) / (s * s))
-        if wsum <= 0.0:
+        if wsum < 1e-6:  # far narrower than a cell (coarse grids): all in the nearest cell
             ii = int(np.floor(ci + 0.5))
             jj = int(np.floor(cj + 0.5))
             if 0 <= ii < ny and 0 <= jj < nx:
@@ -266,6 +266,9 @@ def us_state_of(
     return np.asarray(np.searchsorted(np.asarray(states), st), dtype=np.int64)
 
 
+# a point whose two nearest places are in the same country and within this distance is in that
+# country (borders are looked up in the polygons)
+NEAREST_PLACE_KM = 40.0
 LAND_CELL = 1.0 / 120.0  # deg, the land mask's cell
 
 
@@ -276,7 +279,7 @@ def _subcell_points(
     off = (np.arange(sub) + 0.5) / sub
     lat = south + (np.arange(ny)[:, None] + off[None, :]).ravel() * step
     lon = west + (np.arange(nx)[:, None] + off[None, :]).ravel() * step
-    lon_g, lat_g = np.meshgrid(lon, lat)
+    lon_g, lat_g = np.meshgrid(lon, np.clip(lat, -90.0, 90.0))
     return lat_g, lon_g
 
 
@@ -338,6 +341,7 @@ class GeoNamesPopulation:
         # US: the background of each state from its census population (module notes)
         self._us_states: npt.NDArray[np.str_] | None = None
         self._us_tree: Any = None
+        self._place_tree: Any = None
         if "us_states" in data_keys and "US" in self.codes:
             us = (country == self.codes.index("US")) & (admin1 != "")
             states = us_states
@@ -369,6 +373,29 @@ class GeoNamesPopulation:
 
     def __repr__(self) -> str:
         return f"GeoNamesPopulation({self.lat.size} places)"
+
+    def _country_codes(self, lat: FloatArray, lon: FloatArray) -> npt.NDArray[np.str_]:
+        """GeoNames country code of each (land) point: the country of its two nearest places
+        when they agree and lie within ``NEAREST_PLACE_KM`` (a Voronoi partition by the places,
+        fast), else the Natural Earth polygon holding it (`geo.countries.country_at`, ~20-60
+        us per point: border strips and empty land only)."""
+        from scipy.spatial import cKDTree
+
+        if self._place_tree is None:
+            self._place_tree = cKDTree(_unit(self.lat, self.lon))
+        out = np.full(lat.size, "", dtype="<U2")
+        if lat.size == 0:
+            return out
+        codes = np.array(self.codes)
+        dist, idx = self._place_tree.query(_unit(lat, lon).reshape(-1, 3), k=2)
+        c = self.country[idx]
+        chord = 2.0 * np.sin(NEAREST_PLACE_KM * 1e3 / (2.0 * EARTH_RADIUS))
+        sure = (c[:, 0] == c[:, 1]) & (dist[:, 1] <= chord)
+        out[sure] = codes[c[sure, 0]]
+        if not sure.all():
+            ne = country_at(lat[~sure], lon[~sure])
+            out[~sure] = [_GEONAMES_CODE.get(str(x), str(x)) for x in ne]
+        return out
 
     def grid(
         self, south: float, north: float, west: float, east: float, *, step: float
@@ -407,9 +434,16 @@ class GeoNamesPopulation:
         # background by country, looked up on cells of >= 0.1 deg (the 1:110m borders are no
         # finer) and spread to the grid's cells
         k = max(1, int(round(0.1 / step)))
-        codes = country_at(lat_g[::k, ::k], lon_g[::k, ::k])
+        # only blocks holding some land are looked up (the polygon lookup is the slow part)
+        pad = np.pad(land, ((0, (-ny) % k), (0, (-nx) % k)))
+        has_land = pad.reshape(pad.shape[0] // k, k, pad.shape[1] // k, k).max(axis=(1, 3)) > 0
+        codes = np.full(has_land.shape, "", dtype="<U2")
+        if has_land.any():
+            codes[has_land] = self._country_codes(
+                lat_g[::k, ::k][has_land], lon_g[::k, ::k][has_land]
+            )
         uniq, inv = np.unique(codes, return_inverse=True)
-        bg = np.array([self.background.get(_GEONAMES_CODE.get(str(c), str(c)), 0.0) for c in uniq])
+        bg = np.array([self.background.get(str(c), 0.0) for c in uniq])
         bg_coarse = bg[inv].reshape(codes.shape)
         if self._us_states is not None and np.any(codes == "US"):
             sel_us = codes == "US"
