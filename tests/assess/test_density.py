@@ -115,3 +115,19 @@ def test_no_people_at_sea() -> None:
     # cells entirely at sea (no land sample in them) hold nobody
     assert float(g.density[sea].max()) * 1e6 < 50.0
     assert float(np.median(g.density[sea])) == 0.0
+
+
+def test_tiles_are_kept_on_disk(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Tiles of the shipped model are stored under the cache folder and read back unchanged by
+    a new process's field (here: a new DensityField)."""
+    monkeypatch.setenv("STRATOWATCH_CACHE", str(tmp_path))
+    monkeypatch.delenv("STRATOWATCH_NO_DISK_CACHE", raising=False)
+    pop = default_population()
+    lat, lon = np.array([45.78, 45.9]), np.array([-108.5, -108.0])
+    first = DensityField(pop).at(lat, lon, 3)
+    files = list((tmp_path / "density").rglob("*.npz"))
+    assert len(files) == 1 and pop.cache_key in str(files[0])
+    again = DensityField(pop).at(lat, lon, 3)
+    assert np.array_equal(first, again) and first.min() > 0
+    files[0].write_bytes(b"damaged")  # a damaged file is drawn again, not an error
+    assert np.array_equal(DensityField(pop).at(lat, lon, 3), first)

@@ -262,6 +262,11 @@ def test_engage_must_show_billings_120h() -> None:
     rec = d["recommended"]
     if rec is not None:
         assert rec["ec_lo"] <= rec["ec"] <= rec["ec_hi"] < d["threshold"]
+    else:
+        # measured (climatology, ~12 m/s wind error): members spread 200-2000 km, so even the
+        # Atlantic windows put debris on land in ~25 % of break-ups; the reason says so
+        assert "no window has Ec" in d["reason"] and "position spread" in d["reason"]
+    assert all(isinstance(w["ec"], float) for w in d["windows"])  # never NaN (null)
     for w in d["windows"]:
         if w["ok"]:
             assert w["ec_hi"] < d["threshold"]

@@ -36,14 +36,19 @@ deg (drawn by the population source at that step, which conserves people), smoot
 Gaussian of 1.5 cells (:math:`h_L` = 1.7 km x :math:`2^L`), read by bilinear interpolation;
 the level used is the largest with :math:`h_L \le h`. Level -1 is the source's own 0.01-deg
 cells, read at the cell holding the point (the unsmoothed estimator). Tiles are drawn once and
-kept (per population source) for later windows and plans.
+kept (per population source) for later windows and plans; tiles of a source with a
+``cache_key`` (the shipped settlement model) are also kept on disk, in ``density/`` under the
+cache folder (``$STRATOWATCH_CACHE`` or ``~/.cache/stratowatch``; ``STRATOWATCH_NO_DISK_CACHE=1``
+turns it off), so later runs of the CLI read them instead of drawing them.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import weakref
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -51,6 +56,7 @@ import numpy.typing as npt
 from scipy.ndimage import gaussian_filter1d
 
 from ..geo import EARTH_RADIUS, PopulationSource
+from ..geo.land import _cache_dir
 from ..geo.population import PopulationGrid
 
 __all__ = [
@@ -75,6 +81,7 @@ TILE_CELLS = 200
 MAX_TILE_DEG = 64.0
 RAW_TILE_DEG = 2.0
 CACHE_BYTES = 400_000_000
+DENSITY_VERSION = 1  # bump when _draw changes (on-disk tiles are keyed on it)
 
 
 def level_step(level: int) -> float:
@@ -143,6 +150,35 @@ class DensityField:
             )
         return PopulationGrid(g.south, g.west, step, out)
 
+    def _disk_path(self, level: int, ti: int, tj: int) -> Path | None:
+        key = getattr(self.population, "cache_key", None)
+        if not key or os.environ.get("STRATOWATCH_NO_DISK_CACHE"):
+            return None
+        return _cache_dir() / "density" / f"{key}-v{DENSITY_VERSION}" / f"{level}_{ti}_{tj}.npz"
+
+    def _load_or_draw(self, level: int, ti: int, tj: int) -> PopulationGrid:
+        """A tile from the on-disk cache (sources with a ``cache_key``: the shipped settlement
+        model), else drawn and stored there (unwritable cache: drawn only)."""
+        path = self._disk_path(level, ti, tj)
+        if path is not None and path.is_file():
+            try:
+                with np.load(path) as d:
+                    return PopulationGrid(
+                        float(d["south"]), float(d["west"]), float(d["step"]), d["density"]
+                    )
+            except (OSError, ValueError, KeyError):
+                pass  # damaged: draw again
+        t = self._draw(level, ti, tj)
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_name(f".{path.stem}.{os.getpid()}.npz")
+                np.savez(tmp, south=t.south, west=t.west, step=t.step, density=t.density)
+                tmp.replace(path)
+            except OSError:
+                pass
+        return t
+
     def _tile(self, level: int, ti: int, tj: int) -> PopulationGrid:
         key = (level, ti, tj)
         with self._lock:
@@ -150,7 +186,7 @@ class DensityField:
             if t is not None:
                 self._tiles.move_to_end(key)
                 return t
-        t = self._draw(level, ti, tj)
+        t = self._load_or_draw(level, ti, tj)
         with self._lock:
             self._tiles[key] = t
             self._bytes += t.density.nbytes

@@ -275,7 +275,7 @@ def _reach_land_bound(
     and P(margin <= 0) is evaluated with the mean lowered by its one-sided confidence bound, and
     never below 1e-4 (``P_HIT_FLOOR``: a fitted tail is not trusted beyond ~3.7 sigma).
     Margins beyond 150 km are capped there (a wide enough sea that no fragment crosses it)."""
-    from scipy.stats import norm
+    from scipy.special import ndtr
 
     hazardous = imp.delivered > KE_THRESHOLD
     z = z_value(confidence)
@@ -311,7 +311,7 @@ def _reach_land_bound(
             continue
         m, sd = float(margin.mean()), float(margin.std(ddof=1))
         m_lo = m - z * sd / np.sqrt(margin.size)
-        p_hit = float(norm.cdf(-m_lo / sd)) if sd > 0 else (0.0 if m_lo > 0 else 1.0)
+        p_hit = float(ndtr(-m_lo / sd)) if sd > 0 else (0.0 if m_lo > 0 else 1.0)
         out[i] = max(p_hit, P_HIT_FLOOR)
     return out
 
@@ -615,6 +615,18 @@ def plan_engagement(
             + (f" inside {own_u} territory" if own_u else "")
             + f"; lowest upper bound {best.ec_hi:.2g} (Ec {best.ec:.2g}) at {iso(best.time)}"
         )
+        water = [w for w in windows if not w.over_land and w.ec_hi >= threshold]
+        if water:
+            spread = float(np.median([w.spread_km for w in water]))
+            pl = float(np.median([w.p_land for w in water]))
+            reason += (
+                f". Over water the forecast's position spread (median {spread:.0f} km from the "
+                f"median point) still puts debris on land in {pl:.0%} of break-ups (median over "
+                f"{len(water)} window(s)): a shorter lead time or a forecast with less wind error "
+                "narrows it"
+                if pl > 0
+                else f". {len(water)} window(s) over water fail on debris reaching land"
+            )
     method = {
         "realisations_per_window": n_pos,
         "placements_per_realisation": n_place,

@@ -27,7 +27,7 @@ import math
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import norm
+from scipy.special import betaincinv, ndtr, ndtri
 
 from ..errors import ConfigError
 
@@ -48,7 +48,7 @@ def z_value(confidence: float) -> float:
     """Two-sided standard-normal quantile for ``confidence`` (0.9 -> 1.645)."""
     if not (0.0 < confidence < 1.0):
         raise ConfigError(f"confidence must be in (0, 1), got {confidence}")
-    return float(norm.ppf(0.5 + confidence / 2.0))
+    return float(ndtri(0.5 + confidence / 2.0))
 
 
 def wilson_interval(
@@ -109,7 +109,7 @@ def bootstrap_mean_interval(
         lo, hi = np.quantile(means, [a, 1.0 - a], axis=1)
         return np.minimum(lo, mean), np.maximum(hi, mean)
     less = (means < mean[:, None]).mean(axis=1) + 0.5 * (means == mean[:, None]).mean(axis=1)
-    z0 = norm.ppf(np.clip(less, 1.0 / resamples, 1.0 - 1.0 / resamples))
+    z0 = ndtri(np.clip(less, 1.0 / resamples, 1.0 - 1.0 / resamples))
     d = x - mean[:, None]
     s2 = (d**2).sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -117,9 +117,9 @@ def bootstrap_mean_interval(
     lo = np.empty(n_e)
     hi = np.empty(n_e)
     srt = np.sort(means, axis=1)
-    for k, zq in ((0, norm.ppf(a)), (1, norm.ppf(1.0 - a))):
+    for k, zq in ((0, ndtri(a)), (1, ndtri(1.0 - a))):
         w = z0 + zq
-        q = norm.cdf(z0 + w / np.maximum(1.0 - acc * w, 1e-6))
+        q = ndtr(z0 + w / np.maximum(1.0 - acc * w, 1e-6))
         idx = np.clip(np.round(q * (resamples - 1)).astype(np.int64), 0, resamples - 1)
         (lo if k == 0 else hi)[:] = srt[np.arange(n_e), idx]
     flat = s2 <= 0  # all realisations equal: no spread
@@ -145,15 +145,13 @@ def clopper_pearson(
     """Exact (Clopper-Pearson) two-sided interval of a proportion ``k / n`` ([ClopperPearson1934]_):
     the ``alpha/2`` and ``1 - alpha/2`` quantiles of Beta(k, n - k + 1) and Beta(k + 1, n - k).
     Examples: 1 of 40 at 90 % -> (0.0013, 0.113)."""
-    from scipy.stats import beta
-
     if n < 1:
         raise ConfigError(f"sample size must be >= 1, got {n}")
     z_value(confidence)
     a = (1.0 - confidence) / 2.0
     kk = np.asarray(k, dtype=np.float64)
-    lo = np.where(kk > 0, beta.ppf(a, np.maximum(kk, 1e-9), n - kk + 1), 0.0)
-    hi = np.where(kk < n, beta.ppf(1.0 - a, kk + 1, np.maximum(n - kk, 1e-9)), 1.0)
+    lo = np.where(kk > 0, betaincinv(np.maximum(kk, 1e-9), n - kk + 1, a), 0.0)
+    hi = np.where(kk < n, betaincinv(kk + 1, np.maximum(n - kk, 1e-9), 1.0 - a), 1.0)
     return np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
 
 

@@ -41,6 +41,8 @@ the `PopulationSource` ``grid`` method plugs in.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import threading
 from dataclasses import dataclass
 from importlib import resources
@@ -266,6 +268,8 @@ def us_state_of(
     return np.asarray(np.searchsorted(np.asarray(states), st), dtype=np.int64)
 
 
+# bump when the grids this model draws change (on-disk caches of them are keyed on it)
+MODEL_VERSION = 2
 # a point whose two nearest places are in the same country and within this distance is in that
 # country (borders are looked up in the polygons)
 NEAREST_PLACE_KM = 40.0
@@ -317,6 +321,12 @@ class GeoNamesPopulation:
                 expected="> 0",
             )
         with resources.files("stratowatch.data").joinpath("geonames_places.npz").open("rb") as fh:
+            raw = fh.read()
+        # identifies this model's grids (data, parameters, code version) for on-disk caches
+        self.cache_key = hashlib.sha1(
+            raw + f"{MODEL_VERSION}|{urban_density}|{hinterland_sigma}|{background_share}".encode()
+        ).hexdigest()[:16]
+        with io.BytesIO(raw) as fh:
             data = np.load(fh)
             self.lat = data["lat"].astype(np.float64)
             self.lon = data["lon"].astype(np.float64)
