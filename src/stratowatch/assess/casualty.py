@@ -279,8 +279,8 @@ def summarize_scores(
 ) -> list[Score]:
     """One `Score` per event from its realisations' values.
 
-    Ec: mean, BCa bootstrap over realisations (with few hits, at least the count's Clopper-Pearson
-    interval, `stats.rare_hit_interval`), widened by ``population_factor``. An event
+    Ec: mean, BCa bootstrap over realisations (with few effective hits, at least the count's
+    Clopper-Pearson interval, `stats.rare_hit_interval`), widened by ``population_factor``. An event
     with no casualty in any of its R realisations gets the upper bound P(hit)_hi x Ec per hit,
     with P(hit)_hi = min(``p_hit_bound`` of that event, `stats.zero_hit_upper` (R)) and Ec per
     hit the mean casualty expectation of the realisations with a casualty in the events where
@@ -291,10 +291,14 @@ def summarize_scores(
     s_lo, s_hi = bootstrap_mean_interval(rs.ec, confidence=confidence, seed=seed)
     hit = rs.ec > 0
     hits = hit.sum(axis=1)
-    # few hits: the count's binomial error dominates (stats.rare_hit_interval); the interval
-    # is the wider of the two
-    c_lo, c_hi = rare_hit_interval(ec, hits, n_r, confidence=confidence)
-    some = (hits > 0) & (hits < n_r)
+    # few effective hits (Kish's effective count (sum x)^2 / sum x^2: one realisation that
+    # reaches a town counts ~1 however many graze the smoothed edge of the land): the count's
+    # binomial error dominates (stats.rare_hit_interval); the interval is the wider of the two
+    s2 = (rs.ec**2).sum(axis=1)
+    k_eff = np.where(s2 > 0, rs.ec.sum(axis=1) ** 2 / np.where(s2 > 0, s2, 1.0), 0.0)
+    k_eff = np.minimum(k_eff, hits)
+    c_lo, c_hi = rare_hit_interval(ec, k_eff, n_r, confidence=confidence)
+    some = (hits > 0) & (k_eff < n_r - 1e-9)
     s_lo = np.where(some, np.minimum(s_lo, c_lo), s_lo)
     s_hi = np.where(some, np.maximum(s_hi, c_hi), s_hi)
     fl = rs.on_land.mean(axis=1)

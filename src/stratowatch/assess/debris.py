@@ -52,14 +52,21 @@ J) passes the 15 J test, which made them ~74 % of the casualty area before (issu
 
 The Monte Carlo estimates :math:`P_i` by the impacts of ``samples`` representatives of each
 class in each *realisation* (a break-up position with its own wind member), each standing for
-``count/samples`` fragments, and takes the population density of the ~1 km cell each lands in
-(`geo.population`). A figure of an event is the mean over its realisations, with a sampling
-interval (`assess.stats`: bootstrap over realisations for Ec, Wilson for P(land)); Ec's interval
-is widened by the population model's error factor (`geo.population`, measured against census
-counts). ``sheltering`` :math:`s` is the fraction of people taken as fully protected by
+``count/samples`` fragments, and takes the population density at each impact
+(`geo.population`): the ~1 km cell it lands in, or (the planner's default) that density
+smoothed by a Gaussian of 0.3 x the class's impact-cloud width in the window, which lowers the
+variance of Ec by orders of magnitude for a small smoothing bias (`assess.density`). A figure
+of an event is the mean over its realisations, with a sampling interval (`assess.stats`: BCa
+bootstrap over realisations and, with few hits, the count's Clopper-Pearson interval for Ec;
+Wilson for P(land)); Ec's interval is widened by the population model's error factor
+(`geo.population`, measured against census counts). ``sheltering`` :math:`s` is the fraction of people taken as fully protected by
 buildings (optimistic for heavy fragments; the roof-penetration classes of [RCC321]_ are not
 modelled). The public-risk limit is :math:`E_c \le 10^{-4}` per event ([CFR450]_
 450.101(a)(1)).
+
+Code layout: `assess.fragments` (classes, break-up, fall), `assess.casualty` (Ec, P(land),
+intervals), `assess.density` (smoothed density); this module the footprint and the one-point
+assessment, and re-exports the others' names.
 """
 
 from __future__ import annotations

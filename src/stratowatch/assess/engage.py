@@ -617,16 +617,23 @@ def plan_engagement(
         )
         water = [w for w in windows if not w.over_land and w.ec_hi >= threshold]
         if water:
-            spread = float(np.median([w.spread_km for w in water]))
+            spread_w = float(np.median([w.spread_km for w in water]))
             pl = float(np.median([w.p_land for w in water]))
-            reason += (
-                f". Over water the forecast's position spread (median {spread:.0f} km from the "
-                f"median point) still puts debris on land in {pl:.0%} of break-ups (median over "
-                f"{len(water)} window(s)): a shorter lead time or a forecast with less wind error "
-                "narrows it"
-                if pl > 0
-                else f". {len(water)} window(s) over water fail on debris reaching land"
-            )
+            if pl <= 0:
+                reason += f". {len(water)} window(s) over water fail on debris reaching land"
+            elif spread_w >= 1.0:
+                reason += (
+                    f". Over water the forecast's position spread (median {spread_w:.0f} km from "
+                    f"the median point) still puts debris on land in {pl:.0%} of break-ups "
+                    f"(median over {len(water)} window(s)): a shorter lead time or a forecast "
+                    "with less wind error narrows it"
+                )
+            else:
+                reason += (
+                    f". Over water the debris wind's uncertainty still carries debris to land in "
+                    f"{pl:.0%} of break-ups (median over {len(water)} window(s)): a wind forecast "
+                    "with less error narrows it"
+                )
     method = {
         "realisations_per_window": n_pos,
         "placements_per_realisation": n_place,

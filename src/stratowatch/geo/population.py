@@ -19,18 +19,30 @@ Each place *i* with population :math:`P_i` in country *c* spreads
 
 and the remaining :math:`b R_c` (``background_share`` b = 0.15: farms and ranches far from any
 listed place) is spread uniformly over the country's area :math:`S_c` (GeoNames ``areakm2``),
-so no inhabited country has empty land.
+so no inhabited country has empty land. In the United States the background is set per state
+instead: 15 % of each state's Census 2020 residents ([Census2020]_) outside its listed places,
+over the state's land (the land cells whose nearest place lies in that state; their areas,
+`tools/build_geo.py`, match the Census land areas [Census2010Area]_ within 7 %). One uniform
+US background put ~0.75 people/km2 on all US land, 7 times the density of Garfield County, MT
+(0.097 /km2, Census 2020), so no window over the emptiest ranch land could pass Ec < 1e-4; per
+state, Montana's background is ~0.15 /km2, South Carolina's > 10 times Wyoming's.
 
-Density over water (1 km land mask, `geo.land`) is zero. Each Gaussian is normalised on the
-grid it is drawn on, so the population is conserved at any cell size.
+Density over water is zero: each cell's density is multiplied by its land share (1 km land
+mask, `geo.land`; up to 8 x 8 samples per coarse cell), so no people are put at sea, also on
+coarse grids. Each Gaussian is normalised on the grid it is drawn on, so the population is
+conserved at any cell size (a town narrower than a coarse cell goes whole into its nearest
+cell). The country of a land cell is that of its two nearest places when they agree and lie
+within 40 km (the Natural Earth polygons elsewhere: borders, empty land).
 
 Uncertainty
 -----------
 Measured against the US Census 2020 resident populations ([Census2020]_) of nine western and
 plains states whose borders are mostly meridians and parallels (MT, WY, CO, UT, NV, NM, KS, ND,
-SD; outlines from their legal descriptions, tests/geo): model / census ratios 0.96-1.34, mean
-log ratio +0.10, RMS log ratio 0.150, so the 90 % error factor is
-:math:`\exp(1.645 \times 0.150) = 1.28`, used as ``uncertainty_factor`` = 1.3 (Ec intervals,
+SD; outlines from their legal descriptions, tests/geo): with one uniform US background the
+model / census ratios were 0.96-1.34, RMS log ratio 0.150, so the 90 % error factor is
+:math:`\exp(1.645 \times 0.150) = 1.28`, used as ``uncertainty_factor`` = 1.3 (kept: with the
+state backgrounds the ratios are 0.90-1.16, RMS 0.078, but the state totals now enter the
+model, so that check is no longer independent) (Ec intervals,
 `assess.stats.combine_factor`). That is the error of people counted over ~2 x 10^5 km2; within
 a debris footprint (10-1,000 km2) the model also misplaces people at the km scale, which no
 offline reference here measures, so the factor is a lower bound at that scale. For decisions,
