@@ -11,7 +11,9 @@ import typer
 from rich.table import Table
 
 from ..predict.verify import VerifyOptions, calibration_markdown, verify_flights
+from ..report.words import place_of
 from .common import console, print_json, progress
+from .validate import check_out, writing
 
 __all__ = ["register"]
 
@@ -94,6 +96,7 @@ def verify_cmd(
 ) -> None:
     """Predict tracked balloons' descents from burst and every few minutes on the way down,
     from what was known then; score each prediction against the real landing."""
+    check_out(markdown, option="--markdown")
     opts = VerifyOptions(
         members=members, seed=seed, wind_sigma=wind_sigma, descent_rate_sigma=descent_rate_sigma,
         wind=None if wind == "ascent" else wind, descent_rate=descent_rate, ground=ground,
@@ -101,13 +104,14 @@ def verify_cmd(
         descent_exponent=descent_exponent,
     ).check()  # fmt: skip
     items = _flights(flights)
-    with progress(enabled=not as_json and len(items) > 1) as bar:
+    with progress(enabled=not as_json) as bar:
         task = bar.add_task("flights", total=len(items))
         campaign = verify_flights(
             items, opts, progress=lambda done, total: bar.update(task, completed=done)
         )
     if markdown is not None:
-        markdown.write_text(calibration_markdown(campaign))
+        with writing(markdown, option="--markdown"):
+            markdown.write_text(calibration_markdown(campaign))
     if as_json:
         print_json(campaign.summary())
         return
@@ -119,6 +123,14 @@ def verify_cmd(
             f"{s['burst']['alt_m']:.0f} m to {s['end_alt_m']:.0f} m "
             f"({'landed' if s['landing']['landed'] else 'log ends in the air'}; "
             f"drift {s['descent_distance_km']:.1f} km); wind: {s['wind']}"
+        )
+        bu, la = s["burst"], s["landing"]
+        console.print(
+            f"  burst over {place_of(bu['lat'], bu['lon'])}; "
+            f"{'landed' if la['landed'] else 'last fix'} at "
+            f"{place_of(la['lat'], la['lon'], long=True)}",
+            highlight=False,
+            soft_wrap=True,
         )
         line = (
             f"  from burst: landing error [bold]{b['landing_error_km']:.2f} km[/] "

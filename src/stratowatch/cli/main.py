@@ -19,6 +19,7 @@ from . import (
     cmd_demo,
     cmd_engage,
     cmd_predict,
+    cmd_reach,
     cmd_serve,
     cmd_token,
     cmd_track,
@@ -72,6 +73,7 @@ for _module in (cmd_wind, cmd_predict, cmd_verify, cmd_track, cmd_assess, cmd_en
     _module.register(app)
 for _module in (cmd_serve, cmd_token):  # the service
     _module.register(app)
+cmd_reach.register(app)
 
 
 def main() -> None:
