@@ -264,7 +264,9 @@
   });
   window.addEventListener("offline", function () { if (signedIn) setStatus("offline", "offline: waiting for the network"); });
   window.addEventListener("online", function () {
-    if (signedIn && (!source || source.readyState !== EventSource.OPEN)) connect(true);
+    // back on the network: a stream that looks open may be a dead connection, and fetches
+    // made meanwhile failed; open a new stream from the last event seen (its onopen reloads)
+    if (signedIn) connect(true);
   });
 
   // ------------------------------------------------------------------ boot
