@@ -246,6 +246,15 @@ def test_live_map_follows_the_service(
         assert w.js(f"{APP}.t") == w.js(f"{APP}.tMax")
         head = page.locator("#headline").text_content() or ""
         assert "Forecast" in head and "90 % within" in head, head
+        # the view followed the data: the forecast's median end is on the map
+        fc = httpx.get(f"{srv.url}/v1/predictions/{job}/geojson",
+                       headers={"Authorization": f"Bearer {read}"}, timeout=30).json()  # fmt: skip
+        lon, lat = next(
+            f["geometry"]["coordinates"][:2]
+            for f in fc["features"]
+            if f["properties"].get("layer") == "end_median"
+        )
+        assert w.js(f"{APP}.map.getBounds().contains([{lat}, {lon}])"), (lat, lon)
         assert w.js("window.__sameDocument") is True
         _shot(page, tmp_path, "live.png", docs=True)
 
@@ -257,6 +266,8 @@ def test_live_map_follows_the_service(
         assert phone.js("document.documentElement.scrollWidth") <= 390
         box = phone.page.locator("#map").bounding_box()
         assert box is not None and box["y"] < 844 and box["width"] <= 390
+        follow = phone.page.locator("#live-follow").bounding_box()
+        assert follow is not None and follow["x"] + follow["width"] <= 390, follow
         _shot(phone.page, tmp_path, "live-phone.png")
 
         # sign-out: the session ends, the form comes back

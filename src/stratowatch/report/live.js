@@ -19,14 +19,14 @@
     follow: $("live-follow"), slider: $("time"), label: $("time-label")
   };
   var app = null, source = null, retryTimer = null, trackTimer = null;
-  var attempts = 0, everOpened = false, follow = true, fitted = false, signedIn = false;
+  var attempts = 0, everOpened = false, follow = true, autoFit = true, signedIn = false;
   var tracks = null, shown = { prediction: null, engagement: null };
   var jobs = { prediction: {}, engagement: {} }, lastEventId = null, updatedAt = null;
   var trackFetch = { running: false, again: false };
   // what a test (or a curious user in the console) can read
   var live = window.stratowatchLive = {
     state: "connecting", events: 0, lastEventId: null, opens: 0, reconnects: 0,
-    refreshes: 0, errors: [], shown: shown
+    refreshes: 0, errors: [], shown: shown, autoFit: true
   };
 
   // ------------------------------------------------------------------ status and headline
@@ -111,7 +111,9 @@
   function apply(fc, layers) {
     app.update(fc, { replace: layers });
     app.setTime(follow ? app.tMax : app.t);
-    if (!fitted && app.feats.length) { app.fit(); fitted = true; }
+    // the view follows the data (all of it: tracks, forecast, footprints) until the user
+    // moves the map; the fit button hands it back
+    if (autoFit && app.feats.length) app.fit();
     if (!app.feats.length) el.label.textContent = "no data yet";
     live.refreshes++;
     updatedAt = Date.now();
@@ -262,6 +264,10 @@
     follow = parseFloat(el.slider.value) >= app.tMax - 60;
     el.follow.setAttribute("aria-pressed", follow ? "true" : "false");
   });
+  ["pointerdown", "wheel", "touchstart", "keydown"].forEach(function (type) {
+    $("map").addEventListener(type, function () { autoFit = live.autoFit = false; }, { passive: true });
+  });
+  $("zoom-reset").addEventListener("click", function () { autoFit = live.autoFit = true; });
   window.addEventListener("offline", function () { if (signedIn) setStatus("offline", "offline: waiting for the network"); });
   window.addEventListener("online", function () {
     // back on the network: a stream that looks open may be a dead connection, and fetches
