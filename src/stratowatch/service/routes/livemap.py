@@ -57,7 +57,7 @@ def root() -> RedirectResponse:
     return RedirectResponse("/map", status_code=307)
 
 
-@router.get("/map", include_in_schema=False)
+@router.api_route("/map", methods=["GET", "HEAD"], include_in_schema=False)
 def map_page(
     if_none_match: Annotated[str | None, Header(max_length=2000)] = None,
 ) -> Response:
@@ -69,7 +69,7 @@ def map_page(
     return Response(body, media_type="text/html; charset=utf-8", headers=headers)
 
 
-@router.get("/map/assets/{file_name}", include_in_schema=False)
+@router.api_route("/map/assets/{file_name}", methods=["GET", "HEAD"], include_in_schema=False)
 def map_asset(
     file_name: str,
     if_none_match: Annotated[str | None, Header(max_length=2000)] = None,
