@@ -71,6 +71,9 @@ def test_page_is_the_report_code_served_with_strict_headers(svc: Svc) -> None:
     # revalidation of the page
     etag = svc.client.get("/map").headers["etag"]
     assert svc.client.get("/map", headers={"If-None-Match": etag}).status_code == 304
+    # HEAD as well as GET (link checkers, monitors)
+    r = svc.client.head("/map")
+    assert r.status_code == 200 and r.headers["etag"] == etag
     # the service's front page is the map
     r = svc.client.get("/", follow_redirects=False)
     assert r.status_code == 307 and r.headers["location"] == "/map"
@@ -164,6 +167,21 @@ def test_sign_in_gives_a_read_only_session_cookie(svc: Svc, browser_like: TestCl
     assert c.get("/map/session", cookies={COOKIE: sid}).json()["signed_in"] is False
     # a made-up cookie
     assert c.get("/v1/tracks", cookies={COOKIE: "x" * 43}).status_code == 401
+
+
+def test_other_origins_cannot_read_with_the_session(svc: Svc, browser_like: TestClient) -> None:
+    # SameSite ignores ports: a page on another port of the same host is "same site" and its
+    # credentialed fetch carries the cookie. CORS must then not let it read the answer.
+    c = browser_like
+    assert c.post("/map/session", json={"token": svc.read}).status_code == 200
+    r = c.get("/v1/tracks", headers={"Origin": "http://127.0.0.1:9999"})
+    assert r.status_code == 200
+    assert "access-control-allow-credentials" not in r.headers
+    pre = c.options(
+        "/v1/tracks",
+        headers={"Origin": "http://127.0.0.1:9999", "Access-Control-Request-Method": "GET"},
+    )
+    assert "access-control-allow-credentials" not in pre.headers
 
 
 def test_session_cookie_is_secure_over_https(svc: Svc) -> None:
