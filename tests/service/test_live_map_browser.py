@@ -262,6 +262,26 @@ def test_live_map_follows_the_service(
         assert w.js("window.__sameDocument") is True
         _shot(page, tmp_path, "live.png", docs=True)
 
+        # the user takes the map (a wheel zoom): new data no longer moves the view; the fit
+        # button hands it back
+        box = page.locator("#map").bounding_box()
+        assert box is not None
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.wheel(0, -400)
+        w.until(f"{LIVE}.autoFit === false")
+        page.wait_for_timeout(600)  # the zoom animation
+        view = w.js(f"{APP}.map.getBounds().toBBoxString()")
+        refreshes = w.js(f"{LIVE}.refreshes")
+        _post(srv, write, [{"id": "later-1", "kind": "fix", "time": "2023-02-04T06:00:00Z",
+                            "lat": 36.5, "lon": -84.0, "alt": 18300.0, "sigma_m": 2000.0,
+                            "source": "test"}])  # fmt: skip
+        w.until(f"{LIVE}.refreshes > {refreshes}")
+        assert w.js(f"{APP}.map.getBounds().toBBoxString()") == view
+        page.click("#zoom-reset")
+        w.until(f"{LIVE}.autoFit === true")
+        page.wait_for_timeout(600)
+        assert w.js(f"{APP}.map.getBounds().toBBoxString()") != view
+
         # a phone, signed in by the same cookie: map on the first screen, no sideways scroll
         phone = Watched(context)
         phone.page.set_viewport_size({"width": 390, "height": 844})
