@@ -7,13 +7,15 @@ import time as _time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import typer
 
 from ..atmosphere.sources import open_wind
 from ..errors import InputError
 from ..geo.terrain import TerrainModel, open_terrain
-from ..predict import predict as run_predict
+from ..predict.core import plan_prediction
 from ..report.flight import write_prediction
+from ..scale import open_engine, run_prediction
 from .common import console, print_json, progress
 
 __all__ = ["register"]
@@ -140,20 +142,31 @@ def predict_cmd(
     member_paths: bool = typer.Option(
         False, "--member-paths", help="Include every member's path in --out."
     ),
+    scheduler: str | None = typer.Option(
+        None,
+        "--scheduler",
+        help="Where the members run: inprocess (default), threads[:N], local[:N] (a Dask "
+        "LocalCluster), a Dask scheduler address tcp://host:8786 or a scheduler file; "
+        "default $STRATOWATCH_SCHEDULER. Same seed, same result on any of them.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (last line)."),
 ) -> None:
     """Predict where a balloon goes (or came from, --backward), with an ensemble corridor."""
     field = open_wind(_wind_spec(wind))
     gnd = _ground_spec(ground, lat, lon, hours)
-    chunk = max(500, math.ceil(members / 20)) if members > 0 else 1
     t_start = _time.perf_counter()
-    with progress(enabled=not as_json and members >= 200) as bar:
+    # the summary needs only the members' end states; paths only for the --out files, in
+    # float32 (~1 m) when float64 would take more than 512 MiB
+    keep = out is not None
+    n_out = math.floor(hours * 3600.0 / output_step + 1e-9) + 1 if output_step > 0 else 1
+    big = 24.0 * max(members, 1) * n_out > 512 * 2**20
+    with progress(enabled=not as_json and members >= 200) as bar, open_engine(scheduler) as eng:
         task = bar.add_task("members", total=max(members, 1))
 
         def report(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        pred = run_predict(
+        plan = plan_prediction(
             time,
             lat,
             lon,
@@ -178,11 +191,19 @@ def predict_cmd(
             backward=backward,
             seed=seed,
             output_step_s=output_step,
-            progress=report,
-            chunk=chunk,
         )
+        pred = run_prediction(
+            plan,
+            engine=eng,
+            paths=keep,
+            path_dtype=np.float32 if big else np.float64,
+            progress=report,
+        )
+        engine_info = eng.describe()
     total = _time.perf_counter() - t_start
     summary = pred.summary()
+    if engine_info["engine"] != "inprocess":
+        summary["engine"] = engine_info
     if out is not None:
         files = write_prediction(Path(out), pred, member_paths=member_paths)
         summary["out"] = str(files[0])
