@@ -18,6 +18,7 @@ from . import (
     cmd_demo,
     cmd_engage,
     cmd_predict,
+    cmd_sweep,
     cmd_track,
     cmd_verify,
     cmd_wind,
@@ -65,6 +66,7 @@ def _root(
 
 for _module in (cmd_wind, cmd_predict, cmd_verify, cmd_track, cmd_assess, cmd_engage, cmd_demo):
     _module.register(app)
+cmd_sweep.register(app)
 
 
 def main() -> None:
