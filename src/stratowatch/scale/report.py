@@ -45,6 +45,7 @@ def sweep_features(result: SweepResult) -> dict[str, Any]:
                 "layer": "launch",
                 "name": "launch site",
                 "alt_m": s.alt,
+                "time": iso(s.times[0]),
                 "style": {"color": "#1d2430"},
             },  # fmt: skip
         }
