@@ -21,6 +21,7 @@ from . import (
     cmd_sweep,
     cmd_track,
     cmd_verify,
+    cmd_warmup,
     cmd_wind,
 )
 from .common import err_console
@@ -67,6 +68,7 @@ def _root(
 for _module in (cmd_wind, cmd_predict, cmd_verify, cmd_track, cmd_assess, cmd_engage, cmd_demo):
     _module.register(app)
 cmd_sweep.register(app)
+cmd_warmup.register(app)
 
 
 def main() -> None:
