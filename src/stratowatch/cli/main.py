@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import typer
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from .. import __version__
@@ -18,7 +19,10 @@ from . import (
     cmd_demo,
     cmd_engage,
     cmd_predict,
+    cmd_reach,
+    cmd_serve,
     cmd_sweep,
+    cmd_token,
     cmd_track,
     cmd_verify,
     cmd_warmup,
@@ -36,7 +40,9 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except StratowatchError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(exc.exit_code) from None
 
 
@@ -67,6 +73,9 @@ def _root(
 
 for _module in (cmd_wind, cmd_predict, cmd_verify, cmd_track, cmd_assess, cmd_engage, cmd_demo):
     _module.register(app)
+for _module in (cmd_serve, cmd_token):  # the service
+    _module.register(app)
+cmd_reach.register(app)
 cmd_sweep.register(app)
 cmd_warmup.register(app)
 
