@@ -13,7 +13,7 @@ import pytest
 
 STRATOWATCH = str(Path(sys.executable).parent / "stratowatch")
 PREDICT = ["predict", "--time", "2023-02-01T19:00Z", "--lat", "45.78", "--lon", "-108.5",
-           "--alt", "18300", "--hours", "48", "--members", "20000", "--seed", "3", "--json"]  # fmt: skip
+           "--alt", "18300", "--hours", "12", "--members", "20000", "--seed", "3", "--json"]  # fmt: skip
 SWEEP = ["sweep", "--from", "2023-02-01T00:00Z", "--to", "2023-02-02T00:00Z", "--every", "3h",
          "--float-alt", "17000,18000,19000", "--members", "200", "--wind", "climatology",
          "--json"]  # fmt: skip

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..predict.verify import VerifyOptions, calibration_markdown, verify_flights
+from ..predict.verify import VerifyOptions, calibration_markdown
 from ..report.words import place_of
 from .common import console, print_json, progress
 from .validate import check_out, writing
@@ -92,6 +92,13 @@ def verify_cmd(
             "--markdown", help="Also write the calibration tables (Markdown) to this file."
         ),
     ] = None,
+    scheduler: str | None = typer.Option(
+        None,
+        "--scheduler",
+        help="Where the flights run, one task each: inprocess (default), threads[:N], "
+        "local[:N] (a Dask LocalCluster), tcp://host:8786 or a scheduler file; default "
+        "$STRATOWATCH_SCHEDULER. Same figures on any of them.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (last line)."),
 ) -> None:
     """Predict tracked balloons' descents from burst and every few minutes on the way down,
@@ -104,10 +111,13 @@ def verify_cmd(
         descent_exponent=descent_exponent,
     ).check()  # fmt: skip
     items = _flights(flights)
-    with progress(enabled=not as_json) as bar:
+    from ..scale import open_engine
+    from ..scale.campaign import run_campaign
+
+    with progress(enabled=not as_json) as bar, open_engine(scheduler) as eng:
         task = bar.add_task("flights", total=len(items))
-        campaign = verify_flights(
-            items, opts, progress=lambda done, total: bar.update(task, completed=done)
+        campaign = run_campaign(
+            items, opts, engine=eng, progress=lambda done, total: bar.update(task, completed=done)
         )
     if markdown is not None:
         with writing(markdown, option="--markdown"):

@@ -3,6 +3,8 @@
 - `engine`: `open_engine("local" | "tcp://host:8786" | ...)`, the `Engine` classes.
 - `ensemble`: `run_prediction(plan, engine=...)`: an ensemble's members in chunks.
 - `sweep`: `run_sweep(spec, engine=...)`: launch times x flight parameters, a table.
+- `campaign`: `run_campaign(flights, options, engine=...)`: a hindcast campaign, a flight
+  per task.
 - `warmup`: compile the numba kernels once (after install) so first runs start fast.
 
 Members are seeded by their index (`predict.plan_prediction`), so every engine and every
