@@ -88,6 +88,13 @@ def _steps() -> list[tuple[str, Callable[[], Any]]]:
         big = np.linspace(0.0, 1.0, 70_000)
         clim.uv(np.full(big.size, 1.6755e9), 40.0 + big, -100.0 + big, 18_000.0 + big)
         calm.uv(t, lat, lon, alt)
+        # read-only inputs (views of frozen results) are a separate compiled signature
+        for n in (3, 70_000):
+            ro = [np.linspace(a, b, n) for a, b in ((1.6755e9, 1.6756e9), (40.0, 41.0),
+                                                    (-100.0, -99.0), (1_000.0, 20_000.0))]  # fmt: skip
+            for a in ro:
+                a.flags.writeable = False
+            clim.uv(*ro)
         unc = uncertainty_of(clim)
         unc.sigma(t, lat, lon, alt)
         pw = PerturbedWind(clim, members=3, seed=1)
