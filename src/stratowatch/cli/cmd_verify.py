@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..predict.verify import VerifyOptions, calibration_markdown
+from ..predict.verify import VerifyOptions, calibration_markdown, verify_flights
 from ..report.words import place_of
 from .common import console, print_json, progress
 from .validate import check_out, writing
@@ -64,8 +64,11 @@ def verify_cmd(
         help="ascent (the profile each flight measured before its descent), climatology, calm, "
         "or a wind file.",
     ),
-    descent_rate: float = typer.Option(
-        5.0, "--descent-rate", help="Prior sea-level descent rate for the start at burst, m/s."
+    descent_rate: float | None = typer.Option(
+        None,
+        "--descent-rate",
+        help="Sea-level descent rate expected at burst, m/s (default: the 5 m/s prior, spread "
+        "as real flights' rates are about it).",
     ),
     ground: float | None = typer.Option(
         None,
@@ -85,6 +88,12 @@ def verify_cmd(
         "--descent-exponent",
         help="Exponent of the descent law w ~ rho^-a (default: fitted to the descent so far; "
         "0.5: the parachute law).",
+    ),
+    leave_one_out: bool = typer.Option(
+        False,
+        "--leave-one-out",
+        help="Score each flight with uncertainty constants measured on the other flights "
+        "only (needs >= 3 flights); default: the shipped constants.",
     ),
     markdown: Annotated[
         Path | None,
@@ -116,9 +125,20 @@ def verify_cmd(
 
     with progress(enabled=not as_json) as bar, open_engine(scheduler) as eng:
         task = bar.add_task("flights", total=len(items))
-        campaign = run_campaign(
-            items, opts, engine=eng, progress=lambda done, total: bar.update(task, completed=done)
-        )
+        if leave_one_out:  # the constants of each flight need the others': in-process
+            campaign = verify_flights(
+                items,
+                opts,
+                leave_one_out=True,
+                progress=lambda done, total: bar.update(task, completed=done),
+            )
+        else:
+            campaign = run_campaign(
+                items,
+                opts,
+                engine=eng,
+                progress=lambda done, total: bar.update(task, completed=done),
+            )
     if markdown is not None:
         with writing(markdown, option="--markdown"):
             markdown.write_text(calibration_markdown(campaign))

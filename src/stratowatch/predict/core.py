@@ -38,6 +38,7 @@ from ..flight.models import (
 from ..flight.windargs import resolve_wind
 from ..geo.terrain import TerrainModel, flat_terrain
 from ..timeutil import iso, to_epoch
+from .flight_uncertainty import FlightParameter, resolve
 from .regions import (
     ellipse,
     ellipse_polygon,
@@ -353,18 +354,7 @@ def _num(name: str, value: Any, *, positive: bool = False, nonneg: bool = False)
     return v
 
 
-# Default per-member spreads of the flight (1 sigma, relative to the nominal value); see
-# docs/uncertainty.md for the sources.
-ASCENT_RATE_REL_SIGMA = 0.10  # latex balloon ascent rate [Sobester2014]
-BURST_ALT_REL_SIGMA = 0.05  # latex balloon burst altitude (envelope variability) [Sobester2014]
-DESCENT_RATE_REL_SIGMA = 0.10  # parachute descent rate (drag coefficient, mass) [Knacke1992]
 _STREAM_FLIGHT = 2  # member-keyed random stream of the flight parameters (0, 1: wind modes)
-
-
-def _sigma_opt(name: str, value: float | None, default: float) -> float:
-    if value is None:
-        return default
-    return _num(name, value, nonneg=True)
 
 
 @dataclass(frozen=True, eq=False)
@@ -402,12 +392,10 @@ class PredictPlan:
     terrain: TerrainModel
     stages: tuple[Stage, ...]
     case: str
-    rate: float = 0.0
-    rate_sd: float = 0.0
-    drate: float = 0.0
-    drate_sd: float = 0.0
+    ascent: FlightParameter | None = None
+    descent: FlightParameter | None = None
+    burst: FlightParameter | None = None
     target: float = 0.0
-    burst_sd: float = 0.0
     gnd_here: float = 0.0
     float_params: tuple[float, ...] = ()
     rates: dict[str, float] = field(default_factory=dict)
@@ -433,6 +421,18 @@ class PredictPlan:
             # an ensemble wind given as such: member i flies its member i % m (global index)
             return self.base, (first + np.arange(count, dtype=np.int64)) % m
         return self.base, None
+
+    def _draw(
+        self, par: FlightParameter | None, z: FloatArray, col: int, col_k: int = 7
+    ) -> tuple[FloatArray, FloatArray]:
+        """Per-member values (and descent-law exponents) of a flight parameter, from the
+        members' normal draws ``z`` (columns ``col`` and ``col_k``)."""
+        assert par is not None
+        n = z.shape[0]
+        if not self.ensemble or not par.spread:
+            return np.full(n, par.value), np.full(n, par.exponent)
+        vals, k = par.draw(z[:, col], z[:, col_k])
+        return np.asarray(vals, dtype=np.float64), np.asarray(k, dtype=np.float64)
 
     def run(
         self, first: int, count: int, *, paths: bool = True, path_dtype: Any = np.float64
@@ -468,25 +468,25 @@ class PredictPlan:
         if self.case == "float_ascend":
             until_above = np.stack([self.target + alt_dev, nan], axis=1)
             params = np.zeros((n, 2, 4))
-            params[:, 0, 0] = _rate_array(self.rate, self.rate_sd, z[:, 1])
+            params[:, 0, 0] = self._draw(self.ascent, z, 1)[0]
             params[:, 1, :] = self.float_params
         elif self.case == "float_descend":
             until_below = np.stack([self.target + alt_dev, nan], axis=1)
             params = np.zeros((n, 2, 4))
-            params[:, 0, 0] = _rate_array(self.rate, self.rate_sd, z[:, 3])
+            params[:, 0, 0], params[:, 0, 1] = self._draw(self.descent, z, 3)
             params[:, 1, :] = self.float_params
         elif self.case == "float":
             alt0 = self.target + alt_dev
         elif self.case == "standard":
-            burst_m = self.target + self.burst_sd * z[:, 2]
+            burst_m = self._draw(self.burst, z, 2)[0]
             until_above = np.stack([np.maximum(burst_m, al + 1.0), nan], axis=1)
             params = np.zeros((n, 2, 4))
-            params[:, 0, 0] = _rate_array(self.rate, self.rate_sd, z[:, 1])
-            params[:, 1, 0] = _rate_array(self.drate, self.drate_sd, z[:, 3])
+            params[:, 0, 0] = self._draw(self.ascent, z, 1)[0]
+            params[:, 1, 0], params[:, 1, 1] = self._draw(self.descent, z, 3)
         elif self.case == "descent":
             alt0 = np.maximum(al + alt_dev, self.gnd_here + 1.0)
             params = np.zeros((n, 1, 4))
-            params[:, 0, 0] = _rate_array(self.drate, self.drate_sd, z[:, 3])
+            params[:, 0, 0], params[:, 0, 1] = self._draw(self.descent, z, 3)
         else:  # fall
             alt0 = np.maximum(al + alt_dev, self.gnd_here + 1.0)
             mem = np.arange(n) % int(getattr(field_.meta, "members", 1) or 1)
@@ -637,6 +637,14 @@ class PredictPlan:
             self.model, self.t0, self.lat, self.lon, self.alt, res, self.profile,
             self.rates, self.perturbed_report,
         )  # fmt: skip
+        pars = {k: p for k, p in (("ascent_rate", self.ascent), ("descent_rate", self.descent),
+                                  ("burst_alt", self.burst)) if p is not None}  # fmt: skip
+        if pars:
+            # which spread applied to each flight parameter, and why (provenance)
+            unc_report["flight_parameters"] = {
+                k: {**p.describe(), "members_spread": bool(self.ensemble and p.spread)}
+                for k, p in pars.items()
+            }
         return Prediction(
             times=times,
             lat=res.lat,
@@ -697,14 +705,6 @@ class PredictChunk:
         return replace(self, result=replace(r, lat=empty, lon=empty, alt=empty))
 
 
-def _rate_array(nominal: float, sd: float, z: FloatArray) -> FloatArray:
-    """Per-member rates: nominal + sd z; a rate cannot change sign, so members beyond
-    -4 sigma are held at 20 % of nominal."""
-    if sd <= 0.0:
-        return np.full(z.shape[0], nominal)
-    return np.maximum(nominal + sd * z, 0.2 * nominal)
-
-
 def plan_prediction(
     time: Any,
     lat: float,
@@ -719,9 +719,10 @@ def plan_prediction(
     float_pressure: float | None = None,
     oscillation_m: float = 0.0,
     oscillation_period_s: float = 0.0,
-    ascent_rate: float = 5.0,
-    burst_alt: float = 30000.0,
-    descent_rate: float = 5.0,
+    ascent_rate: float | FlightParameter | None = None,
+    burst_alt: float | FlightParameter | None = None,
+    descent_rate: float | FlightParameter | None = None,
+    descent_exponent: float | None = None,
     beta: float | None = None,
     wind_sigma: float | None = None,
     uncertainty: WindUncertainty | None = None,
@@ -837,10 +838,13 @@ def plan_prediction(
     rates: dict[str, float] = {}
     extra: dict[str, Any] = {}
 
-    def _sd(name: str, sd: float) -> float:
-        if sd > 0.0:
-            rates[f"{name}_sigma"] = sd
-        return sd
+    def _par(name: str, spec: Any, sd: float | None) -> FlightParameter:
+        sd_chk = None if sd is None else _num(f"{name}_sigma", sd, nonneg=True)
+        par = resolve(name, spec, sd_chk, exponent=descent_exponent if name == "descent_rate"
+                      else None)  # fmt: skip
+        if ensemble and par.spread:
+            rates[f"{par.name}_sigma"] = par.value * par.sigma_ln  # 1-sigma at the nominal
+        return par
 
     gnd_here = float(terrain.elevation_at(la, lo))
     if profile == "float":
@@ -855,58 +859,53 @@ def plan_prediction(
         extra["target"] = fa
         extra["float_params"] = tuple(float(x) for x in flt.model.params())
         if fa > al + 1.0:
-            rate = _num("ascent rate", ascent_rate, positive=True)
-            sd = _sigma_opt("ascent_rate_sigma", ascent_rate_sigma,
-                            ASCENT_RATE_REL_SIGMA * rate if ensemble else 0.0)  # fmt: skip
-            stages = [Stage(Ascent(rate), until_above=fa, dt_max=min(dt, 60.0)), flt]
-            extra.update(case="float_ascend", rate=rate, rate_sd=_sd("ascent_rate", sd))
+            apar = _par("ascent_rate", ascent_rate, ascent_rate_sigma)
+            stages = [Stage(Ascent(apar.value), until_above=fa, dt_max=min(dt, 60.0)), flt]
+            extra.update(case="float_ascend", ascent=apar)
         elif fa < al - 1.0:
-            rate = _num("descent rate", descent_rate, positive=True)
-            sd = _sigma_opt("descent_rate_sigma", descent_rate_sigma,
-                            DESCENT_RATE_REL_SIGMA * rate if ensemble else 0.0)  # fmt: skip
-            stages = [Stage(ParachuteDescent(rate), until_below=fa, dt_max=min(dt, 60.0)), flt]
-            extra.update(case="float_descend", rate=rate, rate_sd=_sd("descent_rate", sd))
+            dpar = _par("descent_rate", descent_rate, descent_rate_sigma)
+            stages = [
+                Stage(ParachuteDescent(dpar.value, dpar.exponent), until_below=fa,
+                      dt_max=min(dt, 60.0)),
+                flt,
+            ]  # fmt: skip
+            extra.update(case="float_descend", descent=dpar)
         else:
             stages = [flt]
             extra["case"] = "float"
         if alt_sd > 0.0 and ensemble:
             rates["float_alt_sigma"] = alt_sd
     elif profile == "standard":
-        rate = _num("ascent rate", ascent_rate, positive=True)
-        drate = _num("descent rate", descent_rate, positive=True)
-        burst = _num("burst altitude", burst_alt)
+        apar = _par("ascent_rate", ascent_rate, ascent_rate_sigma)
+        dpar = _par("descent_rate", descent_rate, descent_rate_sigma)
+        burst_sd = burst_alt_sigma
+        if burst_sd is None and alt_sd > 0.0 and not isinstance(burst_alt, FlightParameter):
+            burst_sd = alt_sd  # --alt-sigma is the burst spread of a standard flight
+        bpar = _par("burst_alt", burst_alt, burst_sd)
+        burst = bpar.value
         if burst <= al:
             raise ConfigError(
                 f"burst altitude {burst:g} m is not above the start altitude {al:g} m"
             )
         if al < gnd_here - 1e-6:
             raise ConfigError(f"start altitude {al:g} m is below the ground ({gnd_here:g} m) there")
-        sd_a = _sigma_opt("ascent_rate_sigma", ascent_rate_sigma,
-                          ASCENT_RATE_REL_SIGMA * rate if ensemble else 0.0)  # fmt: skip
-        sd_d = _sigma_opt("descent_rate_sigma", descent_rate_sigma,
-                          DESCENT_RATE_REL_SIGMA * drate if ensemble else 0.0)  # fmt: skip
-        default_b = (alt_sd if alt_sd > 0.0 else BURST_ALT_REL_SIGMA * burst) if ensemble else 0.0
-        sd_b = _sigma_opt("burst_alt_sigma", burst_alt_sigma, default_b)
         stages = [
-            Stage(Ascent(rate), until_above=burst, dt_max=min(dt, 60.0)),
-            Stage(ParachuteDescent(drate), until_ground=True, dt_max=min(dt, 60.0)),
-        ]
-        if sd_b > 0.0:
-            rates["burst_alt_sigma"] = sd_b
-        extra.update(
-            case="standard", target=burst, burst_sd=sd_b, rate=rate,
-            rate_sd=_sd("ascent_rate", sd_a), drate=drate, drate_sd=_sd("descent_rate", sd_d),
-        )  # fmt: skip
+            Stage(Ascent(apar.value), until_above=burst, dt_max=min(dt, 60.0)),
+            Stage(ParachuteDescent(dpar.value, dpar.exponent), until_ground=True,
+                  dt_max=min(dt, 60.0)),
+        ]  # fmt: skip
+        extra.update(case="standard", target=burst, ascent=apar, descent=dpar, burst=bpar)
     elif profile == "descent":
-        drate = _num("descent rate", descent_rate, positive=True)
+        dpar = _par("descent_rate", descent_rate, descent_rate_sigma)
         if al <= gnd_here:
             raise ConfigError(
                 f"start altitude {al:g} m is not above the ground ({gnd_here:g} m) there"
             )
-        sd_d = _sigma_opt("descent_rate_sigma", descent_rate_sigma,
-                          DESCENT_RATE_REL_SIGMA * drate if ensemble else 0.0)  # fmt: skip
-        stages = [Stage(ParachuteDescent(drate), until_ground=True, dt_max=min(dt, 60.0))]
-        extra.update(case="descent", drate=drate, drate_sd=_sd("descent_rate", sd_d))
+        stages = [
+            Stage(ParachuteDescent(dpar.value, dpar.exponent), until_ground=True,
+                  dt_max=min(dt, 60.0))
+        ]  # fmt: skip
+        extra.update(case="descent", descent=dpar)
         if alt_sd > 0.0 and ensemble:
             rates["start_alt_sigma"] = alt_sd
     else:  # fall
@@ -945,9 +944,10 @@ def predict(
     float_pressure: float | None = None,
     oscillation_m: float = 0.0,
     oscillation_period_s: float = 0.0,
-    ascent_rate: float = 5.0,
-    burst_alt: float = 30000.0,
-    descent_rate: float = 5.0,
+    ascent_rate: float | FlightParameter | None = None,
+    burst_alt: float | FlightParameter | None = None,
+    descent_rate: float | FlightParameter | None = None,
+    descent_exponent: float | None = None,
     beta: float | None = None,
     wind_sigma: float | None = None,
     uncertainty: WindUncertainty | None = None,
@@ -991,9 +991,16 @@ def predict(
         `WindUncertainty` (overrides both).
     alt_sigma : m, spread of the float altitude (float) or start altitude (descent, fall);
         for ``standard`` a burst-altitude spread when ``burst_alt_sigma`` is not given.
-    ascent_rate_sigma, burst_alt_sigma, descent_rate_sigma : 1-sigma member spreads of the
-        ascent rate (m/s), burst altitude (m) and sea-level descent rate (m/s); None: the
-        documented defaults when members > 1 (10 %, 5 % and 10 % of the nominal values), 0 off.
+    ascent_rate, burst_alt, descent_rate : m/s, m, sea-level m/s; None (not given): the
+        defaults 5 m/s, 30 km, 5 m/s as priors, whose members spread as real flights do
+        about them; a number: a given value, spread by the flight-to-flight scatter of one
+        configuration; a `flight_uncertainty.FlightParameter` (e.g. a descent law fitted to
+        observed fixes, `flight_uncertainty.fitted_descent`) as is. See
+        `predict.flight_uncertainty` and ``docs/uncertainty.md``; ``params["uncertainty"]``
+        says which applied. descent_exponent : k of the descent law
+        -w = v_sl (rho0/rho)^k (None: the parameter's, 1/2 = the parachute drag law).
+    ascent_rate_sigma, burst_alt_sigma, descent_rate_sigma : explicit 1-sigma member spreads
+        (m/s, m, m/s) replacing the provenance's (log-normal, sigma/value); 0 off.
     pos_sigma_m : m, start position spread (each axis); time_sigma_s : s, start time spread.
     backward : integrate back in time (float only): where did it come from?
     seed : random seed; every member's draws depend only on (seed, member index), so
@@ -1023,7 +1030,8 @@ def predict(
         time, lat, lon, alt, profile=profile, wind=wind, hours=hours, members=members,
         float_alt=float_alt, float_pressure=float_pressure, oscillation_m=oscillation_m,
         oscillation_period_s=oscillation_period_s, ascent_rate=ascent_rate,
-        burst_alt=burst_alt, descent_rate=descent_rate, beta=beta, wind_sigma=wind_sigma,
+        burst_alt=burst_alt, descent_rate=descent_rate, descent_exponent=descent_exponent,
+        beta=beta, wind_sigma=wind_sigma,
         uncertainty=uncertainty, alt_sigma=alt_sigma, ascent_rate_sigma=ascent_rate_sigma,
         burst_alt_sigma=burst_alt_sigma, descent_rate_sigma=descent_rate_sigma,
         pos_sigma_m=pos_sigma_m, time_sigma_s=time_sigma_s, backward=backward, seed=seed,

@@ -32,7 +32,7 @@ def _steps() -> list[tuple[str, Callable[[], Any]]]:
     from ..atmosphere.sources import open_wind
     from ..atmosphere.uncertainty import uncertainty_of
     from ..flight import fall
-    from ..geo.land import distance_to_coast, is_land
+    from ..geo.land import PARALLEL_MIN, distance_to_coast, is_land
     from ..geo.population import default_population
     from ..geo.terrain import TerrainModel
     from ..predict.core import predict
@@ -107,6 +107,8 @@ def _steps() -> list[tuple[str, Callable[[], Any]]]:
         lon = np.array([-100.0, -40.0, 120.0])
         is_land(lat, lon)
         distance_to_coast(lat, lon)
+        big = np.linspace(0.0, 1.0, PARALLEL_MIN)  # large arrays take the parallel kernel
+        is_land(40.0 + big, -100.0 + big)
 
     def population() -> None:
         default_population().grid(44.0, 46.0, -101.0, -99.0, step=0.1)
