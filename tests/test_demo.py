@@ -1,5 +1,6 @@
 """`stratowatch demo` end to end: files, summary schema, and the report/exports agreeing with
-the library's numbers (one code path). Issue 6."""
+the library's numbers (one code path), issue 6; no look-ahead (the forecast is the same without
+the later reports), the outcome compared at its own time and the hindsight section, issue 9."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from typer.testing import CliRunner
 
 from stratowatch.cli.main import app
 from stratowatch.demo import EC_PLOT_FLOOR
-from stratowatch.scenario import BILLINGS, SURFSIDE, load_reports
+from stratowatch.scenario import BILLINGS, REPORTS_PATH, SURFSIDE, load_reports
+from stratowatch.timeutil import to_epoch
 
 
 @pytest.fixture(scope="module")
@@ -36,26 +38,57 @@ def test_demo_writes_every_file(demo_run: Any, summary: dict[str, Any]) -> None:
 
 
 def test_summary_schema(summary: dict[str, Any]) -> None:
-    for key in ("track", "origin", "forecast", "coverage", "overflight", "aviation", "engagement"):
+    for key in (
+        "track",
+        "origin",
+        "forecast",
+        "coverage",
+        "overflight",
+        "aviation",
+        "engagement",
+        "uncorrected",
+        "outcome",
+        "hindsight",
+    ):
         assert key in summary, key
     rec = summary["engagement"]["recommended"]
     assert rec is not None, summary["engagement"]["reason"]
     assert set(rec) >= {"time", "lat", "lon", "ec", "p_land"}
-    assert summary["forecast"]["members"] >= 500
-    assert summary["forecast"]["start"]["time"] == BILLINGS.time_iso
+    fo = summary["forecast"]
+    assert fo["members"] >= 500
+    assert fo["start"]["time"] == BILLINGS.time_iso
     assert [c["name"] for c in summary["coverage"]] == ["Sabetha", "St. Louis", "Surfside Beach"]
     for c in summary["coverage"]:
         assert c["within_forecast"] and c["distance_km"] >= 0
         assert isinstance(c["inside_90"], bool)
         assert not (c["inside_50"] and not c["inside_90"])  # the 50 % region is inside the 90 %
-    raw = summary["forecast"]["without_bias_correction"]
+    raw = summary["uncorrected"]
     assert [c["name"] for c in raw["coverage"]] == [c["name"] for c in summary["coverage"]]
-    assert summary["forecast"]["wind_bias_ms"]["applied"] is True
-    assert summary["forecast"]["wind_bias_ms"]["until"] == BILLINGS.time_iso
+    assert fo["wind_bias_ms"]["applied"] is True
+    assert fo["wind_bias_ms"]["until"] == BILLINGS.time_iso
     assert summary["track"]["reports"] == len(load_reports())
     # float altitude from the drift: the public reports say 60,000-65,000 ft (18.3-19.8 km)
     assert 15_000 < summary["track"]["float_alt_m"] < 23_000
     assert summary["aviation"]["statement"]
+
+
+def test_forecast_knows_only_the_reports_up_to_its_start(summary: dict[str, Any]) -> None:
+    """The forecast's altitude is the track's as of Billings (five reports), not the estimate
+    from all eight; the horizon comes from the forecast's own median leaving US territory."""
+    fo = summary["forecast"]
+    asof = fo["track_as_of"]
+    assert asof["reports"] == fo["start"]["reports_known"] == 5
+    assert asof["time"] == BILLINGS.time_iso
+    assert fo["start"]["alt_m"] == asof["float_alt_m"] != summary["track"]["float_alt_m"]
+    # the as-of estimate is what the five reports say: 18.3 km reported twice, +- 1 km
+    assert 17_000 < asof["float_alt_m"] < 19_500
+    hz = fo["horizon"]
+    assert "leaves US territory" in hz["rule"]
+    assert hz["median_exit"] is not None and hz["hours"] < hz["max_hours"]
+    assert fo["hours"] == hz["hours"] == summary["engagement"]["hours"]
+    # the median exits over the Atlantic, days after the real shoot-down: not chosen by it
+    assert to_epoch(hz["median_exit"]) > SURFSIDE.time + 24 * 3600.0
+    assert summary["run"]["forecast_start_rule"].startswith("the last report at or before")
 
 
 def test_engagement_is_consistent(summary: dict[str, Any]) -> None:
@@ -66,14 +99,71 @@ def test_engagement_is_consistent(summary: dict[str, Any]) -> None:
     assert len(wins) > 20
     times = [w["time"] for w in wins]
     assert times == sorted(times)
-    # the recommendation is the earliest window under the limit, and is one of the windows
-    first_ok = next(w for w in wins if w["ec"] < thr)
+    # the recommendation is the earliest acceptable window, and is one of the windows
+    first_ok = next(w for w in wins if w["ok"])
     assert rec["time"] == first_ok["time"] and rec["ec"] == first_ok["ec"]
+    assert rec["in_own_territory"] and rec.get("ec_hi", rec["ec"]) < thr
     for w in wins:
         assert 0.0 <= w["p_land"] <= 1.0 and w["ec"] >= 0.0
     # over Billings the debris risk is far above the limit (why the military waited)
-    assert en["billings"]["ec"] > thr > rec["ec"]
-    assert en["shootdown"]["time"] == SURFSIDE.time_iso
+    assert en["start"]["ec"] > thr > rec["ec"]
+    assert en["start"]["time"] == BILLINGS.time_iso
+
+
+def test_outcome_is_compared_at_its_own_time(summary: dict[str, Any]) -> None:
+    """The shoot-down is compared with the forecast's members at 02-04 19:39Z (the same
+    time), not with the recommended window two days later."""
+    oc = summary["outcome"]
+    assert oc["event"]["time"] == SURFSIDE.time_iso
+    assert oc["lead_h"] == pytest.approx((SURFSIDE.time - BILLINGS.time) / 3600.0, abs=0.01)
+    at = oc["forecast_at_time"]
+    surf = next(c for c in summary["coverage"] if c["name"] == "Surfside Beach")
+    assert at["distance_km"] == surf["distance_km"] and at["inside_90"] == surf["inside_90"]
+    # the forecast's window at that time is scored at the forecast's median, not the real point
+    fw = oc["forecast_window"]
+    assert fw["time"] == SURFSIDE.time_iso
+    assert (fw["lat"], fw["lon"]) == pytest.approx((at["median_lat"], at["median_lon"]), abs=0.05)
+    assert oc["real_point"]["lat"] == SURFSIDE.lat and oc["real_point"]["ec"] < 1e-4
+    rec = summary["engagement"]["recommended"]
+    assert oc["recommended"]["hours_after_outcome"] == pytest.approx(
+        (to_epoch(rec["time"]) - SURFSIDE.time) / 3600.0, abs=0.01
+    )
+    assert "km from the real position" in oc["statement"]
+
+
+def test_hindsight_scores_the_whole_track(summary: dict[str, Any], demo_run: Any) -> None:
+    """Labelled hindsight; windows from the Aleutians to the coast, each with its Ec (and its
+    interval when the planner gives one) and region; the spans agree with the windows."""
+    hs = summary["hindsight"]
+    assert hs["label"].startswith("HINDSIGHT")
+    wins = hs["windows"]
+    assert wins[0]["time"] == summary["track"]["start"]
+    assert wins[-1]["time"] == summary["track"]["end"] == SURFSIDE.time_iso
+    regions = {w["region"] for w in wins}
+    assert {"Alaska (land)", "contiguous US (land)"} <= regions
+    assert any(r.startswith("Atlantic") for r in regions)
+    thr = hs["threshold"]
+    for w in wins:
+        assert w["ec"] >= 0 and w["position_sigma_km"] > 0
+        upper = w.get("ec_hi", w["ec"])
+        assert w["meets_limit"] == (w["in_own_territory"] and upper < thr)
+        if "ec_lo" in w:
+            assert w["ec_lo"] <= w["ec"] <= w["ec_hi"]
+    n_ok = sum(w["meets_limit"] for w in wins)
+    assert sum(sp["windows"] for sp in hs["spans"]) == n_ok
+    assert sum(r["meets_limit"] for r in hs["regions"].values()) == n_ok
+    # the real shoot-down point, off South Carolina, is under the limit in hindsight too
+    assert wins[-1]["meets_limit"] and wins[-1]["region"].startswith("Atlantic")
+    # the map layer carries the same windows
+    out, result = demo_run
+    assert "HINDSIGHT" in result.output
+    geo = json.loads((out / "layers.geojson").read_text())
+    pts = [
+        f["properties"]
+        for f in geo["features"]
+        if f["properties"]["layer"] == "hindsight" and f["geometry"]["type"] == "Point"
+    ]
+    assert [p["ec"] for p in pts] == [w["ec"] for w in wins]
 
 
 def test_report_and_exports_show_the_library_numbers(
@@ -101,7 +191,17 @@ def test_report_and_exports_show_the_library_numbers(
     ]
     assert ec_geo == ec_map == [w["ec"] for w in summary["engagement"]["windows"]]
     layers = {f["properties"]["layer"] for f in geo["features"]}
-    assert layers >= {"reports", "track", "origin", "corridor", "sites", "windows", "debris"}
+    assert layers >= {
+        "reports",
+        "track",
+        "origin",
+        "corridor",
+        "sites",
+        "windows",
+        "debris",
+        "outcome",
+        "hindsight",
+    }
     # KML and CZML hold the same features
     root = ET.parse(out / "layers.kml").getroot()
     placemarks = list(root.iter("{http://www.opengis.net/kml/2.2}Placemark"))
@@ -117,3 +217,73 @@ def test_demo_bad_option_is_a_clear_error(tmp_path: Path) -> None:
     assert "members" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "x").exists()
+
+
+def _run_json(args: list[str]) -> dict[str, Any]:
+    result = CliRunner().invoke(app, ["demo", *args, "--json"])
+    assert result.exit_code == 0, result.output
+    data: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return data
+
+
+def _without_timings(section: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in section.items() if k not in ("warnings", "elapsed_s")}
+
+
+@pytest.fixture(scope="module")
+def five_and_eight(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any]:
+    """Issue 9's check: the first five reports (up to Billings) and the full file, 200 members,
+    seed 5."""
+    tmp = tmp_path_factory.mktemp("asof")
+    five = tmp / "five.csv"
+    five.write_text("\n".join(REPORTS_PATH.read_text().splitlines()[:6]) + "\n")
+    common = ["--members", "200", "--seed", "5"]
+    short = _run_json(["--reports", str(five), *common, "--no-hindsight", "--out", str(tmp / "a")])
+    full = _run_json([*common, "--out", str(tmp / "b")])
+    return short, full
+
+
+def test_forecast_is_the_same_without_the_later_reports(five_and_eight: tuple[Any, Any]) -> None:
+    """No look-ahead: removing the three reports after Billings changes nothing in the forecast
+    or in what follows from it (overflight, aviation, engagement)."""
+    short, full = five_and_eight
+    assert short["forecast"]["track_as_of"]["reports"] == 5
+    for key in ("forecast", "overflight", "aviation", "engagement"):
+        assert _without_timings(short[key]) == _without_timings(full[key]), key
+    # the five-report run has nothing to score and says so; the full one scores the rest
+    assert short["coverage"] == [] and short["outcome"] is None and short["uncorrected"] is None
+    assert short["run"]["forecast_start_rule"] == "the last report in the file"
+    assert short["scenario"]["outcome"] is None and short["hindsight"] is None
+    assert [c["name"] for c in full["coverage"]] == ["Sabetha", "St. Louis", "Surfside Beach"]
+    # while the track from all eight reports does differ
+    assert short["track"]["float_alt_m"] != full["track"]["float_alt_m"]
+
+
+_ONE_ROW = b"time_utc,time_uncertainty_h,lat,lon,radius_km\n2023-02-01T19:00Z,1,45,-108,50\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "message"),
+    [
+        (None, [], "cannot read reports file"),
+        (b"time_utc,lat\n2023-02-01T19:00Z,45\n", [], "missing columns"),
+        (b"", [], "no reports in file"),
+        (b"\xff\xfe\x00t\x00i", [], "not a UTF-8 text file"),
+        (_ONE_ROW.replace(b"-108", b"nan"), [], "field 'lon'"),
+        (_ONE_ROW.replace(b",1,", b",-1,"), [], "negative time uncertainty"),
+        (_ONE_ROW, ["--forecast-from", "2023-01-01T00:00Z"], "no report at or before"),
+        (_ONE_ROW, ["--forecast-from", "yesterday"], "ISO 8601"),
+    ],
+)
+def test_bad_reports_files_are_clear_errors(
+    tmp_path: Path, content: bytes | None, args: list[str], message: str
+) -> None:
+    path = tmp_path / "reports.csv"
+    if content is not None:
+        path.write_bytes(content)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["demo", "--reports", str(path), "--out", str(out), *args])
+    assert result.exit_code in (2, 3), result.output
+    assert message in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+    assert not out.exists()
