@@ -431,18 +431,22 @@ def stage_track(
             for k in range(len(samples.time))
         ],
     }
+    coords = [
+        [round(float(lo), 4), round(float(la), 4), round(float(al), 0)]
+        for lo, la, al in zip(smooth.lon, smooth.lat, smooth.alt, strict=True)
+    ]
     feats.append(
         _feature(
-            {
-                "type": "LineString",
-                "coordinates": [
-                    [round(float(lo), 4), round(float(la), 4), round(float(al), 0)]
-                    for lo, la, al in zip(smooth.lon, smooth.lat, smooth.alt, strict=True)
-                ],
-            },
+            {"type": "LineString", "coordinates": coords}
+            if len(coords) > 1
+            else {"type": "Point", "coordinates": coords[0]},
             layer="track",
             name=f"track {main.track_id} (smoothed)",
-            times=[iso(t) for t in main.time],
+            **(
+                {"times": [iso(t) for t in main.time]}
+                if len(coords) > 1
+                else {"time": iso(main.time[0])}
+            ),
             float_alt_m=summary["float_alt_m"],
             style={"color": "#17202a", "width": 2.5},
         )
@@ -1156,6 +1160,7 @@ def reconstructed_path(
     from pyproj import Transformer
 
     from .assess.path import FlightPath
+    from .geo.geodesy import offset_m
 
     t = np.asarray(track.time, dtype=np.float64)
     keep = np.concatenate([[True], np.diff(t) > 0])
@@ -1182,13 +1187,21 @@ def reconstructed_path(
             f"+proj=aeqd +lat_0={mid_lat} +lon_0={mid_lon} +datum=WGS84 +units=m",
             always_xy=True,
         )
-        xa, ya = proj.transform(cols["lon"][a], cols["lat"][a])
-        xb, yb = proj.transform(cols["lon"][b], cols["lat"][b])
+        ends = []
+        for e in (a, b):
+            # position and velocity in the projection's grid: the velocity through the local
+            # Jacobian of the projection (1 km steps east and north)
+            la0, lo0 = cols["lat"][e], cols["lon"][e]
+            step_lat, step_lon = offset_m([la0, la0], [lo0, lo0], [1000.0, 0.0], [0.0, 1000.0])
+            px, py = proj.transform([lo0, *step_lon], [la0, *step_lat])
+            jac = np.array([[px[1] - px[0], px[2] - px[0]], [py[1] - py[0], py[2] - py[0]]]) / 1e3
+            ends.append((px[0], py[0], jac @ np.array([cols["ve"][e], cols["vn"][e]])))
+        (xa, ya, va), (xb, yb, vb) = ends
         u = (grid[sel] - t[a]) / T
         h00, h10 = 2 * u**3 - 3 * u**2 + 1, u**3 - 2 * u**2 + u
         h01, h11 = -2 * u**3 + 3 * u**2, u**3 - u**2
-        x = h00 * xa + h10 * T * cols["ve"][a] + h01 * xb + h11 * T * cols["ve"][b]
-        y = h00 * ya + h10 * T * cols["vn"][a] + h01 * yb + h11 * T * cols["vn"][b]
+        x = h00 * xa + h10 * T * va[0] + h01 * xb + h11 * T * vb[0]
+        y = h00 * ya + h10 * T * va[1] + h01 * yb + h11 * T * vb[1]
         lo, la = proj.transform(x, y, direction="INVERSE")
         lat[sel], lon[sel] = la, lo
         tau = grid[sel] - t[a]
@@ -1205,8 +1218,6 @@ def reconstructed_path(
     rng = np.random.default_rng(seed)
     z = rng.standard_normal((2, members, 1))
     z[:, 0, :] = 0.0  # member 0 is the interpolant itself
-    from .geo.geodesy import offset_m
-
     mlat, mlon = offset_m(lat[None, :], lon[None, :], z[0] * sig[None, :], z[1] * sig[None, :])
     path = FlightPath.from_arrays(grid, mlat, mlon, alt, source="reconstructed track")
     return path, sig
@@ -1214,7 +1225,8 @@ def reconstructed_path(
 
 def _hindsight_region(w: dict[str, Any], own: str) -> str:
     """A plain-language region of a window's median point (for the "why not over Alaska?"
-    question): Alaska / Alaskan waters, the contiguous states, the Atlantic, other countries."""
+    question): Alaska / Alaskan waters, the contiguous states, the Atlantic, Gulf of Mexico or
+    Pacific territorial sea, other countries, international waters."""
     from .geo import country_name
 
     terr = str(w.get("territory") or "")
@@ -1225,7 +1237,13 @@ def _hindsight_region(w: dict[str, Any], own: str) -> str:
         return "Alaska (land)" if w["over_land"] else "Alaskan waters (Aleutians, Bering Sea)"
     if w["over_land"]:
         return "contiguous US (land)"
-    return "Atlantic (US territorial sea)" if w["lon"] > -90.0 else "US territorial sea"
+    if w["lon"] > -81.5:
+        return "Atlantic (US territorial sea)"
+    if w["lat"] < 31.0 and w["lon"] > -98.0:
+        return "Gulf of Mexico (US territorial sea)"
+    if w["lon"] < -116.0:
+        return "Pacific (US territorial sea)"
+    return "US territorial sea"
 
 
 def stage_hindsight(
