@@ -170,7 +170,7 @@ def test_forecast_start_is_the_last_report_at_or_before_the_time() -> None:
         _report("2023-02-03T00:00Z"),
     ]
     start, rule = forecast_start(reports, to_epoch("2023-02-02T12:00Z"))
-    assert start.lat == 46.0 and "at or before 2023-02-02T12:00:00Z" in rule  # the sharper one
+    assert start.lat == 46.0 and "--forecast-from 2023-02-02T12:00:00Z" in rule  # the sharper one
     assert forecast_start(reports, to_epoch("2023-02-01T00:00Z"))[0] is reports[0]
     assert forecast_start(reports, None) == (reports[-1], "the last report in the file")
     with pytest.raises(DomainError, match="no report at or before"):

@@ -289,7 +289,7 @@ def forecast_start(reports: list[Report], forecast_from: float | None) -> tuple[
         )
     # among reports of that moment, the most precise one
     last = max(known, key=lambda r: (r.time, -r.radius))
-    return last, f"the last report at or before {iso(forecast_from)} (--forecast-from)"
+    return last, f"the last report at or before --forecast-from {iso(forecast_from)}"
 
 
 def _bias_corrected(wind: WindField, du: float, dv: float) -> WindField:
