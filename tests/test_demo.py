@@ -51,9 +51,8 @@ def test_summary_schema(summary: dict[str, Any]) -> None:
         "hindsight",
     ):
         assert key in summary, key
-    rec = summary["engagement"]["recommended"]
-    assert rec is not None, summary["engagement"]["reason"]
-    assert set(rec) >= {"time", "lat", "lon", "ec", "p_land"}
+    for w in (summary["engagement"]["start"], *summary["engagement"]["windows"]):
+        assert set(w) >= {"time", "lat", "lon", "ec", "p_land", "ok", "in_own_territory"}
     fo = summary["forecast"]
     assert fo["members"] >= 500
     assert fo["start"]["time"] == BILLINGS.time_iso
@@ -99,14 +98,18 @@ def test_engagement_is_consistent(summary: dict[str, Any]) -> None:
     assert len(wins) > 20
     times = [w["time"] for w in wins]
     assert times == sorted(times)
-    # the recommendation is the earliest acceptable window, and is one of the windows
-    first_ok = next(w for w in wins if w["ok"])
-    assert rec["time"] == first_ok["time"] and rec["ec"] == first_ok["ec"]
-    assert rec["in_own_territory"] and rec.get("ec_hi", rec["ec"]) < thr
+    # the recommendation is the earliest acceptable window (if any), and is one of the windows
+    first_ok = next((w for w in wins if w["ok"]), None)
+    if first_ok is None:
+        assert rec is None and en["reason"].startswith("no window")
+    else:
+        assert rec["time"] == first_ok["time"] and rec["ec"] == first_ok["ec"]
+        assert rec["in_own_territory"] and rec.get("ec_hi", rec["ec"]) < thr
     for w in wins:
         assert 0.0 <= w["p_land"] <= 1.0 and w["ec"] >= 0.0
+        assert w["ok"] == (w["in_own_territory"] and w.get("ec_hi", w["ec"]) < thr)
     # over Billings the debris risk is far above the limit (why the military waited)
-    assert en["start"]["ec"] > thr > rec["ec"]
+    assert en["start"]["ec"] > 10 * thr
     assert en["start"]["time"] == BILLINGS.time_iso
 
 
@@ -125,9 +128,12 @@ def test_outcome_is_compared_at_its_own_time(summary: dict[str, Any]) -> None:
     assert (fw["lat"], fw["lon"]) == pytest.approx((at["median_lat"], at["median_lon"]), abs=0.05)
     assert oc["real_point"]["lat"] == SURFSIDE.lat and oc["real_point"]["ec"] < 1e-4
     rec = summary["engagement"]["recommended"]
-    assert oc["recommended"]["hours_after_outcome"] == pytest.approx(
-        (to_epoch(rec["time"]) - SURFSIDE.time) / 3600.0, abs=0.01
-    )
+    if rec is not None:
+        assert oc["recommended"]["hours_after_outcome"] == pytest.approx(
+            (to_epoch(rec["time"]) - SURFSIDE.time) / 3600.0, abs=0.01
+        )
+    else:
+        assert "recommended" not in oc and "recommended no window" in oc["statement"]
     assert "km from the real position" in oc["statement"]
 
 
@@ -152,8 +158,11 @@ def test_hindsight_scores_the_whole_track(summary: dict[str, Any], demo_run: Any
     n_ok = sum(w["meets_limit"] for w in wins)
     assert sum(sp["windows"] for sp in hs["spans"]) == n_ok
     assert sum(r["meets_limit"] for r in hs["regions"].values()) == n_ok
-    # the real shoot-down point, off South Carolina, is under the limit in hindsight too
-    assert wins[-1]["meets_limit"] and wins[-1]["region"].startswith("Atlantic")
+    # the last window is the real shoot-down point, off South Carolina
+    assert wins[-1]["region"].startswith("Atlantic")
+    assert (wins[-1]["lat"], wins[-1]["lon"]) == pytest.approx(
+        (SURFSIDE.lat, SURFSIDE.lon), abs=0.1
+    )
     # the map layer carries the same windows
     out, result = demo_run
     assert "HINDSIGHT" in result.output

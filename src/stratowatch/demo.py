@@ -765,7 +765,7 @@ def stage_forecast(
         "wind": fwind.meta.source,
         "wind_bias_ms": {**bias, "applied": cfg.bias_correct},
         "end": _ensemble_summary(pred),
-        "at_72h": _ensemble_at(pred, t0 + 72 * 3600.0),
+        "at_72h": _ensemble_at(pred, t0 + 72 * 3600.0) if horizon["hours"] >= 72 else None,
         "spread": _spread(pred),
         "warnings": list(pred.warnings),
         "elapsed_s": round(float(getattr(pred, "elapsed_s", float("nan"))), 3),

@@ -71,9 +71,15 @@ def print_summary(summary: dict[str, Any], files: dict[str, Path]) -> None:
             f"  wind corrected by the track's drift up to the start: du {bias['du']:+.1f}, "
             f"dv {bias['dv']:+.1f} m/s (+- {bias['sigma']} m/s, {bias['samples']} samples)"
         )
+    at72 = (
+        ""
+        if a72 is None
+        else f"+72 h: median {a72['lat']:.2f}, {a72['lon']:.2f}, r50 {a72['r50_km']:.0f} km, "
+        f"r90 {a72['r90_km']:.0f} km; "
+    )
     console.print(
-        f"  +72 h: median {a72['lat']:.2f}, {a72['lon']:.2f}, r50 {a72['r50_km']:.0f} km, "
-        f"r90 {a72['r90_km']:.0f} km; at {_short(end['time'])}: {end['lat']:.2f}, {end['lon']:.2f}"
+        f"  {at72}at {_short(end['time'])}: median {end['lat']:.2f}, {end['lon']:.2f}, "
+        f"r90 {end['r90_km']:.0f} km"
     )
     ov = summary["overflight"]
     t = Table(title="Overflight of the example sites (p >= 0.005)", title_justify="left")
