@@ -261,7 +261,7 @@ def test_forecast_is_the_same_without_the_later_reports(five_and_eight: tuple[An
         assert _without_timings(short[key]) == _without_timings(full[key]), key
     # the five-report run has nothing to score and says so; the full one scores the rest
     assert short["coverage"] == [] and short["outcome"] is None and short["uncorrected"] is None
-    assert short["run"]["forecast_start_rule"] == "the last report in the file"
+    assert short["run"]["forecast_start_rule"].startswith("the last report in the file")
     assert short["scenario"]["outcome"] is None and short["hindsight"] is None
     assert [c["name"] for c in full["coverage"]] == ["Sabetha", "St. Louis", "Surfside Beach"]
     # while the track from all eight reports does differ

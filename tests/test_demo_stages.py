@@ -172,7 +172,15 @@ def test_forecast_start_is_the_last_report_at_or_before_the_time() -> None:
     start, rule = forecast_start(reports, to_epoch("2023-02-02T12:00Z"))
     assert start.lat == 46.0 and "--forecast-from 2023-02-02T12:00:00Z" in rule  # the sharper one
     assert forecast_start(reports, to_epoch("2023-02-01T00:00Z"))[0] is reports[0]
-    assert forecast_start(reports, None) == (reports[-1], "the last report in the file")
+    assert forecast_start(reports, None)[0] is reports[-1]
+    # an outcome row (kind engagement) is never a start
+    shot = Report(
+        to_epoch("2023-02-04T00:00Z"), 0.0, 33.5, -79.0, 1e4, None, None, "engagement", "", ""
+    )
+    assert forecast_start([*reports, shot], None)[0] is reports[-1]
+    assert forecast_start([*reports, shot], shot.time)[0] is reports[-1]
+    with pytest.raises(DomainError, match="only engagement rows"):
+        forecast_start([shot], None)
     with pytest.raises(DomainError, match="no report at or before"):
         forecast_start(reports, to_epoch("2023-01-31T00:00Z"))
 

@@ -276,15 +276,21 @@ def stage_reports(cfg: DemoConfig) -> tuple[list[Report], list[dict[str, Any]]]:
 
 def forecast_start(reports: list[Report], forecast_from: float | None) -> tuple[Report, str]:
     """The report the forecast starts from and the rule, in words: the last report at or before
-    ``forecast_from`` (epoch s; None: the last report of the file). Raises `DomainError` when no
-    report is that early."""
+    ``forecast_from`` (epoch s; None: the file's last report), rows of kind ``engagement`` (the
+    outcome) excepted. Raises `DomainError` when no report is that early."""
+    usable = [r for r in reports if r.kind != "engagement"]
+    if not usable:
+        raise DomainError(
+            "the reports file holds only engagement rows (outcomes); a forecast needs a report "
+            "of the object before it"
+        )
     if forecast_from is None:
-        return reports[-1], "the last report in the file"
-    known = [r for r in reports if r.time <= forecast_from + 1e-6]
+        return usable[-1], "the last report in the file (outcome rows excepted)"
+    known = [r for r in usable if r.time <= forecast_from + 1e-6]
     if not known:
         raise DomainError(
             f"no report at or before the forecast start {iso(forecast_from)}: the first is at "
-            f"{reports[0].time_iso}; choose a later --forecast-from (or omit it for the last "
+            f"{usable[0].time_iso}; choose a later --forecast-from (or omit it for the last "
             "report)"
         )
     # among reports of that moment, the most precise one
