@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 OUT ?= demo-out
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench clean frontend
 
 install: $(STAMP)
 
@@ -30,6 +30,11 @@ test: lint
 bench: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.lock
 	$(BIN)/python benchmarks/run_all.py
+
+# re-build the bundled map libraries from frontend/package-lock.json (needs npm; the output is
+# committed, so only run this to change a version)
+frontend:
+	python3 tools/build_frontend.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -38,6 +38,8 @@ from .atmosphere.wind import GriddedWind, WindField, WindGrid
 from .errors import ConfigError, DomainError, InputError
 from .geo.geodesy import haversine
 from .io.export import write_features
+from .report.page import EC_PLOT_FLOOR as EC_PLOT_FLOOR  # re-exported
+from .report.page import demo_page, ec_color
 from .scenario import (
     COLOMBIA,
     FORECAST_FROM,
@@ -160,23 +162,6 @@ class DemoResult:
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-#: Ec below this fraction of the threshold is drawn at it on the log plot (Ec = 0 at sea).
-EC_PLOT_FLOOR = 1e-3
-
-
-def ec_color(ec: float, threshold: float) -> str:
-    """Colour of an engagement window by its Ec relative to the threshold (map and plots)."""
-    if not math.isfinite(ec):
-        return "#7f8c8d"
-    if ec < 0.1 * threshold:
-        return "#1e8449"  # an order of magnitude below the limit
-    if ec < threshold:
-        return "#82c341"
-    if ec < 10 * threshold:
-        return "#f39c12"
-    return "#c0392b"
 
 
 def _feature(geom: dict[str, Any], **props: Any) -> dict[str, Any]:
@@ -554,14 +539,15 @@ def _median_line(pred: Any, layer: str, name: str, color: str) -> dict[str, Any]
     times = np.asarray(pred.times, dtype=np.float64)
     lat = np.nanmedian(np.asarray(pred.lat, dtype=np.float64), axis=0)
     lon = np.nanmedian(np.asarray(pred.lon, dtype=np.float64), axis=0)
-    ok = np.isfinite(lat) & np.isfinite(lon)
+    alt = np.nanmedian(np.asarray(pred.alt, dtype=np.float64), axis=0)  # at its real altitude
+    ok = np.isfinite(lat) & np.isfinite(lon) & np.isfinite(alt)
     order = np.argsort(times[ok])
     return _feature(
         {
             "type": "LineString",
             "coordinates": [
-                [round(float(lo), 4), round(float(la), 4)]
-                for lo, la in zip(lon[ok][order], lat[ok][order], strict=True)
+                [round(float(lo), 4), round(float(la), 4), round(float(al), 0)]
+                for lo, la, al in zip(lon[ok][order], lat[ok][order], alt[ok][order], strict=True)
             ],
         },
         layer=layer,
@@ -1392,276 +1378,11 @@ def _hindsight_answer(
     )
 
 
-def _borders(bbox: tuple[float, float, float, float]) -> list[list[list[float]]]:
-    """Country outlines for the map from the shipped Natural Earth borders (`geo.countries`)."""
-    from shapely.geometry import MultiPolygon, Polygon
-
-    from .geo.countries import countries
-    from .report import border_rings
-
-    polys: list[list[list[list[float]]]] = []
-    for g in countries().geoms:
-        parts = (
-            list(g.geoms) if isinstance(g, MultiPolygon) else [g] if isinstance(g, Polygon) else []
-        )
-        for part in parts:
-            polys.append([[list(c[:2]) for c in part.exterior.coords]])
-    return border_rings(polys, bbox=bbox)
-
-
-def _bbox(fc: dict[str, Any]) -> tuple[float, float, float, float]:
-    lons: list[float] = []
-    lats: list[float] = []
-
-    def walk(c: Any) -> None:
-        if c and isinstance(c[0], int | float):
-            lons.append(float(c[0]))
-            lats.append(float(c[1]))
-        else:
-            for x in c:
-                walk(x)
-
-    for f in fc["features"]:
-        walk(f["geometry"]["coordinates"])
-    return (min(lons), min(lats), max(lons), max(lats))
-
-
-def build_report(summary: dict[str, Any], fc: dict[str, Any]) -> str:
-    """The HTML report of a demo run: presents ``summary`` and the layers ``fc``."""
-    from .report import Plot, Series, Table, render_report
-
-    tr, og, fo = summary["track"], summary["origin"], summary["forecast"]
-    en, cov = summary["engagement"], summary["coverage"]
-    rec = en["recommended"]
-    raw_cov = {c["name"]: c for c in (fo.get("without_bias_correction") or {}).get("coverage", [])}
-    headline = [
-        (
-            f"Float altitude ({tr['altitude']['method']})",
-            f"{tr['float_alt_m'] / 1000:.1f} +- {tr['float_alt_sigma_m'] / 1000:.1f} km",
-        ),
-        ("Track", f"{tr['start'][:16]}Z -> {tr['end'][:16]}Z"),
-        (
-            "Origin (median, -{:.0f} h)".format(og["hours"]),
-            f"{og['median']['lat']:.1f}, {og['median']['lon']:.1f} (r90 {og['r90_km']:.0f} km)",
-        ),
-        ("Forecast end", f"{fo['end']['time'][:16]}Z  r90 {fo['end']['r90_km']:.0f} km"),
-        (
-            "Recommended engagement",
-            "none"
-            if rec is None
-            else f"{rec['time'][:16]}Z, Ec {_ec_text(rec['ec'])}, P(land) {rec['p_land']:.2f}",
-        ),
-        (
-            "Billings window",
-            f"Ec {_ec_text(en['billings']['ec'])}, P(land) {en['billings']['p_land']:.2f}",
-        ),
-        (
-            "Real shoot-down point",
-            f"Ec {_ec_text(en['shootdown']['ec'])}"
-            + (
-                ""
-                if rec is None
-                else f"; {en['recommended_to_shootdown_km']:.0f} km from the recommended"
-            ),
-        ),
-    ]
-    tables = [
-        Table(
-            "Coverage of the later reports by the forecast from Billings",
-            [
-                "report",
-                "time (UTC)",
-                "lead (h)",
-                "from median (km)",
-                "report radius (km)",
-                "inside 50 %",
-                "inside 90 %",
-                "uncorrected wind: from median (km)",
-                "uncorrected: inside 90 %",
-            ],
-            [
-                [
-                    c["name"],
-                    c["time"],
-                    c["lead_h"],
-                    c.get("distance_km"),
-                    c["radius_km"],
-                    "yes" if c.get("inside_50") else "no",
-                    "yes" if c.get("inside_90") else "no",
-                    raw_cov.get(c["name"], {}).get("distance_km"),
-                    {True: "yes", False: "no"}.get(
-                        raw_cov.get(c["name"], {}).get("inside_90"), "-"
-                    ),
-                ]
-                for c in cov
-            ],
-            note="Regions: Gaussian ellipses of the members' positions at the report time "
-            "(chi-square, 2 degrees of freedom).",
-        ),
-        Table(
-            "Sensitive sites (example file) against the forecast",
-            [
-                "site",
-                "p(overflight)",
-                "closest (km)",
-                "median closest (km)",
-                "time of closest (UTC)",
-            ],
-            [
-                [s["name"], s["p"], s["closest_km"], s["median_closest_km"], s["time"]]
-                for s in summary["overflight"]["sites"]
-            ],
-        ),
-        Table(
-            "Border crossings (territory incl. 12 nmi sea)",
-            ["country", "p", "mean time (UTC)", "+- h"],
-            [
-                [b["name"], b["p"], b["time"], b["time_std_h"]]
-                for b in summary["overflight"]["borders"]
-            ],
-        ),
-        Table(
-            "Engagement windows",
-            ["time (UTC)", "lat", "lon", "Ec", "P(land)", "fragments on land", "meets limit"],
-            [
-                [
-                    w["time"],
-                    w["lat"],
-                    w["lon"],
-                    w["ec"],
-                    w["p_land"],
-                    w.get("fragments_on_land"),
-                    "yes" if w["ec"] < en["threshold"] else "no",
-                ]
-                for w in en["windows"]
-                if w["time"][14:16] == "00"
-                and int(w["time"][11:13]) % 3 == 0
-                or (rec is not None and w["time"] == rec["time"])
-            ],
-            note=en["reason"] + " (every 3 h here; all windows in summary.json)",
-        ),
-        Table(
-            "Track: drift against the model wind",
-            ["time (UTC)", "lat", "lon", "track ve", "track vn", "wind u", "wind v"],
-            [
-                [
-                    w["time"],
-                    w["lat"],
-                    w["lon"],
-                    w["track_ve"],
-                    w["track_vn"],
-                    w["wind_u"],
-                    w["wind_v"],
-                ]
-                for w in tr["wind_along"]
-            ],
-            note="m/s; smoothed track (all reports). The forecast wind is corrected by the "
-            "filtered (track - wind) up to the Billings state.",
-        ),
-    ]
-    wins = en["windows"]
-    floor = EC_PLOT_FLOOR * en["threshold"]
-    xs = [_epoch_of(w["time"]) for w in wins]
-    plots = [
-        Plot(
-            "ec",
-            "Expected casualties Ec of an engagement, by time",
-            "Ec",
-            [
-                Series(
-                    "Ec",
-                    xs,
-                    [max(w["ec"], floor) for w in wins],
-                    color="#555555",
-                    colors=[ec_color(w["ec"], en["threshold"]) for w in wins],
-                    tips=[
-                        f"{w['time'][:16]}Z\nEc {w['ec']:.2e}\nP(land) {w['p_land']:.2f}"
-                        for w in wins
-                    ],
-                )
-            ],
-            log_y=True,
-            hlines=[(en["threshold"], f"limit {en['threshold']:g}")],
-            note=f"Ec = 0 (all debris at sea) drawn at {floor:g}, the axis floor; colours as on "
-            "the map.",
-        ),
-        Plot(
-            "pland",
-            "P(any debris on land), by time",
-            "P(land)",
-            [Series("P(land)", xs, [w["p_land"] for w in wins], color="#2e86c1")],
-        ),
-        Plot(
-            "spread",
-            "Forecast spread: 90 % region radius (equal-area), by time",
-            "km",
-            [
-                Series(
-                    "r90",
-                    [_epoch_of(t) for t in fo["spread"]["time"]],
-                    fo["spread"]["r90_km"],
-                    color="#2e86c1",
-                    mode="line",
-                )
-            ],
-        ),
-    ]
-    notes = [
-        "Data: public reports of the February 2023 balloon compiled from news reports and official "
-        "statements (positions approximate, radii reflect the vagueness of the wording): "
-        + "; ".join(SOURCES)
-        + ".",
-        f"Wind: {fo['wind']}. Borders: Natural Earth 1:110m (public domain). Population: GeoNames "
-        "cities + rural background. Sites: example file of public sites (approximate).",
-        f"stratowatch {summary['run']['version']}; run {summary['run']['elapsed_s']:.1f} s.",
-    ]
-    layers = [
-        ("origin", "Origin (back-trajectory)"),
-        ("corridor", "Forecast corridor (50/90 %)"),
-        ("debris", "Debris footprints"),
-        ("sites", "Sensitive sites"),
-        ("windows", "Engagement windows (Ec)"),
-        ("track", "Track"),
-        ("reports", "Reports (uncertainty circles)"),
-    ]
-    legend = [
-        (ec_color(0.01 * en["threshold"], en["threshold"]), f"Ec < {0.1 * en['threshold']:g}"),
-        (ec_color(0.5 * en["threshold"], en["threshold"]), f"Ec < {en['threshold']:g} (limit)"),
-        (ec_color(5 * en["threshold"], en["threshold"]), f"Ec < {10 * en['threshold']:g}"),
-        (ec_color(50 * en["threshold"], en["threshold"]), "Ec higher"),
-    ]
-    return render_report(
-        fc,
-        title="stratowatch: the February 2023 balloon, replayed",
-        subtitle="Public reports -> track -> origin -> 72 h ensemble forecast from Billings -> "
-        "overflight, aviation, engagement windows and debris",
-        layers=layers,
-        borders=_borders(_bbox(fc)),
-        headline=headline,
-        tables=tables,
-        plots=plots,
-        notes=notes,
-        legend=legend,
-        time_start=_epoch_of(summary["forecast"]["start"]["time"]) + 48 * 3600.0,
-        fit_layers=("reports", "track", "corridor", "windows"),
-    )
-
-
-def _ec_text(ec: float) -> str:
-    return "0" if ec == 0 else f"{ec:.1e}"
-
-
-def _epoch_of(text: str) -> float:
-    from .timeutil import to_epoch
-
-    return to_epoch(text)
-
-
 def _report_view(summary: dict[str, Any]) -> dict[str, Any]:
-    """``summary`` with the keys the current report page reads under their earlier names
+    """``summary`` with the keys the report page reads under their earlier names
     (``engagement.billings`` / ``shootdown`` / ``recommended_to_shootdown_km``,
-    ``forecast.without_bias_correction``), for `build_report` until the report moves to the
-    new schema. summary.json itself carries only the new keys."""
+    ``forecast.without_bias_correction``, ``scenario.shootdown``), for `report.page.demo_page`
+    until it reads the new schema. summary.json itself carries only the new keys."""
     view = json.loads(json.dumps(_jsonable(summary)))
     en, fo = view["engagement"], view["forecast"]
     en["billings"] = en["start"]
@@ -1676,6 +1397,7 @@ def _report_view(summary: dict[str, Any]) -> dict[str, Any]:
         else math.nan
     )
     fo["without_bias_correction"] = view.get("uncorrected")
+    view["scenario"]["shootdown"] = view["scenario"].get("outcome")
     return view
 
 
@@ -1801,7 +1523,7 @@ def run_demo(
         "features": feats,
     }
     summary["run"]["elapsed_s"] = round(_time.perf_counter() - t_all, 2)
-    page = build_report(_report_view(summary), fc)
+    page = demo_page(_report_view(summary), fc, forecast=pred)
     files = _write_outputs(out, summary, fc, page)
     done("outputs")
     summary["run"]["elapsed_s"] = round(_time.perf_counter() - t_all, 2)

@@ -114,7 +114,7 @@ def test_kml_parses_and_keeps_geometry_and_time(tmp_path: Path) -> None:
     assert poly is not None
     assert len(poly.findall(K + "innerBoundaryIs")) == 1
     # styles: KML colour order is aabbggrr, so red #ff0000 is ..0000ff
-    styles = {s.get("id"): s for s in doc.findall(K + "Style")}
+    styles = {s.get("id"): s for s in root.iter(K + "Style")}
     sid = (pm.findtext(K + "styleUrl") or "")[1:]
     assert (styles[sid].findtext(f"{K}IconStyle/{K}color") or "").endswith("0000ff")
 
@@ -243,3 +243,136 @@ def test_kml_placemark_children_in_schema_order(tmp_path: Path) -> None:
         head = [t for t in tags if t in order]
         assert head == sorted(head, key=order.index), tags
         assert tags[-1] in ("Point", "LineString", "Polygon", "Track", "MultiGeometry"), tags
+
+
+# ----------------------------------------------------------------------------- RFC 7946, czml3
+
+
+def _fc(*feats: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": list(feats)}
+
+
+def _feat(gtype: str, coords: Any, **props: Any) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "geometry": {"type": gtype, "coordinates": coords},
+        "properties": props,
+    }
+
+
+def _ring(lon: float, lat: float, r: float, n: int = 24, cw: bool = False) -> list[list[float]]:
+    s = -1.0 if cw else 1.0
+    pts = [
+        [lon + r * math.cos(s * 2 * math.pi * k / n), lat + r * math.sin(s * 2 * math.pi * k / n)]
+        for k in range(n)
+    ]
+    return [*pts, pts[0]]
+
+
+def test_geojson_is_rfc7946_valid_ccw_and_cut_at_the_antimeridian(tmp_path: Path) -> None:
+    from shapely.geometry import shape
+
+    fc = _fc(
+        # a clockwise ellipse-like region around 180 (longitudes continuous past 180)
+        _feat("Polygon", [_ring(180.0, 52.0, 3.0, cw=True)], layer="origin", name="region"),
+        # a bow-tie (self-intersecting) and two overlapping parts of one MultiPolygon
+        _feat("Polygon", [[[0, 0], [2, 2], [2, 0], [0, 2], [0, 0]]], layer="debris"),
+        _feat("MultiPolygon", [[_ring(10, 10, 1.0)], [_ring(10.5, 10, 1.0)]], layer="debris"),
+        # a timed path over the Aleutians, from 170 E to 170 W (written as 190)
+        _feat(
+            "LineString",
+            [[170.0, 50.0, 18000.0], [190.0, 52.0, 18200.0]],
+            layer="track",
+            times=["2023-01-28T00:00:00Z", "2023-01-29T00:00:00Z"],
+        ),
+        _feat("Point", [200.0, 10.0], layer="reports"),
+    )
+    back = json.loads(write_features(tmp_path / "a.geojson", fc).read_text())
+    for f in back["features"]:
+        g = shape(f["geometry"])
+        assert g.is_valid, f
+        for lon, _lat, *_ in _coords_of(f["geometry"]["coordinates"]):
+            assert -180.0 <= lon <= 180.0
+        if f["geometry"]["type"] in ("Polygon", "MultiPolygon"):
+            polys = [g] if g.geom_type == "Polygon" else list(g.geoms)
+            for p in polys:
+                assert p.exterior.is_ccw
+                assert all(not r.is_ccw for r in p.interiors)
+    region = back["features"][0]
+    assert region["geometry"]["type"] == "MultiPolygon"  # cut in two at +-180
+    # the area is kept (a 3-degree circle at 52 N, in square degrees)
+    assert shape(region["geometry"]).area == pytest.approx(math.pi * 9.0, rel=0.02)
+    line = back["features"][3]
+    assert line["geometry"]["type"] == "MultiLineString"
+    a, b = line["geometry"]["coordinates"]
+    assert a[-1][0] == 180.0 and b[0][0] == -180.0 and a[-1][1] == b[0][1] == pytest.approx(51.0)
+    assert a[-1][2] == pytest.approx(18100.0)  # altitude interpolated at the crossing
+    assert line["properties"]["times"] == [
+        "2023-01-28T00:00:00Z",
+        "2023-01-28T12:00:00Z",
+        "2023-01-28T12:00:00Z",
+        "2023-01-29T00:00:00Z",
+    ]
+    assert back["features"][4]["geometry"]["coordinates"] == [-160.0, 10.0]
+
+
+def _coords_of(c: Any) -> list[list[float]]:
+    if c and isinstance(c[0], int | float):
+        return [c]
+    return [p for x in c for p in _coords_of(x)]
+
+
+def test_czml_validates_against_czml3_models_with_real_altitudes(tmp_path: Path) -> None:
+    from czml3 import Document
+
+    packets = json.loads(write_features(tmp_path / "a.czml", sample()).read_text())
+    Document.model_validate(packets)  # raises on anything czml3's models do not accept
+    moving = next(p for p in packets if p["id"].endswith("-moving"))
+    alts = moving["position"]["cartographicDegrees"][3::4]
+    assert alts[:2] == [18300.0, 18300.0]
+    line = next(p for p in packets if "polyline" in p and p["name"] == "track 1")
+    assert line["polyline"]["clampToGround"] is False
+    assert line["polyline"]["positions"]["cartographicDegrees"][2] == 18300.0
+
+
+def test_unwritable_output_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "adir.geojson").mkdir()
+    with pytest.raises(InputError, match="folder"):
+        write_features(tmp_path / "adir.geojson", sample())
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(InputError, match="cannot write") as exc:
+        write_features(blocker / "out.kml", sample())
+    assert "out.kml" in str(exc.value)
+
+
+def test_demo_exports_are_valid(demo_run: Any) -> None:
+    """Issue 13: every GeoJSON feature of the demo is valid in shapely with counter-clockwise
+    outer rings, the CZML passes czml3's models with the paths at their altitude, the KML
+    parses."""
+    from czml3 import Document
+    from shapely.geometry import shape
+
+    out, result = demo_run
+    assert result.exit_code == 0, result.output
+    geo = json.loads((out / "layers.geojson").read_text())
+    polygons = 0
+    for f in geo["features"]:
+        g = shape(f["geometry"])
+        assert g.is_valid, (f["properties"].get("name"), f["geometry"]["type"])
+        for lon, _lat, *_ in _coords_of(f["geometry"]["coordinates"]):
+            assert -180.0 <= lon <= 180.0
+        if g.geom_type in ("Polygon", "MultiPolygon"):
+            for p in [g] if g.geom_type == "Polygon" else list(g.geoms):
+                polygons += 1
+                assert p.exterior.is_ccw, f["properties"].get("name")
+    assert polygons > 50
+    packets = json.loads((out / "layers.czml").read_text())
+    Document.model_validate(packets)
+    for name in ("forecast median path", "back-trajectory (median)"):
+        moving = next(p for p in packets if p.get("name") == name and "path" in p)
+        alts = moving["position"]["cartographicDegrees"][3::4]
+        assert min(alts) > 15_000.0, name  # at the float altitude, not on the ground
+    root = ET.parse(out / "layers.kml").getroot()
+    assert root.tag == K + "kml"
+    assert len(list(root.iter(K + "Placemark"))) == len(geo["features"])

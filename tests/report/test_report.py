@@ -7,10 +7,11 @@ import math
 import re
 from typing import Any
 
+import numpy as np
 import pytest
 
 from stratowatch.errors import InputError
-from stratowatch.report import Plot, Series, Table, border_rings, render_report
+from stratowatch.report import Density, Plot, Series, Table, density_from_members, render_report
 
 
 def fc() -> dict[str, Any]:
@@ -63,15 +64,21 @@ def test_report_embeds_data_and_is_self_contained() -> None:
     assert [la["visible"] for la in data["layers"]] == [False, True]
     # the script-closing name was escaped inside the JSON and survives the round trip
     assert data["features"][0]["properties"]["name"].startswith("Billings </script>")
-    assert page.count("</script>") == 2  # the data element and the code element only
+    # basemap, data, Leaflet, Leaflet.heat, map code and the boot script
+    assert page.count("</script>") == 6
     assert data["features"][1]["properties"]["speed"] is None  # NaN -> null, valid JSON
     assert data["tables"][0]["rows"] == [["Sabetha", 123.4]]
     assert data["plots"][0]["series"][0]["y"] == [1e-3, 1e-5]
     assert "<title>Test &lt;report&gt;</title>" in page
-    # nothing that would make the browser fetch anything
-    assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", page)
-    assert "@import" not in page and "url(" not in page
+    # nothing that would make the browser fetch anything: no src/href to another place in the
+    # markup (Leaflet's own code holds a link it would only draw in its attribution, which the
+    # page replaces), no @import or url() in the styles, and a policy that forbids requests
+    markup = re.sub(r"<script.*?</script>", "", page, flags=re.S)
+    assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", markup)
+    styles = "".join(re.findall(r"<style>(.*?)</style>", page, flags=re.S))
+    assert "@import" not in styles and "url(" not in styles
     assert "default-src 'none'" in page
+    assert "fetch(" not in page and "XMLHttpRequest" not in page
 
 
 def test_unlisted_layers_are_appended() -> None:
@@ -88,12 +95,51 @@ def test_bad_inputs() -> None:
         render_report(fc(), title="t", plots=[Plot("p", "p", "y", [Series("s", [1.0], [])])])
 
 
-def test_border_rings_unwrap_the_antimeridian() -> None:
-    # a ring that crosses 180 deg (as in eastern Russia), seen from a map centred on -120
-    ring = [[170.0, 65.0], [179.9, 65.0], [-179.9, 66.0], [-170.0, 66.0], [170.0, 65.0]]
-    far = [[[10.0, 10.0], [11.0, 10.0], [11.0, 11.0], [10.0, 10.0]]]
-    out = border_rings([[ring], far], bbox=(-170.0, 30.0, -70.0, 70.0))
-    assert len(out) == 1  # the far-away polygon is dropped
-    lons = [p[0] for p in out[0]]
-    assert max(abs(a - b) for a, b in zip(lons, lons[1:], strict=False)) <= 20.0 + 1e-9
-    assert -200.0 < min(lons) and max(lons) < -160.0
+def test_basemap_and_map_libraries_are_embedded_with_their_licences() -> None:
+    from importlib import resources
+
+    page = render_report(fc(), title="t")
+    basemap = json.loads(
+        re.search(r'<script id="sw-basemap" type="application/json">(.*?)</script>', page, re.S)
+        .group(1)  # type: ignore[union-attr]
+        .replace("<\\/", "</")
+    )
+    # Natural Earth 1:50m: land, lakes, country and state borders, names with zoom levels
+    assert len(basemap["land"]) > 1000 and len(basemap["states"]) > 100
+    names = {p[0] for p in basemap["places"]}
+    assert {"Billings", "Kansas City", "Ulaanbaatar"} <= names
+    assert {"Kansas", "Montana", "Alberta"} <= {r[0] for r in basemap["regions"]}
+    vendor = resources.files("stratowatch") / "report" / "vendor"
+    versions = json.loads((vendor / "VERSIONS.json").read_text())
+    assert versions == {"leaflet": "1.9.4", "leaflet.heat": "0.2.0"}
+    for lic in ("LICENSE-leaflet.txt", "LICENSE-leaflet.heat.txt"):
+        assert "Redistribution and use" in (vendor / lic).read_text()
+    data_dir = resources.files("stratowatch") / "data"
+    assert "Natural Earth" in (data_dir / "ne_50m_basemap.txt").read_text()
+
+
+def test_density_frames_and_plot_events() -> None:
+    times = np.array([0.0, 3600.0, 7200.0]) + 1.675e9
+    lat = np.array([[45.0, 46.0, np.nan], [45.5, 46.5, 47.0]])
+    lon = np.array([[-108.0, -100.0, np.nan], [-108.5, -101.0, -95.0]])
+    d = density_from_members(
+        times,
+        lat,
+        lon,
+        every_s=3600.0,
+        end=(np.array([7000.0, 7300.0]) + 1.675e9, lat[:, 1], lon[:, 1]),
+    )
+    assert [len(p) for _, p in d.frames] == [2, 2, 2]  # 2 frames before the end, then the ends
+    assert d.frames[-1][0] == pytest.approx(1.675e9 + 7150.0)
+    page = render_report(
+        fc(),
+        title="t",
+        density=d,
+        plots=[Plot("a", "a", "km", [Series("s", [0.0, 1.0], [1.0, None])], vlines=[(0.5, "x")])],
+    )
+    data = embedded(page)
+    assert len(data["density"]["frames"]) == 3
+    assert data["plots"][0]["vlines"] == [[0.5, "x"]]
+    with pytest.raises(InputError, match="do not match"):
+        density_from_members(times, lat[:, :2], lon[:, :2])
+    assert isinstance(d, Density)

@@ -10,8 +10,8 @@ from typing import Any
 import typer
 
 from ..atmosphere.sources import open_wind
-from ..io.export import write_features
 from ..predict import predict as run_predict
+from ..report.flight import write_prediction
 from .common import console, print_json, progress
 
 __all__ = ["register"]
@@ -60,7 +60,10 @@ def predict_cmd(
     backward: bool = typer.Option(False, "--backward", help="Run back in time (origin)."),
     output_step: float = typer.Option(600.0, "--output-step", help="Path point spacing, s."),
     out: str | None = typer.Option(
-        None, "--out", help="Write FILE.geojson|.json|.csv|.kml|.czml (median path, regions...)."
+        None,
+        "--out",
+        help="Write FILE.html (flight report: map + altitude plot) or FILE.geojson|.json|.csv|"
+        ".kml|.czml (median path, regions, 50/90 % end regions; + FILE.density.nc) or FILE.nc.",
     ),
     member_paths: bool = typer.Option(
         False, "--member-paths", help="Include every member's path in --out."
@@ -104,8 +107,9 @@ def predict_cmd(
     total = _time.perf_counter() - t_start
     summary = pred.summary()
     if out is not None:
-        written = write_features(Path(out), pred.to_features(member_paths=member_paths))
-        summary["out"] = str(written)
+        files = write_prediction(Path(out), pred, member_paths=member_paths)
+        summary["out"] = str(files[0])
+        summary["files"] = [str(f) for f in files]
     if as_json:
         print_json(summary)
         return
@@ -125,7 +129,7 @@ def predict_cmd(
     for w in pred.warnings:
         console.print(f"[yellow]warning:[/] {w}", highlight=False)
     if out is not None:
-        console.print(f"wrote {summary['out']}")
+        console.print("wrote " + ", ".join(summary["files"]))
 
 
 def register(app: typer.Typer) -> None:

@@ -13,15 +13,11 @@ Conventions for features (so every format can animate them):
 
 Formats
 -------
-- GeoJSON (RFC 7946) as given (non-finite property values become ``null``).
-- KML 2.2 (OGC 07-147r2): one Folder per layer, one Style per distinct style; Points carry a
-  ``TimeStamp``; LineStrings with ``times`` become ``gx:Track`` (animated in Google Earth),
-  others ``LineString``; Polygons with outer and inner rings; scalar properties in
-  ``ExtendedData``.
-- CZML 1.0 (Cesium): a document packet with a clock spanning every time in the data, then one
-  packet per geometry part: points (with availability from their time on), polylines, polygons
-  (with holes), and for timed LineStrings a sampled ``position`` (``epoch`` + seconds offsets in
-  ``cartographicDegrees``) with a ``path``, so the object moves along it.
+- GeoJSON per RFC 7946 (`stratowatch.io.geojson.to_rfc7946`): longitudes in [-180, 180],
+  lines and polygons cut at the antimeridian, polygons repaired (shapely ``make_valid``) with
+  counter-clockwise outer rings; non-finite property values become ``null``.
+- KML 2.2 (OGC 07-147r2) with simplekml (`stratowatch.io.kml`).
+- CZML 1.0 (Cesium) with czml3's models (`stratowatch.io.czml`), every position at its altitude.
 - CSV: one row per point / vertex (``feature, part, ring, vertex, layer, name, geometry, time,
   lon, lat, alt_m`` and every scalar property).
 """
@@ -32,7 +28,6 @@ import csv
 import io
 import json
 import math
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +35,9 @@ from typing import Any
 
 from ..errors import InputError
 from ..timeutil import iso, to_epoch
+from .czml import features_to_czml
+from .geojson import to_rfc7946
+from .kml import GX_NS, KML_NS, features_to_kml
 
 __all__ = [
     "write_features",
@@ -48,12 +46,12 @@ __all__ = [
     "features_to_czml",
     "features_to_csv",
     "SUPPORTED_SUFFIXES",
+    "KML_NS",
+    "GX_NS",
 ]
 
 SUPPORTED_SUFFIXES = (".geojson", ".json", ".kml", ".czml", ".csv")
 
-KML_NS = "http://www.opengis.net/kml/2.2"
-GX_NS = "http://www.google.com/kml/ext/2.2"
 
 _RESERVED = {"time", "times", "time_start", "time_end", "layer", "name", "style"}
 _DEFAULT_COLOR = "#3366cc"
@@ -94,16 +92,32 @@ def write_features(path: str | Path, features: dict[str, Any]) -> Path:
         )
     validate_features(features)
     if suffix in (".geojson", ".json"):
-        text = json.dumps(_clean(features), allow_nan=False)
+        text = json.dumps(_clean(to_rfc7946(features)), allow_nan=False)
     elif suffix == ".kml":
         text = features_to_kml(features)
     elif suffix == ".czml":
         text = json.dumps(features_to_czml(features), allow_nan=False)
     else:
         text = features_to_csv(features)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(text, encoding="utf-8")
+    write_text(p, text)
     return p
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path``, creating its folder; an OS error (no permission, a
+    folder in the way, disk full) becomes an `InputError` naming the file."""
+    if path.is_dir():
+        raise InputError("output path is a folder", path=path, expected="a file name")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(
+            "cannot write the output file",
+            path=path,
+            value=exc.strerror or str(exc),
+            expected="a writable file path",
+        ) from None
 
 
 # ----------------------------------------------------------------------------- validation
@@ -260,9 +274,8 @@ def validate_features(fc: dict[str, Any]) -> None:
     for i, f in _iter_features(fc):
         parts = _geometry_parts(f.get("geometry"), i)
         props = _props(f)
-        nvert = (
-            len(parts[0].rings[0]) if len(parts) == 1 and parts[0].kind == "LineString" else None
-        )
+        lines = [p for p in parts if p.kind == "LineString"]
+        nvert = sum(len(p.rings[0]) for p in lines) if lines and len(lines) == len(parts) else None
         _times(props, i, nvert)
         for key in ("time_start", "time_end"):
             if props.get(key) is not None:
@@ -288,16 +301,6 @@ def _style(props: dict[str, Any]) -> tuple[str, float, float]:
     return color, width if math.isfinite(width) else 2.0, opacity
 
 
-def _rgba(color: str, opacity: float) -> list[int]:
-    return [int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16), round(255 * opacity)]
-
-
-def _kml_color(color: str, opacity: float) -> str:
-    """KML colours are aabbggrr hex."""
-    r, g, b, a = _rgba(color, opacity)
-    return f"{a:02x}{b:02x}{g:02x}{r:02x}"
-
-
 def _scalars(props: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in props.items():
@@ -311,221 +314,6 @@ def _scalars(props: dict[str, Any]) -> dict[str, Any]:
         if v is None or isinstance(v, str | int | float | bool):
             out[k] = None if isinstance(v, float) and not math.isfinite(v) else v
     return out
-
-
-# ----------------------------------------------------------------------------- KML
-
-
-def _coord_text(pts: list[tuple[float, float, float | None]]) -> str:
-    return " ".join(f"{lon:.6f},{lat:.6f},{0.0 if a is None else a:.1f}" for lon, lat, a in pts)
-
-
-def _alt_mode(pts: list[tuple[float, float, float | None]]) -> str:
-    return "absolute" if any(a is not None and a != 0.0 for _, _, a in pts) else "clampToGround"
-
-
-def features_to_kml(fc: dict[str, Any], *, name: str = "stratowatch") -> str:
-    """The collection as a KML 2.2 document (string). See the module docstring."""
-    validate_features(fc)
-    ET.register_namespace("", KML_NS)
-    ET.register_namespace("gx", GX_NS)
-    k = f"{{{KML_NS}}}"
-    gx = f"{{{GX_NS}}}"
-    root = ET.Element(k + "kml")
-    doc = ET.SubElement(root, k + "Document")
-    ET.SubElement(doc, k + "name").text = str(fc.get("name", name))
-    styles: dict[tuple[str, float, float], str] = {}
-    folders: dict[str, ET.Element] = {}
-    for i, f in _iter_features(fc):
-        props = _props(f)
-        parts = _geometry_parts(f.get("geometry"), i)
-        style = _style(props)
-        if style not in styles:
-            sid = f"s{len(styles)}"
-            styles[style] = sid
-            st = ET.Element(k + "Style", id=sid)
-            color, width, opacity = style
-            ic = ET.SubElement(st, k + "IconStyle")
-            ET.SubElement(ic, k + "color").text = _kml_color(color, 1.0)
-            ET.SubElement(ic, k + "scale").text = "0.8"
-            ls = ET.SubElement(st, k + "LineStyle")
-            ET.SubElement(ls, k + "color").text = _kml_color(color, max(opacity, 0.6))
-            ET.SubElement(ls, k + "width").text = f"{width:g}"
-            ps = ET.SubElement(st, k + "PolyStyle")
-            ET.SubElement(ps, k + "color").text = _kml_color(color, min(opacity, 0.35))
-            doc.insert(len(styles), st)  # after <name>, before folders
-        layer = str(props.get("layer", "features"))
-        if layer not in folders:
-            folders[layer] = ET.SubElement(doc, k + "Folder")
-            ET.SubElement(folders[layer], k + "name").text = layer
-        pm = ET.SubElement(folders[layer], k + "Placemark")
-        ET.SubElement(pm, k + "name").text = str(props.get("name", f"{layer} {i}"))
-        nvert = (
-            len(parts[0].rings[0]) if len(parts) == 1 and parts[0].kind == "LineString" else None
-        )
-        t, ts = _times(props, i, nvert)
-        if t is not None:
-            stamp = ET.SubElement(pm, k + "TimeStamp")
-            ET.SubElement(stamp, k + "when").text = iso(t)
-        elif props.get("time_start") is not None or props.get("time_end") is not None:
-            span = ET.SubElement(pm, k + "TimeSpan")
-            for key, tag in (("time_start", "begin"), ("time_end", "end")):
-                if props.get(key) is not None:
-                    ET.SubElement(span, k + tag).text = iso(_epoch(props[key], key))
-        # KML 2.2 schema order: name, TimePrimitive, styleUrl, ExtendedData, geometry
-        ET.SubElement(pm, k + "styleUrl").text = "#" + styles[style]
-        data = _scalars(props)
-        if data:
-            ext = ET.SubElement(pm, k + "ExtendedData")
-            for key, val in data.items():
-                d = ET.SubElement(ext, k + "Data", name=key)
-                ET.SubElement(d, k + "value").text = "" if val is None else str(val)
-        container = pm
-        if len(parts) > 1:
-            container = ET.SubElement(pm, k + "MultiGeometry")
-        for part in parts:
-            pts = part.rings[0]
-            if part.kind == "Point":
-                g = ET.SubElement(container, k + "Point")
-                ET.SubElement(g, k + "altitudeMode").text = _alt_mode(pts)
-                ET.SubElement(g, k + "coordinates").text = _coord_text(pts)
-            elif part.kind == "LineString" and len(ts) == len(pts):
-                g = ET.SubElement(container, gx + "Track")
-                ET.SubElement(g, k + "altitudeMode").text = _alt_mode(pts)
-                for tt in ts:
-                    ET.SubElement(g, k + "when").text = iso(tt)
-                for lon, lat, a in pts:
-                    ET.SubElement(
-                        g, gx + "coord"
-                    ).text = f"{lon:.6f} {lat:.6f} {0.0 if a is None else a:.1f}"
-            elif part.kind == "LineString":
-                g = ET.SubElement(container, k + "LineString")
-                ET.SubElement(g, k + "tessellate").text = "1"
-                ET.SubElement(g, k + "altitudeMode").text = _alt_mode(pts)
-                ET.SubElement(g, k + "coordinates").text = _coord_text(pts)
-            else:
-                g = ET.SubElement(container, k + "Polygon")
-                ET.SubElement(g, k + "tessellate").text = "1"
-                ET.SubElement(g, k + "altitudeMode").text = _alt_mode(pts)
-                for r, ring in enumerate(part.rings):
-                    b = ET.SubElement(g, k + ("outerBoundaryIs" if r == 0 else "innerBoundaryIs"))
-                    lr = ET.SubElement(b, k + "LinearRing")
-                    ET.SubElement(lr, k + "coordinates").text = _coord_text(ring)
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
-
-
-# ----------------------------------------------------------------------------- CZML
-
-
-def _flat(pts: list[tuple[float, float, float | None]]) -> list[float]:
-    out: list[float] = []
-    for lon, lat, a in pts:
-        out += [lon, lat, 0.0 if a is None else a]
-    return out
-
-
-def features_to_czml(fc: dict[str, Any], *, name: str = "stratowatch") -> list[dict[str, Any]]:
-    """The collection as a CZML document (list of packets). See the module docstring."""
-    validate_features(fc)
-    all_times: list[float] = []
-    for i, f in _iter_features(fc):
-        props = _props(f)
-        t, ts = _times(props, i, None)
-        all_times += ([t] if t is not None else []) + ts
-        for key in ("time_start", "time_end"):
-            if props.get(key) is not None:
-                all_times.append(_epoch(props[key], key))
-    doc: dict[str, Any] = {"id": "document", "name": str(fc.get("name", name)), "version": "1.0"}
-    t_end = None
-    if all_times:
-        t0, t_end = min(all_times), max(all_times)
-        if t_end <= t0:
-            t_end = t0 + 1.0
-        doc["clock"] = {
-            "interval": f"{iso(t0)}/{iso(t_end)}",
-            "currentTime": iso(t0),
-            "multiplier": 600,
-            "range": "LOOP_STOP",
-            "step": "SYSTEM_CLOCK_MULTIPLIER",
-        }
-    packets: list[dict[str, Any]] = [doc]
-    for i, f in _iter_features(fc):
-        props = _props(f)
-        parts = _geometry_parts(f.get("geometry"), i)
-        color, width, opacity = _style(props)
-        layer = str(props.get("layer", "features"))
-        fname = str(props.get("name", f"{layer} {i}"))
-        nvert = (
-            len(parts[0].rings[0]) if len(parts) == 1 and parts[0].kind == "LineString" else None
-        )
-        t, ts = _times(props, i, nvert)
-        desc = "".join(f"<b>{key}</b>: {val}<br/>" for key, val in _scalars(props).items())
-        t_a = t if t is not None else None
-        if props.get("time_start") is not None:
-            t_a = _epoch(props["time_start"], "time_start")
-        t_b = _epoch(props["time_end"], "time_end") if props.get("time_end") is not None else t_end
-        for part in parts:
-            pid = f"f{i}" if len(parts) == 1 else f"f{i}-{part.part}"
-            pkt: dict[str, Any] = {"id": pid, "name": fname, "description": desc}
-            pkt["properties"] = {"layer": layer}
-            if t_a is not None and t_b is not None and t_b > t_a:
-                pkt["availability"] = f"{iso(t_a)}/{iso(t_b)}"
-            pts = part.rings[0]
-            rgba = {"rgba": _rgba(color, max(opacity, 0.6))}
-            if part.kind == "Point":
-                pkt["position"] = {"cartographicDegrees": _flat(pts)}
-                pkt["point"] = {
-                    "color": rgba,
-                    "pixelSize": 8,
-                    "outlineColor": {"rgba": [255, 255, 255, 255]},
-                    "outlineWidth": 1,
-                }
-            elif part.kind == "LineString":
-                pkt["polyline"] = {
-                    "positions": {"cartographicDegrees": _flat(pts)},
-                    "width": width,
-                    "material": {"solidColor": {"color": rgba}},
-                    "clampToGround": _alt_mode(pts) == "clampToGround",
-                }
-                if len(ts) == len(pts):
-                    packets.append(pkt)
-                    sampled: list[float] = []
-                    for tt, (lon, lat, a) in zip(ts, pts, strict=True):
-                        sampled += [tt - ts[0], lon, lat, 0.0 if a is None else a]
-                    pkt = {
-                        "id": pid + "-moving",
-                        "name": fname,
-                        "description": desc,
-                        "properties": {"layer": layer},
-                        "availability": f"{iso(ts[0])}/{iso(max(ts[-1], ts[0] + 1.0))}",
-                        "position": {
-                            "epoch": iso(ts[0]),
-                            "cartographicDegrees": sampled,
-                            "interpolationAlgorithm": "LINEAR",
-                        },
-                        "point": {"color": rgba, "pixelSize": 10},
-                        "path": {
-                            "material": {"solidColor": {"color": rgba}},
-                            "width": width,
-                            "leadTime": 0,
-                            "trailTime": 1e9,
-                        },
-                    }
-            else:
-                poly: dict[str, Any] = {
-                    "positions": {"cartographicDegrees": _flat(pts)},
-                    "material": {"solidColor": {"color": {"rgba": _rgba(color, opacity)}}},
-                    "outline": True,
-                    "outlineColor": rgba,
-                }
-                if _alt_mode(pts) == "absolute":
-                    poly["perPositionHeight"] = True
-                if len(part.rings) > 1:
-                    poly["holes"] = {"cartographicDegrees": [_flat(r) for r in part.rings[1:]]}
-                pkt["polygon"] = poly
-            packets.append(pkt)
-    return packets
 
 
 # ----------------------------------------------------------------------------- CSV
