@@ -18,7 +18,7 @@ def _corr(a: np.ndarray, b: np.ndarray) -> float:
 
 @pytest.fixture(scope="module")
 def ens() -> PerturbedWind:
-    return PerturbedWind(CalmWind(), members=M, seed=7)
+    return PerturbedWind(CalmWind(), members=M, sigma=3.5, seed=7)
 
 
 def test_rms_is_sigma(ens: PerturbedWind) -> None:
@@ -36,7 +36,7 @@ def test_correlation_at_length_and_time(ens: PerturbedWind) -> None:
     ~exp(-2) at 2L; independent of direction (3-D isotropic in ECEF)."""
     m = np.arange(M)
     t0 = 1.7e9
-    d_lat = np.degrees(350e3 / (EARTH_RADIUS + 18_000.0))
+    d_lat = np.degrees(350e3 / EARTH_RADIUS)  # horizontal distance on the mean sphere
     base = ens.perturbation(t0, 45.0, -110.0, 18_000.0, m)[0]
     north = ens.perturbation(t0, 45.0 + d_lat, -110.0, 18_000.0, m)[0]
     east = ens.perturbation(t0, 45.0, -110.0 + d_lat / np.cos(np.radians(45.0)), 18_000.0, m)[0]
@@ -64,6 +64,7 @@ def test_reproducible_by_seed_and_compiled_kernel_agrees() -> None:
     a = PerturbedWind(open_wind("climatology"), members=5, seed=3)
     b = PerturbedWind(open_wind("climatology"), members=5, seed=3)
     c = PerturbedWind(open_wind("climatology"), members=5, seed=4)
+    assert a.uncertainty.kind == "climatology"  # drawn from the source's own error model
     m = np.arange(5)
     ua, va = a.uv(1.7e9, 45.0, -110.0, 18_000.0, m)
     ub, vb = b.uv(1.7e9, 45.0, -110.0, 18_000.0, m)
@@ -72,14 +73,16 @@ def test_reproducible_by_seed_and_compiled_kernel_agrees() -> None:
     assert not np.allclose(ua, uc)
     base_u, base_v = a.base.uv(1.7e9, 45.0, -110.0, 18_000.0)
     for k in range(5):
-        du, dv = perturbation_at(k, 1.7e9, 45.0, -110.0, 18_000.0, *a.modes.arrays())
+        du, dv = perturbation_at(
+            k, 1.7e9, 45.0, -110.0, 18_000.0, *a.modes.arrays(), a.kernel_uncertainty
+        )
         assert ua[k] == pytest.approx(float(base_u) + du, abs=1e-9)
         assert va[k] == pytest.approx(float(base_v) + dv, abs=1e-9)
     assert a.meta.members == 5 and a.meta.kind == "perturbed"
 
 
 def test_control_member_and_bad_parameters() -> None:
-    w = PerturbedWind(CalmWind(), members=3, control=True)
+    w = PerturbedWind(CalmWind(), members=3, sigma=3.5, control=True)
     u, v = w.uv(0.0, 0.0, 0.0, 0.0, np.array([0, 1]))
     assert u[0] == 0.0 and v[0] == 0.0 and u[1] != 0.0
     with pytest.raises(ConfigError):

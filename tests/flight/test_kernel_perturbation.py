@@ -13,8 +13,12 @@ from stratowatch.flight.kernel import _pert_value, _sincos
 from stratowatch.flight.windargs import kernel_wind
 
 
-def test_pert_value_matches_the_wind_layer() -> None:
-    pw = PerturbedWind(CalmWind(), members=8, sigma=3.5, seed=11)
+@pytest.mark.parametrize("source", ["calm", "climatology"])
+def test_pert_value_matches_the_wind_layer(source: str) -> None:
+    from stratowatch.atmosphere import open_wind
+
+    base = CalmWind() if source == "calm" else open_wind("climatology")
+    pw = PerturbedWind(base, members=8, sigma=3.5 if source == "calm" else None, seed=11)
     kw = kernel_wind(pw)
     assert kw.use_pert and kw.members == 8
     rng = np.random.default_rng(0)

@@ -44,13 +44,14 @@ def test_predict_json_on_gfs(shared_data: Path, tmp_path: Path) -> None:
 
 
 def test_predict_deterministic_with_sigma_zero() -> None:
-    """--wind-sigma 0 with several members: identical members, zero spread."""
+    """--wind-sigma 0 and the flight spreads at 0 with several members: identical members,
+    zero spread (the ascent/burst/descent spreads are on by default)."""
     res = runner.invoke(
         app,
         [
             "predict", "--time", "2023-02-01T12:00Z", "--lat", "47.5", "--lon", "-111",
             "--alt", "1000", "--profile", "standard", "--members", "5", "--wind-sigma", "0",
-            "--json",
+            "--ascent-sigma", "0", "--burst-sigma", "0", "--descent-sigma", "0", "--json",
         ],
     )  # fmt: skip
     assert res.exit_code == 0, res.output

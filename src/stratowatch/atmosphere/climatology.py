@@ -20,6 +20,7 @@ from importlib import resources
 import numpy as np
 
 from ..errors import ConfigError
+from .uncertainty import climatology_uncertainty
 from .wind import GriddedWind, WindGrid, WindMeta
 
 __all__ = [
@@ -108,5 +109,6 @@ def climatology_wind() -> GriddedWind:
         grid_spacing_deg=grid.dlon,
         time_step_s=None,
         warnings=("climatology: monthly mean wind, no weather systems",),
+        uncertainty=climatology_uncertainty(),
     )
     return GriddedWind(grid, meta, strict_time=False)

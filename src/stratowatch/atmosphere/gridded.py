@@ -43,6 +43,7 @@ import xarray as xr
 from ..errors import InputError
 from ..timeutil import iso, to_epoch_array
 from .standard import G0
+from .uncertainty import forecast_uncertainty
 from .wind import FloatArray, GriddedWind, WindGrid, WindMeta
 
 __all__ = ["open_gridded", "geometric_from_geopotential_height", "check_grib_complete"]
@@ -97,6 +98,7 @@ class _Cube:
     gh: xr.DataArray
     times: FloatArray
     datasets: list[xr.Dataset]
+    refs: FloatArray | None = None
 
     def close(self) -> None:
         for ds in self.datasets:
@@ -179,6 +181,28 @@ def _times_of(da: xr.DataArray, ds: xr.Dataset, path: Path) -> FloatArray:
             "times are not decodable as dates", path=path, field=str(vt.name), value=str(vals[0])
         )
     return to_epoch_array(vals)
+
+
+def _reference_times_of(da: xr.DataArray, ds: xr.Dataset, valid: FloatArray) -> FloatArray:
+    """Start times (epoch s) of the runs the fields come from, one per valid time: from the
+    ``step`` (valid - step), a ``forecast_reference_time``, or a reference ``time`` beside a
+    distinct ``valid_time`` (cfgrib's layout); else the valid times (an analysis/reanalysis)."""
+    coords = {**ds.coords, **da.coords}
+    try:
+        if "step" in coords:
+            step = np.atleast_1d(np.asarray(coords["step"].values))
+            if np.issubdtype(step.dtype, np.timedelta64):
+                sec = step.astype("timedelta64[ns]").astype(np.float64) / 1e9
+                return np.asarray(valid - np.broadcast_to(sec, valid.shape), dtype=np.float64)
+        for name in ("forecast_reference_time", "time"):
+            if name in coords and (name != "time" or "valid_time" in coords):
+                ref = np.atleast_1d(np.asarray(coords[name].values))
+                if np.issubdtype(ref.dtype, np.datetime64):
+                    r = to_epoch_array(ref)
+                    return np.asarray(np.broadcast_to(r, valid.shape), dtype=np.float64)
+    except ValueError:
+        pass
+    return valid.copy()
 
 
 def check_grib_complete(path: str | Path) -> int:
@@ -277,7 +301,8 @@ def _open_grib(path: Path) -> _Cube:
     v = _standardise(arrays["v"], path, "GRIB")
     gh = _standardise(arrays["gh"], path, "GRIB")
     times = _times_of(u, datasets[0], path)
-    return _Cube(path, u, v, gh, times, datasets)
+    refs = _reference_times_of(u, datasets[0], times)
+    return _Cube(path, u, v, gh, times, datasets, refs)
 
 
 def _open_netcdf(path: Path) -> _Cube:
@@ -308,6 +333,7 @@ def _open_netcdf(path: Path) -> _Cube:
         if hname in ("z", "geopotential") or any(s in units for s in ("m**2", "m2", "m^2")):
             h = h / G0
         times = _times_of(u, ds, path)
+        refs = _reference_times_of(u, ds, times)
     except InputError:
         ds.close()
         raise
@@ -316,7 +342,7 @@ def _open_netcdf(path: Path) -> _Cube:
         raise InputError(
             f"cannot interpret NetCDF file ({type(exc).__name__}: {exc})", path=path
         ) from None
-    return _Cube(path, u, v, h, times, [ds])
+    return _Cube(path, u, v, h, times, [ds], refs)
 
 
 def _open_cube(path: Path) -> _Cube:
@@ -507,6 +533,7 @@ def _assemble(
     lon_unwrapped = lon_sub[0] + dlon * np.arange(lon_sub.size)
 
     all_times: list[FloatArray] = []
+    all_refs: list[FloatArray] = []
     zs: list[npt.NDArray[np.float32]] = []
     us: list[npt.NDArray[np.float32]] = []
     vs: list[npt.NDArray[np.float32]] = []
@@ -536,6 +563,7 @@ def _assemble(
                     expected="complete fields (choose another bbox or levels)",
                 )
         all_times.append(c.times)
+        all_refs.append(c.times if c.refs is None else c.refs)
         us.append(u)
         vs.append(v)
         lat_b = lat_sub[None, None, :, None]
@@ -543,6 +571,7 @@ def _assemble(
     times = np.concatenate(all_times)
     order = np.argsort(times, kind="stable")
     times = times[order]
+    refs = np.minimum(np.concatenate(all_refs)[order], times)
     if np.any(np.diff(times) <= 0):
         dup = float(times[int(np.argmax(np.diff(times) <= 0))])
         raise InputError(
@@ -598,5 +627,6 @@ def _assemble(
         grid_spacing_deg=abs(dlon),
         time_step_s=None if steady else float(np.min(np.diff(times))),
         warnings=tuple(warnings),
+        uncertainty=forecast_uncertainty(times, refs, source=source),
     )
     return GriddedWind(grid, meta, strict_time=strict_time and not steady)

@@ -1,41 +1,45 @@
-"""Perturbed wind ensembles: a base field plus spatially and temporally correlated errors.
+r"""Perturbed wind ensembles: a base field plus errors drawn from the source's error model.
 
 Each member m adds to the base wind an error field built from random Fourier features
-[RahimiRecht2007]_: K modes with 3-D wave vectors acting on the Earth-centred (ECEF) position,
-so the field has no seam at the dateline or the poles,
+[RahimiRecht2007]_: K modes with wave vectors acting on the horizontal position (the unit
+sphere scaled by the mean Earth radius, so no seam at the dateline or the poles), on the
+altitude, and on time, multiplied by the source's RMS error :math:`\sigma(t, \phi, \lambda, h)`
+(`atmosphere.uncertainty`):
 
 .. math::
 
-    \\delta u_m(\\mathbf{x}, t) = \\sigma \\sqrt{2/K} \\sum_{k=1}^{K}
-        \\cos(\\mathbf{k}_{mk} \\cdot \\mathbf{x} + \\omega_{mk} t + \\phi^u_{mk}),
+    \delta u_m(\mathbf{x}, h, t) = \sigma_u(t, \mathbf{x}, h) \sqrt{2/K} \sum_{k=1}^{K}
+        \cos(\mathbf{k}_{mk} \cdot \mathbf{x} + \kappa_{mk} h + \omega_{mk} t + \phi^u_{mk}),
 
-and the same for :math:`\\delta v_m` with independent phases :math:`\\phi^v_{mk}`, where
-:math:`\\mathbf{k} \\sim N(0, I/L^2)`, :math:`\\omega \\sim N(0, 1/T^2)` and
-:math:`\\phi \\sim U(0, 2\\pi)`. The expected covariance is then Gaussian,
+and the same for :math:`\delta v_m` with :math:`\sigma_v` and independent phases, where
+:math:`\mathbf{k} \sim N(0, I/L^2)`, :math:`\kappa \sim N(0, 1/L_z^2)`,
+:math:`\omega \sim N(0, 1/T^2)` and :math:`\phi \sim U(0, 2\pi)`. The unit field has the
+Gaussian covariance
 
 .. math::
 
-    E[\\delta u(\\mathbf{x}, t)\\, \\delta u(\\mathbf{x}', t')] =
-        \\sigma^2 \\exp\\left(-\\frac{|\\mathbf{x}-\\mathbf{x}'|^2}{2L^2}
-        - \\frac{(t-t')^2}{2T^2}\\right),
+    \exp\left(-\frac{|\mathbf{x}-\mathbf{x}'|^2}{2L^2} - \frac{(h-h')^2}{2L_z^2}
+        - \frac{(t-t')^2}{2T^2}\right),
 
-so the RMS error of each component is sigma and the correlation at a separation of L (or T) is
-exp(-1/2) ~ 0.61. The u and v errors are uncorrelated in expectation.
+so the error of each component has RMS sigma at every point, is correlated over L
+horizontally, :math:`L_z` vertically and T in time (correlation exp(-1/2) ~ 0.61 at one
+scale), and the u and v errors are uncorrelated. A variance that changes from place to place
+times a stationary correlation is a valid (positive definite) covariance.
 
-Defaults (sigma = 3.5 m/s per component, L = 350 km, T = 10 h) sit near published statistics of
-short-range forecast wind errors in the upper troposphere / lower stratosphere: Hollingsworth and
-Lönnberg [HL1986]_ found wind prediction errors of a few m/s per component, horizontally
-correlated over a few hundred km (synoptic scales) from radiosonde verification of ECMWF
-forecasts; Stohl [Stohl1998]_ reviews how such wind errors of a few m/s dominate trajectory
-errors. The 10 h time scale is our choice, of the order of the assimilation cycle (6-12 h) over
-which forecast errors renew; change it (and sigma, L) to match the forecast in use.
+The scales come with the error model: the climatology's are measured on real data (L ~ 600 km,
+:math:`L_z` ~ 8 km); forecast errors are smaller-scale (L = 400 km, [HL1986]_, and correlated
+over a few km in the vertical, with a phase reversal across the tropopause [HL1986]_; we use
+:math:`L_z` = 3 km); soundings' representativeness errors are mesoscale (L = 150 km,
+:math:`L_z` = 1 km). See ``docs/uncertainty.md``.
 
-The altitude enters only through the ECEF radius, so over 0..50 km the errors are practically
-uniform in the vertical (a float at constant altitude does not see vertical decorrelation).
+Members are seeded by their index: member m's modes come from a counter-based stream keyed by
+(seed, m) (SplitMix64 [Steele2014]_ on a key hashed from the seed by numpy's `SeedSequence`), so
+members [a, b) computed alone equal those members of the full ensemble, whatever the chunking.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,26 +47,106 @@ import numpy.typing as npt
 from numba import njit, prange
 
 from ..errors import ConfigError, InputError
+from .uncertainty import WindUncertainty, constant_uncertainty, sigma_sc, uncertainty_of
 from .wind import FloatArray, WindField, WindMeta, check_points
 
-__all__ = ["PerturbedWind", "PerturbationModes", "perturbation_at", "perturbation_grid"]
+__all__ = [
+    "PerturbedWind",
+    "PerturbationModes",
+    "perturbation_at",
+    "perturbation_grid",
+    "member_normals",
+    "member_uniforms",
+    "seed_key",
+]
 
 EARTH_RADIUS = 6_371_008.8  # m, mean Earth radius (IUGG)
 
+# ------------------------------------------------------------------ member-keyed random numbers
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_INV_2_53 = 1.0 / 9007199254740992.0
 
+
+def seed_key(seed: int, stream: int) -> int:
+    """A 64-bit key for (``seed``, ``stream``), hashed by numpy's `SeedSequence`."""
+    if isinstance(seed, bool) or int(seed) != seed:
+        raise ConfigError(f"seed must be an integer, got {seed!r}")
+    ss = np.random.SeedSequence(entropy=abs(int(seed)), spawn_key=(int(seed) < 0, int(stream)))
+    return int(ss.generate_state(1, np.uint64)[0])
+
+
+@njit(cache=True, inline="always")
+def _mix64(z: np.uint64) -> np.uint64:
+    """SplitMix64's output function [Steele2014]_."""
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True, parallel=True)
+def _member_uniforms(key: np.uint64, first: int, count: int, n: int) -> FloatArray:
+    out = np.empty((count, n))
+    for i in prange(count):
+        state = _mix64(key ^ _mix64(np.uint64(first + i) * _GOLDEN + _GOLDEN))
+        for j in range(n):
+            state = state + _GOLDEN
+            out[i, j] = float(_mix64(state) >> np.uint64(11)) * _INV_2_53
+    return out
+
+
+def member_uniforms(seed: int, stream: int, first: int, count: int, n: int) -> FloatArray:
+    """(count, n) uniforms in [0, 1) for members ``first`` .. ``first + count - 1``: row i
+    depends only on (seed, stream, first + i), never on how the members are chunked."""
+    if first < 0 or count < 0 or n < 0:
+        raise ConfigError("member range and draw count must be >= 0")
+    return _member_uniforms(np.uint64(seed_key(seed, stream)), int(first), int(count), int(n))
+
+
+@njit(cache=True, parallel=True)
+def _member_normals(key: np.uint64, first: int, count: int, n: int) -> FloatArray:
+    out = np.empty((count, n))
+    for i in prange(count):
+        state = _mix64(key ^ _mix64(np.uint64(first + i) * _GOLDEN + _GOLDEN))
+        for j in range(0, n, 2):
+            state = state + _GOLDEN
+            u1 = float(_mix64(state) >> np.uint64(11)) * _INV_2_53
+            state = state + _GOLDEN
+            u2 = float(_mix64(state) >> np.uint64(11)) * _INV_2_53
+            r = math.sqrt(-2.0 * math.log(1.0 - u1))  # 1 - u1 in (0, 1]
+            out[i, j] = r * math.cos(2.0 * math.pi * u2)
+            if j + 1 < n:
+                out[i, j + 1] = r * math.sin(2.0 * math.pi * u2)
+    return out
+
+
+def member_normals(seed: int, stream: int, first: int, count: int, n: int) -> FloatArray:
+    """(count, n) standard normal deviates per member (Box-Muller), keyed like
+    `member_uniforms`."""
+    if first < 0 or count < 0 or n < 0:
+        raise ConfigError("member range and draw count must be >= 0")
+    return _member_normals(np.uint64(seed_key(seed, stream)), int(first), int(count), int(n))
+
+
+# ------------------------------------------------------------------ modes and their sums
 @dataclass(frozen=True, eq=False)
 class PerturbationModes:
     """Mode arrays of the random Fourier features, one row per member.
 
-    kx, ky, kz : (members, K) rad/m, wave vector in ECEF axes.
+    kx, ky, kz : (members, K) rad/m, horizontal wave vector in ECEF axes (acting on the
+        position on the sphere of the mean Earth radius).
+    kr : (members, K) rad/m, vertical wavenumber (acting on the altitude).
     omega : (members, K) rad/s.
     phase_u, phase_v : (members, K) rad.
-    amp : (members,) m/s, ``sigma*sqrt(2/K)`` (0 for a control member).
+    amp : (members,) ``sqrt(2/K)`` (0 for a control member); the field is multiplied by the
+        error model's sigma at each point.
     """
 
     kx: FloatArray
     ky: FloatArray
     kz: FloatArray
+    kr: FloatArray
     omega: FloatArray
     phase_u: FloatArray
     phase_v: FloatArray
@@ -70,9 +154,15 @@ class PerturbationModes:
 
     def arrays(
         self,
-    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-        """The trailing arguments of `perturbation_at` / `perturbation_grid`."""
-        return (self.kx, self.ky, self.kz, self.omega, self.phase_u, self.phase_v, self.amp)
+    ) -> tuple[
+        FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray,
+        FloatArray,
+    ]:  # fmt: skip
+        """The mode arguments of `perturbation_at` / `perturbation_grid` (before ``unc``)."""
+        return (
+            self.kx, self.ky, self.kz, self.kr, self.omega, self.phase_u, self.phase_v,
+            self.amp,
+        )  # fmt: skip
 
 
 @njit(cache=True)
@@ -85,33 +175,69 @@ def perturbation_at(
     kx: FloatArray,
     ky: FloatArray,
     kz: FloatArray,
+    kr: FloatArray,
     omega: FloatArray,
     phase_u: FloatArray,
     phase_v: FloatArray,
     amp: FloatArray,
+    unc: tuple,
 ) -> tuple[float, float]:
-    """Wind error (du, dv) in m/s of member ``m`` at one point; compiled, for use in integrators.
+    """Wind error (du, dv) in m/s of member ``m`` at one point; compiled, for integrators.
 
     t epoch seconds, lat/lon degrees, alt metres above MSL; the mode arrays from
-    `PerturbationModes.arrays()`.
+    `PerturbationModes.arrays()` and ``unc`` from `WindUncertainty.kernel_args()`.
     """
-    r = EARTH_RADIUS + alt
-    la = np.radians(lat)
-    lo = np.radians(lon)
-    cl = np.cos(la)
-    x = r * cl * np.cos(lo)
-    y = r * cl * np.sin(lo)
-    z = r * np.sin(la)
+    la = math.radians(lat)
+    lo = math.radians(lon)
+    sp = math.sin(la)
+    cp = math.cos(la)
+    sl = math.sin(lo)
+    cl = math.cos(lo)
+    x = EARTH_RADIUS * cp * cl
+    y = EARTH_RADIUS * cp * sl
+    z = EARTH_RADIUS * sp
     du = 0.0
     dv = 0.0
     for k in range(kx.shape[1]):
-        arg = kx[m, k] * x + ky[m, k] * y + kz[m, k] * z + omega[m, k] * t
-        du += np.cos(arg + phase_u[m, k])
-        dv += np.cos(arg + phase_v[m, k])
-    return amp[m] * du, amp[m] * dv
+        arg = kx[m, k] * x + ky[m, k] * y + kz[m, k] * z + kr[m, k] * alt + omega[m, k] * t
+        du += math.cos(arg + phase_u[m, k])
+        dv += math.cos(arg + phase_v[m, k])
+    su, sv = sigma_sc(t, sp, cp, sl, cl, alt, unc)
+    return amp[m] * su * du, amp[m] * sv * dv
 
 
 @njit(cache=True, parallel=True)
+def _perturbation_grid(
+    member: npt.NDArray[np.int64],
+    t: FloatArray,
+    lat: FloatArray,
+    lon: FloatArray,
+    alt: FloatArray,
+    kx: FloatArray,
+    ky: FloatArray,
+    kz: FloatArray,
+    kr: FloatArray,
+    omega: FloatArray,
+    phase_u: FloatArray,
+    phase_v: FloatArray,
+    amp: FloatArray,
+    u0: FloatArray, u1: FloatArray, u2: FloatArray, u3: FloatArray, u4: FloatArray,
+    u5: FloatArray, u6: FloatArray, u7: FloatArray, u8: FloatArray,
+) -> tuple[FloatArray, FloatArray]:  # fmt: skip
+    n = t.shape[0]
+    du = np.empty(n)
+    dv = np.empty(n)
+    for i in prange(n):
+        unc = (u0, u1, u2, u3, u4, u5, u6, u7, u8)
+        a, b = perturbation_at(
+            member[i], t[i], lat[i], lon[i], alt[i], kx, ky, kz, kr, omega, phase_u, phase_v,
+            amp, unc,
+        )  # fmt: skip
+        du[i] = a
+        dv[i] = b
+    return du, dv
+
+
 def perturbation_grid(
     member: npt.NDArray[np.int64],
     t: FloatArray,
@@ -121,48 +247,43 @@ def perturbation_grid(
     kx: FloatArray,
     ky: FloatArray,
     kz: FloatArray,
+    kr: FloatArray,
     omega: FloatArray,
     phase_u: FloatArray,
     phase_v: FloatArray,
     amp: FloatArray,
+    unc: tuple[FloatArray, ...],
 ) -> tuple[FloatArray, FloatArray]:
     """`perturbation_at` over 1-D arrays of equal length, in parallel."""
-    n = t.shape[0]
-    du = np.empty(n)
-    dv = np.empty(n)
-    for i in prange(n):
-        a, b = perturbation_at(
-            member[i], t[i], lat[i], lon[i], alt[i], kx, ky, kz, omega, phase_u, phase_v, amp
-        )
-        du[i] = a
-        dv[i] = b
-    return du, dv
+    return _perturbation_grid(
+        member, t, lat, lon, alt, kx, ky, kz, kr, omega, phase_u, phase_v, amp, *unc
+    )
 
 
 def _make_modes(
+    first: int,
     members: int,
     n_modes: int,
-    sigma: float,
-    length_m: float,
-    time_s: float,
+    unc: WindUncertainty,
     seed: int,
     control: bool,
 ) -> PerturbationModes:
-    rng = np.random.default_rng(seed)
-    shape = (members, n_modes)
-    k = rng.normal(0.0, 1.0 / length_m, size=(3, *shape))
-    omega = rng.normal(0.0, 1.0 / time_s, size=shape)
-    phases = rng.uniform(0.0, 2.0 * np.pi, size=(2, *shape))
-    amp = np.full(members, sigma * np.sqrt(2.0 / n_modes))
-    if control:
+    """Modes of members ``first`` .. ``first + members - 1``, each from its own stream."""
+    k = n_modes
+    z = member_normals(seed, 0, first, members, 5 * k)
+    ph = 2.0 * np.pi * member_uniforms(seed, 1, first, members, 2 * k)
+    amp = np.full(members, math.sqrt(2.0 / k))
+    if control and first == 0:
         amp[0] = 0.0
+    c = np.ascontiguousarray
     return PerturbationModes(
-        kx=np.ascontiguousarray(k[0]),
-        ky=np.ascontiguousarray(k[1]),
-        kz=np.ascontiguousarray(k[2]),
-        omega=omega,
-        phase_u=np.ascontiguousarray(phases[0]),
-        phase_v=np.ascontiguousarray(phases[1]),
+        kx=c(z[:, 0:k] / unc.length_m),
+        ky=c(z[:, k : 2 * k] / unc.length_m),
+        kz=c(z[:, 2 * k : 3 * k] / unc.length_m),
+        kr=c(z[:, 3 * k : 4 * k] / unc.vertical_m),
+        omega=c(z[:, 4 * k : 5 * k] / unc.time_s),
+        phase_u=c(ph[:, :k]),
+        phase_v=c(ph[:, k:]),
         amp=amp,
     )
 
@@ -173,17 +294,19 @@ class PerturbedWind:
     Parameters
     ----------
     base : the wind to perturb (any `WindField`).
-    members : number of ensemble members (>= 1).
-    sigma : m/s, RMS error of each wind component (default 3.5, [HL1986]_).
-    length_m : m, correlation length L (default 350 km).
-    time_s : s, correlation time T (default 10 h).
-    seed : random seed; the same seed gives the same members.
+    members : number of ensemble members held (>= 1): global members ``first_member`` ..
+        ``first_member + members - 1``; ``uv(..., member=i)`` uses the i-th of them.
+    sigma : m/s, a fixed RMS error per component instead of the base's error model (None:
+        the model the base carries, `atmosphere.uncertainty.uncertainty_of`).
+    uncertainty : an explicit `WindUncertainty` (overrides both).
+    length_m, time_s, vertical_m : correlation scales replacing the model's (None: keep).
+    seed : random seed; member m's draws depend only on (seed, m).
     n_modes : Fourier modes per member K (default 48; the covariance converges as 1/K).
-    control : member 0 unperturbed (the base wind) when true.
+    control : global member 0 unperturbed (the base wind) when true.
+    first_member : global index of the first member held (chunks of a large ensemble).
 
-    ``uv(t, lat, lon, alt, member)``: ``member`` is an int array broadcastable to the points
-    (default 0). Compiled integrators call the base grid's kernel and add
-    ``perturbation_at(m, t, lat, lon, alt, *self.modes.arrays())``.
+    Compiled integrators call the base grid's kernel and add
+    ``perturbation_at(m, t, lat, lon, alt, *self.modes.arrays(), self.kernel_uncertainty)``.
     """
 
     def __init__(
@@ -191,37 +314,54 @@ class PerturbedWind:
         base: WindField,
         *,
         members: int,
-        sigma: float = 3.5,
-        length_m: float = 350e3,
-        time_s: float = 10 * 3600.0,
+        sigma: float | None = None,
+        uncertainty: WindUncertainty | None = None,
+        length_m: float | None = None,
+        time_s: float | None = None,
+        vertical_m: float | None = None,
         seed: int = 0,
         n_modes: int = 48,
         control: bool = False,
+        first_member: int = 0,
     ) -> None:
-        if members < 1:
+        if isinstance(members, bool) or int(members) != members or members < 1:
             raise ConfigError(f"members must be >= 1, got {members}")
-        if not (np.isfinite(sigma) and sigma >= 0.0):
-            raise ConfigError(f"sigma must be a finite wind error >= 0 m/s, got {sigma}")
-        if not (np.isfinite(length_m) and length_m > 0.0):
-            raise ConfigError(f"length_m must be > 0 m, got {length_m}")
-        if not (np.isfinite(time_s) and time_s > 0.0):
-            raise ConfigError(f"time_s must be > 0 s, got {time_s}")
+        if isinstance(first_member, bool) or int(first_member) != first_member or first_member < 0:
+            raise ConfigError(f"first_member must be a whole number >= 0, got {first_member!r}")
         if n_modes < 1:
             raise ConfigError(f"n_modes must be >= 1, got {n_modes}")
+        for name, val in (("length_m", length_m), ("time_s", time_s), ("vertical_m", vertical_m)):
+            if val is not None and not (np.isfinite(val) and val > 0.0):
+                raise ConfigError(f"{name} must be > 0, got {val}")
+        model = uncertainty_of(base)
+        if uncertainty is not None:
+            if not isinstance(uncertainty, WindUncertainty):
+                raise ConfigError("uncertainty must be a WindUncertainty")
+            model = uncertainty
+        elif sigma is not None:
+            if not (np.isfinite(sigma) and sigma >= 0.0):
+                raise ConfigError(f"sigma must be a finite wind error >= 0 m/s, got {sigma}")
+            model = constant_uncertainty(
+                float(sigma),
+                length_m=model.length_m,
+                time_s=model.time_s,
+                vertical_m=model.vertical_m,
+            )
+        model = model.with_scales(length_m=length_m, time_s=time_s, vertical_m=vertical_m)
         self.base = base
         self.members = int(members)
-        self.sigma = float(sigma)
-        self.length_m = float(length_m)
-        self.time_s = float(time_s)
+        self.first_member = int(first_member)
+        self.sigma = None if sigma is None or uncertainty is not None else float(sigma)
+        self.uncertainty = model
+        self.length_m = model.length_m
+        self.time_s = model.time_s
+        self.vertical_m = model.vertical_m
         self.seed = int(seed)
         self.modes = _make_modes(
-            self.members, int(n_modes), self.sigma, self.length_m, self.time_s, self.seed, control
+            self.first_member, self.members, int(n_modes), model, self.seed, control
         )
+        self.kernel_uncertainty = model.kernel_args()
         b = base.meta
-        note = (
-            f"perturbed: sigma {self.sigma:g} m/s, L {self.length_m / 1e3:g} km, "
-            f"T {self.time_s / 3600:g} h, seed {self.seed}"
-        )
         self.meta = WindMeta(
             source=f"{b.source} + perturbations",
             kind="perturbed",
@@ -236,13 +376,16 @@ class PerturbedWind:
             grid_spacing_deg=b.grid_spacing_deg,
             time_step_s=b.time_step_s,
             members=self.members,
-            warnings=(*b.warnings, note),
+            warnings=tuple(b.warnings),
+            uncertainty=model,
         )
 
     def __repr__(self) -> str:
         return (
-            f"PerturbedWind({self.base!r}, members={self.members}, sigma={self.sigma}, "
-            f"length_m={self.length_m}, time_s={self.time_s}, seed={self.seed})"
+            f"PerturbedWind({self.base!r}, members={self.members}, "
+            f"uncertainty={self.uncertainty.kind!r}, length_m={self.length_m}, "
+            f"time_s={self.time_s}, vertical_m={self.vertical_m}, seed={self.seed}, "
+            f"first_member={self.first_member})"
         )
 
     def perturbation(
@@ -273,7 +416,9 @@ class PerturbedWind:
                 value=bad,
                 expected=f"0 <= member < {self.members}",
             )
-        du, dv = perturbation_grid(mm, tt, la, lo, al, *self.modes.arrays())
+        du, dv = perturbation_grid(
+            mm, tt, la, lo, al, *self.modes.arrays(), self.kernel_uncertainty
+        )
         return du.reshape(shape), dv.reshape(shape)
 
     def uv(

@@ -54,6 +54,9 @@ class _Rows:
     pressure: list[float] = field(default_factory=list)
     direction: list[float] = field(default_factory=list)
     speed: list[float] = field(default_factory=list)
+    lat: list[float] = field(default_factory=list)
+    lon: list[float] = field(default_factory=list)
+    elapsed: list[float] = field(default_factory=list)
     bad_lines: list[int] = field(default_factory=list)
     bad_reasons: list[str] = field(default_factory=list)
 
@@ -82,6 +85,7 @@ def _finish(
     path: Path,
     rows: _Rows,
     lat: float,
+    lon: float,
     launch: float | None,
     heights: Heights,
     kind: str,
@@ -115,6 +119,18 @@ def _finish(
     if heights == "geometric":
         z = geometric_from_geopotential_height(z, lat)
     u, v = wind_components(wd[ok], ws[ok])
+    # where and when each level was measured (for the error model): the balloon's reported
+    # position if the file has one, else the station; the elapsed time if reported, else
+    # from the height at a nominal 5 m/s ascent (WMO8: typical radiosonde ascent rate)
+    n = len(rows.height)
+    lat_l = np.asarray(rows.lat if len(rows.lat) == n else [math.nan] * n, dtype=np.float64)
+    lon_l = np.asarray(rows.lon if len(rows.lon) == n else [math.nan] * n, dtype=np.float64)
+    el = np.asarray(rows.elapsed if len(rows.elapsed) == n else [math.nan] * n, dtype=np.float64)
+    lat_l = np.where(np.isfinite(lat_l) & (np.abs(lat_l) <= 90.0), lat_l, lat)[ok]
+    lon_l = np.where(np.isfinite(lon_l), lon_l, lon)[ok]
+    h0 = float(np.nanmin(h[ok]))
+    el = np.where(np.isfinite(el) & (el >= 0.0), el, (h - h0) / 5.0)[ok]
+    t_l = (0.0 if launch is None else launch) + el
     warnings = (
         f"sounding {path.name}"
         + ("" if launch is None else f" ({iso(launch)})")
@@ -131,6 +147,9 @@ def _finish(
         time_start=launch,
         time_end=launch,
         warnings=tuple(warnings),
+        lat=lat_l,
+        lon=lon_l,
+        time=t_l,
     )
 
 
@@ -167,6 +186,7 @@ def read_wyoming_csv(path: str | Path, *, heights: Heights = "geometric") -> Gri
     isp = col("wind speed")
     ip = col("pressure")
     ilat = col("latitude")
+    ilon = col("longitude")
     it = col("time")
     if ih is None or idir is None or isp is None:
         raise InputError(
@@ -179,6 +199,7 @@ def read_wyoming_csv(path: str | Path, *, heights: Heights = "geometric") -> Gri
     speed_scale = _KNOT if "knot" in header[isp] else 1.0
     rows = _Rows()
     lat = math.nan
+    lon = math.nan
     launch: float | None = None
     for lineno, rec in enumerate(csv.reader(lines[1:]), start=2):
         if not rec or all(not c.strip() for c in rec):
@@ -190,8 +211,12 @@ def read_wyoming_csv(path: str | Path, *, heights: Heights = "geometric") -> Gri
             wd = _num(rec[idir])
             ws = _num(rec[isp]) * speed_scale
             pr = _num(rec[ip]) if ip is not None else math.nan
-            if ilat is not None and math.isnan(lat):
-                lat = _num(rec[ilat])
+            la_r = _num(rec[ilat]) if ilat is not None else math.nan
+            lo_r = _num(rec[ilon]) if ilon is not None else math.nan
+            if math.isnan(lat):
+                lat = la_r
+            if math.isnan(lon):
+                lon = lo_r
             if it is not None and launch is None and rec[it].strip():
                 launch = to_epoch(rec[it].strip())
         except (ValueError, InputError) as exc:
@@ -202,11 +227,14 @@ def read_wyoming_csv(path: str | Path, *, heights: Heights = "geometric") -> Gri
         rows.pressure.append(pr)
         rows.direction.append(wd)
         rows.speed.append(ws)
+        rows.lat.append(la_r)
+        rows.lon.append(lo_r)
     if not -90.0 <= lat <= 90.0:
         lat = 45.0 if math.isnan(lat) else lat
         if not -90.0 <= lat <= 90.0:
             raise InputError("station latitude out of range", path=p, field="latitude", value=lat)
-    return _finish(p, rows, lat, launch, heights, "Wyoming CSV")
+    lon = 0.0 if math.isnan(lon) else lon
+    return _finish(p, rows, lat, lon, launch, heights, "Wyoming CSV")
 
 
 @dataclass(frozen=True)
@@ -282,6 +310,7 @@ def read_igra2(
             if len(text) < 51:
                 raise ValueError(f"line has {len(text)} characters, expected >= 51")
             int(text[0:2])
+            et = _num(text[3:8])
             pa = _num(text[9:15])
             gph = _num(text[16:21])
             wd = _num(text[40:45])
@@ -294,6 +323,10 @@ def read_igra2(
         rows.pressure.append(pa)
         rows.direction.append(wd)
         rows.speed.append(ws / 10.0)
+        # ETIME is MMMSS (minutes and seconds since launch); -8888/-9999 missing
+        rows.elapsed.append(
+            math.nan if not math.isfinite(et) or et < 0 else (et // 100) * 60.0 + et % 100
+        )
     extra = []
     if len(headers) > 1:
         extra.append(
@@ -317,4 +350,6 @@ def read_igra2(
                 line=chosen.line,
                 expected="data rows after the '#' header",
             )
-    return _finish(p, rows, chosen.lat, chosen.time, heights, "IGRA2", extra, chosen.line)
+    return _finish(
+        p, rows, chosen.lat, chosen.lon, chosen.time, heights, "IGRA2", extra, chosen.line
+    )

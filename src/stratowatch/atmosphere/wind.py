@@ -24,6 +24,7 @@ from numba import njit, prange
 
 from ..errors import DomainError, InputError
 from ..timeutil import iso
+from .uncertainty import WindUncertainty, constant_uncertainty, sounding_uncertainty
 
 __all__ = [
     "WindMeta",
@@ -40,6 +41,7 @@ __all__ = [
     "interp_point",
     "check_points",
     "profile_wind",
+    "wind_times",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -59,6 +61,8 @@ class WindMeta:
     ``grid_spacing_deg`` is the horizontal grid step (None for horizontally uniform fields),
     ``time_step_s`` the spacing of its times (None for steady ones). ``warnings`` travel with
     every result computed from this field (e.g. "single time: steady field").
+    ``uncertainty`` is the source's wind-error model (`atmosphere.uncertainty`), which
+    ensembles draw their perturbations from (None: chosen by ``kind``).
     """
 
     source: str
@@ -75,9 +79,11 @@ class WindMeta:
     time_step_s: float | None = None
     members: int = 1
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    uncertainty: WindUncertainty | None = None
 
     def describe(self) -> dict[str, object]:
         """A JSON-ready summary."""
+        unc = self.uncertainty
         return {
             "source": self.source,
             "kind": self.kind,
@@ -91,6 +97,16 @@ class WindMeta:
             "time_step_s": self.time_step_s,
             "members": self.members,
             "warnings": list(self.warnings),
+            "uncertainty": None
+            if unc is None
+            else {
+                "kind": unc.kind,
+                "basis": unc.basis,
+                "references": list(unc.references),
+                "length_km": round(unc.length_m / 1e3, 1),
+                "time_h": round(unc.time_s / 3600.0, 2),
+                "vertical_km": round(unc.vertical_m / 1e3, 2),
+            },
         }
 
 
@@ -565,7 +581,12 @@ class CalmWind:
     """Zero wind everywhere and always (tests, still-air questions). Selected as ``calm``."""
 
     def __init__(self) -> None:
-        self.meta = WindMeta(source="calm", kind="calm", alt_max=100_000.0)
+        self.meta = WindMeta(
+            source="calm",
+            kind="calm",
+            alt_max=100_000.0,
+            uncertainty=constant_uncertainty(0.0, kind="calm", basis="calm air: no wind, no error"),
+        )
 
     def __repr__(self) -> str:
         return "CalmWind()"
@@ -598,21 +619,42 @@ def profile_wind(
     time_start: float | None = None,
     time_end: float | None = None,
     warnings: tuple[str, ...] = (),
+    lat: npt.ArrayLike | None = None,
+    lon: npt.ArrayLike | None = None,
+    time: npt.ArrayLike | None = None,
+    uncertainty: WindUncertainty | None = None,
 ) -> GriddedWind:
     """A horizontally uniform, steady wind from a vertical profile (a sounding, or the winds a
     flight's own ascent measured): linear in height between the given levels.
 
     Levels are sorted by height; repeated heights are averaged. NaNs are dropped.
-    Raises `InputError` when fewer than one valid level remains.
+    ``lat``, ``lon``, ``time`` (one per level, or scalars: deg, deg, epoch s) say where and
+    when each level was measured; they set the error model (`sounding_uncertainty`: small
+    there and then, growing with distance and time). Without them the profile is assumed
+    measured 50 km and 1 h from where it is used (a warning says so). ``uncertainty``
+    overrides the model. Raises `InputError` when fewer than one valid level remains.
     """
     a = np.asarray(alt, dtype=np.float64).ravel()
     uu = np.asarray(u, dtype=np.float64).ravel()
     vv = np.asarray(v, dtype=np.float64).ravel()
+    where: list[np.ndarray] | None = None
+    if lat is not None and lon is not None and time is not None:
+        where = [
+            np.broadcast_to(np.asarray(x, dtype=np.float64), a.shape).ravel()
+            for x in (lat, lon, time)
+        ]
+    elif lat is not None or lon is not None or time is not None:
+        raise InputError(
+            "give lat, lon and time of the profile's levels together",
+            field="lat/lon/time",
+            expected="all three, or none",
+        )
     ok = np.isfinite(a) & np.isfinite(uu) & np.isfinite(vv)
     if not ok.any():
         raise InputError(
             "no valid wind levels in the profile", field="alt/u/v", expected="finite values"
         )
+    a_all = a
     a, uu, vv = a[ok], uu[ok], vv[ok]
     levels, inverse = np.unique(a, return_inverse=True)
     counts = np.bincount(inverse)
@@ -629,6 +671,31 @@ def profile_wind(
         um.astype(np.float32).reshape(shape),
         vm.astype(np.float32).reshape(shape),
     )
+    notes = tuple(warnings)
+    if uncertainty is None:
+        if where is not None:
+            sel = ok & np.isfinite(where[0]) & np.isfinite(where[1]) & np.isfinite(where[2])
+            if not sel.any():
+                raise InputError("no level with a finite position and time", field="lat/lon/time")
+            uncertainty = sounding_uncertainty(
+                a_all[sel], where[0][sel], where[1][sel], where[2][sel],
+                kind="sounding" if kind == "sounding" else "profile", source=source,
+            )  # fmt: skip
+        else:
+            # unknown where/when measured: assume 50 km and 1 h away (see the docstring)
+            t_nom = 0.0 if time_start is None else float(time_start)
+            dlat = 50.0 / 111.195
+            uncertainty = sounding_uncertainty(
+                levels, np.full(levels.size, dlat), np.zeros(levels.size),
+                np.full(levels.size, t_nom - 3600.0),
+                kind="sounding" if kind == "sounding" else "profile", source=source,
+            )  # fmt: skip
+            uncertainty = _fixed_offset(uncertainty, 50.0, 3600.0)
+            notes = (
+                *notes,
+                "profile without measurement positions/times: its error model assumes it "
+                "was measured 50 km and 1 h from where it is used",
+            )
     meta = WindMeta(
         source=source,
         kind=kind,
@@ -636,7 +703,35 @@ def profile_wind(
         time_end=time_end,
         alt_min=float(levels[0]),
         alt_max=float(levels[-1]),
-        warnings=warnings,
+        warnings=notes,
+        uncertainty=uncertainty,
     )
     # a profile is steady: usable at any time (its nominal span is only metadata)
     return GriddedWind(grid, meta, strict_time=False)
+
+
+def _fixed_offset(unc: WindUncertainty, km: float, seconds: float) -> WindUncertainty:
+    """A measured-profile model evaluated at a fixed distance ``km`` and time lag ``seconds``
+    everywhere (used when a profile's measurement positions are unknown)."""
+    from dataclasses import replace
+
+    il = min(int(round(seconds / unc.dlead)), unc.sigma_u.shape[0] - 1)
+    ix = min(int(round((km - unc.x0) / unc.dx)), unc.sigma_u.shape[1] - 1)
+    return replace(
+        unc,
+        sigma_u=unc.sigma_u[il : il + 1, ix : ix + 1, :].copy(),
+        sigma_v=unc.sigma_v[il : il + 1, ix : ix + 1, :].copy(),
+        axis="abs_lat",
+        lead_mode="none",
+        basis=unc.basis + f" (position unknown: taken {km:g} km and {seconds / 3600:g} h away)",
+    )
+
+
+def wind_times(wind: object) -> FloatArray | None:
+    """The valid times (epoch s) of a time-dependent gridded wind (or of the base of a
+    perturbed one); None for steady, climatological (periodic) or grid-less fields."""
+    base = getattr(wind, "base", wind)
+    grid = getattr(base, "grid", None)
+    if isinstance(grid, WindGrid) and grid.period == 0.0 and grid.times.size > 1:
+        return np.array(grid.times, dtype=np.float64)
+    return None

@@ -10,6 +10,8 @@ from typing import Any
 import typer
 
 from ..atmosphere.sources import open_wind
+from ..errors import InputError
+from ..geo.terrain import TerrainModel, open_terrain
 from ..predict import predict as run_predict
 from ..report.flight import write_prediction
 from .common import console, print_json, progress
@@ -20,6 +22,58 @@ __all__ = ["register"]
 def _wind_spec(wind: str) -> Any:
     parts = [s.strip() for s in wind.split(",") if s.strip()]
     return parts if len(parts) > 1 else wind
+
+
+def _ground_spec(text: str, lat: float, lon: float, hours: float) -> float | TerrainModel:
+    """``--ground``: a height in m, or a DEM file (GeoTIFF/NetCDF) read around the start."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if math.isfinite(value):
+        return value
+    p = Path(text)
+    if not p.exists():
+        raise InputError(
+            "--ground is neither a height nor an existing DEM file",
+            field="--ground",
+            value=text,
+            expected="metres above MSL (e.g. 1544), or a GeoTIFF/NetCDF elevation grid",
+        )
+    # a balloon drifts at most ~100 m/s: read the DEM within that reach (capped at 60 deg)
+    reach = min(60.0, 1.0 + hours * 3600.0 * 100.0 / 111_195.0)
+    south, north = max(lat - reach, -90.0), min(lat + reach, 90.0)
+    wide = reach / max(math.cos(math.radians(min(abs(lat) + reach, 89.0))), 1e-3)
+    west, east = (lon - wide, lon + wide) if wide < 180.0 else (-180.0, 180.0)
+    return open_terrain(p, bbox=(west, south, east, north))
+
+
+def _uncertainty_line(u: dict[str, Any]) -> str:
+    """One line: which wind-error model the members drew from, with its sigmas and why."""
+    if not u.get("perturbed"):
+        text = "wind not perturbed (single member, calm, or sigma 0)"
+    else:
+        w = u["wind"]
+        extra = []
+        for key, unit in (("lead_h", "h lead"), ("km_from_measurement", "km from the sounding"),
+                          ("hours_since_measured", "h after it")):  # fmt: skip
+            if key in w:
+                extra.append(f"{w[key]} {unit}")
+        end = u.get("wind_at_end", {})
+        at_end = (
+            f", {end['sigma_u_m_s']}/{end['sigma_v_m_s']} at the median end"
+            if "sigma_u_m_s" in end
+            else ""
+        )
+        text = (
+            f"{w['kind']} error model: sigma u/v {w['sigma_u_m_s']}/{w['sigma_v_m_s']} m/s at "
+            f"the start{' (' + ', '.join(extra) + ')' if extra else ''}{at_end}; L "
+            f"{w['length_km']} km, T {w['time_h']} h, Lz {w['vertical_km']} km"
+        )
+    flight = u.get("flight", {})
+    if flight:
+        text += "; " + ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in flight.items())
+    return text
 
 
 def predict_cmd(
@@ -38,7 +92,9 @@ def predict_cmd(
     descent_rate: float = typer.Option(
         5.0, "--descent-rate", help="Parachute descent rate at sea level, m/s."
     ),
-    hours: float = typer.Option(48.0, "--hours", help="Horizon, hours."),
+    hours: float = typer.Option(
+        48.0, "--hours", help="Longest flight, hours (a flight ends when it lands)."
+    ),
     members: int = typer.Option(1, "--members", help="Ensemble members."),
     beta: float | None = typer.Option(
         None, "--beta", help="Ballistic coefficient m/(Cd A), kg/m2 (profile fall)."
@@ -50,10 +106,26 @@ def predict_cmd(
     wind_sigma: float | None = typer.Option(
         None,
         "--wind-sigma",
-        help="Wind error per component, m/s (default 3.5 when members > 1; 0 = off).",
+        help="Fixed wind error per component, m/s (default: the wind source's own error "
+        "model, by altitude, latitude, lead time; 0 = off).",
     ),
     alt_sigma: float = typer.Option(
-        0.0, "--alt-sigma", help="Spread of float/burst/start altitude, m (0 = off)."
+        0.0, "--alt-sigma", help="Spread of float/start altitude, m (0 = off)."
+    ),
+    ascent_sigma: float | None = typer.Option(
+        None, "--ascent-sigma", help="Ascent-rate spread, m/s (default 10 % of the rate)."
+    ),
+    burst_sigma: float | None = typer.Option(
+        None, "--burst-sigma", help="Burst-altitude spread, m (default 5 % of --burst-alt)."
+    ),
+    descent_sigma: float | None = typer.Option(
+        None, "--descent-sigma", help="Descent-rate spread, m/s (default 10 % of the rate)."
+    ),
+    ground: str = typer.Option(
+        "0",
+        "--ground",
+        help="Where descents end: a height in m above MSL, or a DEM file (GeoTIFF in "
+        "EPSG:4326 or NetCDF) so the path ends where it meets the terrain.",
     ),
     pos_sigma: float = typer.Option(0.0, "--pos-sigma", help="Start position spread, m."),
     time_sigma: float = typer.Option(0.0, "--time-sigma", help="Start time spread, s."),
@@ -72,6 +144,7 @@ def predict_cmd(
 ) -> None:
     """Predict where a balloon goes (or came from, --backward), with an ensemble corridor."""
     field = open_wind(_wind_spec(wind))
+    gnd = _ground_spec(ground, lat, lon, hours)
     chunk = max(500, math.ceil(members / 20)) if members > 0 else 1
     t_start = _time.perf_counter()
     with progress(enabled=not as_json and members >= 200) as bar:
@@ -96,6 +169,10 @@ def predict_cmd(
             beta=beta,
             wind_sigma=wind_sigma,
             alt_sigma=alt_sigma,
+            ascent_rate_sigma=ascent_sigma,
+            burst_alt_sigma=burst_sigma,
+            descent_rate_sigma=descent_sigma,
+            ground=gnd,
             pos_sigma_m=pos_sigma,
             time_sigma_s=time_sigma,
             backward=backward,
@@ -125,6 +202,20 @@ def predict_cmd(
     console.print(f"50 % within {e['r50_km']:.1f} km, 90 % within {e['r90_km']:.1f} km")
     if pred.profile != "float":
         console.print(f"landed: {100 * e['landed_fraction']:.1f} % of members")
+    g = summary["ground"]
+    if pred.profile != "float" and (g.get("source") != "flat" or g.get("ground_m")):
+        where = (
+            f"{g['ground_m']:g} m above MSL"
+            if g.get("source") == "flat"
+            else f"terrain of {g['source']} ({g['outside_m']:g} m outside it)"
+        )
+        console.print(f"ground: {where}", highlight=False)
+    if pred.members > 1:
+        console.print(
+            f"uncertainty: {_uncertainty_line(summary['uncertainty'])}",
+            highlight=False,
+            soft_wrap=True,
+        )
     console.print(f"integration {pred.elapsed_s:.3f} s (total {total:.2f} s)")
     for w in pred.warnings:
         console.print(f"[yellow]warning:[/] {w}", highlight=False)

@@ -12,7 +12,8 @@ import numpy as np
 import typer
 
 from ..atmosphere.sources import open_wind
-from ..atmosphere.wind import FLAG_ABOVE, FLAG_BELOW, FLAG_REGION, GriddedWind
+from ..atmosphere.uncertainty import uncertainty_of
+from ..atmosphere.wind import FLAG_ABOVE, FLAG_BELOW, FLAG_REGION, GriddedWind, wind_times
 from ..errors import InputError
 from ..timeutil import iso, to_epoch
 from .common import console, print_json
@@ -82,6 +83,16 @@ def sample(
             warnings.append(f"{alt:g} m is below the data's lowest level: lowest wind used")
         if f & FLAG_REGION:
             warnings.append("point outside the data's region: edge value used")
+    unc = uncertainty_of(wind).describe(t, lat, lon, alt)
+    times = wind_times(wind)
+    if times is not None and times.size >= 3:
+        d = np.diff(times)
+        k = int(np.searchsorted(times, t)) - 1
+        if 0 <= k < d.size and d[k] > 2.0 * float(np.median(d)):
+            warnings.append(
+                f"{iso(t)} lies in a {d[k] / 3600:g} h gap between the wind's times "
+                f"(usual step {float(np.median(d)) / 3600:g} h): interpolated across it"
+            )
     result = {
         "u": round(u, 3),
         "v": round(v, 3),
@@ -92,6 +103,7 @@ def sample(
         "lat": lat,
         "lon": lon,
         "alt": alt,
+        "uncertainty": unc,
         "warnings": warnings,
     }
     if as_json:
@@ -106,6 +118,7 @@ def sample(
         f"  from {direction:.0f} deg",
         highlight=False,
     )
+    console.print(f"error: {_error_line(unc)}", highlight=False)
     for w in warnings:
         console.print(f"[yellow]note:[/] {w}", highlight=False)
 
@@ -118,11 +131,41 @@ def info(
     """What a wind source is and where it is valid (times, altitudes, region, spacing)."""
     wind = open_wind(_source_list(source))
     d = wind.meta.describe()
+    times = wind_times(wind)
+    gaps = []
+    if times is not None and times.size >= 3:
+        diffs = np.diff(times)
+        usual = float(np.median(diffs))
+        gaps = [
+            {
+                "from": iso(float(times[k])),
+                "to": iso(float(times[k + 1])),
+                "hours": round(float(diffs[k]) / 3600.0, 2),
+            }  # fmt: skip
+            for k in np.flatnonzero(diffs > 2.0 * usual)
+        ]
+    d["time_gaps"] = gaps
     if as_json:
         print_json(d)
         return
     for k, v in d.items():
         console.print(f"{k:>18}: {v}", highlight=False)
+
+
+def _error_line(unc: dict[str, object]) -> str:
+    """One line: the wind-error model's sigmas at a point and what they rest on."""
+    extra = []
+    for key, unit in (("lead_h", "h lead"), ("hours_from_valid_time", "h from a valid time"),
+                      ("km_from_measurement", "km from the measurement"),
+                      ("hours_since_measured", "h since measured")):  # fmt: skip
+        if key in unc:
+            extra.append(f"{unc[key]} {unit}")
+    where = f" ({', '.join(extra)})" if extra else ""
+    return (
+        f"{unc['kind']} model, sigma u/v {unc['sigma_u_m_s']}/{unc['sigma_v_m_s']} m/s{where}; "
+        f"correlated over {unc['length_km']} km, {unc['time_h']} h, {unc['vertical_km']} km "
+        "vertically"
+    )
 
 
 def _parse_hours(text: str) -> list[int]:

@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from ..atmosphere.wind import WindField
 from ..errors import ConfigError
+from ..geo.terrain import TerrainModel, flat_terrain
 from ..timeutil import to_epoch, to_epoch_array
 from .integrate import integrate
 from .kernel import END_DONE
@@ -63,7 +64,7 @@ def fall(
     member: npt.ArrayLike | None = None,
     dt: float = 10.0,
     dz: float = 400.0,
-    ground: float = 0.0,
+    ground: float | TerrainModel = 0.0,
     max_duration: float = 6 * 3600.0,
     chunk: int = 100_000,
 ) -> FallResult:
@@ -78,7 +79,8 @@ def fall(
         source name/path, or a prepared `KernelWind`.
     member : (n,) wind member index per fragment (ensemble winds); default ``i % members``.
     dt : largest step (s); dz : largest altitude change per step (m); ground : impact height
-        (m above MSL); max_duration : s, a fragment still airborne then is reported not landed.
+        (m above MSL), or a `geo.terrain.TerrainModel` (impact where the fall meets the DEM's
+        ground); max_duration : s, a fragment still airborne then is reported not landed.
 
     Returns
     -------
@@ -110,11 +112,17 @@ def fall(
         member = np.broadcast_to(np.asarray(member), shape).ravel()
     flat = [np.ascontiguousarray(a.ravel()) for a in arrays]
     tt, la, lo, al, ve, vn, vu, bb = flat
-    if np.any(al < ground):
-        raise ConfigError(f"release altitude below the ground ({ground} m)")
+    terrain = ground if isinstance(ground, TerrainModel) else flat_terrain(float(ground))
+    below = al < terrain.elevation_at(la, lo)
+    if np.any(below):
+        i = int(np.argmax(below))
+        raise ConfigError(
+            f"release altitude {al[i]:g} m below the ground "
+            f"({float(terrain.elevation_at(la[i], lo[i])):g} m) at fragment {i}"
+        )
     field = wind if isinstance(wind, KernelWind) else resolve_wind(wind)
     # one stage; beta varies per fragment through the per-member parameter array
-    stage = Stage(Ballistic(1.0), until_below=ground, dt_max=dt, dz_max=dz)
+    stage = Stage(Ballistic(1.0), until_ground=True, dt_max=dt, dz_max=dz)
     params = np.zeros((tt.size, 1, 4))
     params[:, 0, 0] = bb
     res = integrate(
@@ -131,6 +139,7 @@ def fall(
         keep_paths=False,
         out_step=max_duration,
         chunk=chunk,
+        ground=terrain,
     )
     landed = res.reason == END_DONE
     warnings = list(res.warnings)

@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from ..atmosphere.wind import FLAG_ABOVE, WindField
 from ..errors import ConfigError, InputError
+from ..geo.terrain import TerrainModel, flat_terrain
 from .kernel import END_DONE, END_REGION, END_STEPS, END_TIME, END_WINDTIME, run_members
 from .models import Stage
 from .windargs import KernelWind, kernel_wind
@@ -94,6 +95,7 @@ def integrate(
     chunk: int = 20_000,
     progress: Callable[[int, int], None] | None = None,
     max_steps: int = 1_000_000,
+    ground: float | TerrainModel | None = None,
 ) -> RunResult:
     """Integrate members through ``stages`` for at most ``duration`` seconds.
 
@@ -109,6 +111,9 @@ def integrate(
     params : (n, S, 4) per-member model parameters replacing the stages' own (``Model.params``).
     out_step : s between stored path points; ``keep_paths=False`` stores only the start.
     chunk : members per kernel call (bounds memory); ``progress(done, total)`` after each.
+    ground : where stages with ``until_ground`` end: a height (m above MSL), a
+        `geo.terrain.TerrainModel` (the path ends where it meets the DEM's ground), or None
+        (sea level).
     """
     if not stages:
         raise ConfigError("a profile needs at least one stage")
@@ -163,6 +168,19 @@ def integrate(
                 value=int(mem[(mem < 0) | (mem >= kw.members)][0]),
                 expected=f"0..{kw.members - 1}",
             )
+    if ground is None:
+        terrain = flat_terrain(0.0)
+    elif isinstance(ground, TerrainModel):
+        terrain = ground
+    else:
+        try:
+            terrain = flat_terrain(float(ground))
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"ground must be a height in m or a TerrainModel, got {ground!r}"
+            ) from None
+    terr_elev, terr_p = terrain.kernel_args()
+    on_ground = np.array([1 if st.until_ground else 0 for st in stages], dtype=np.int64)
     dt_max = np.array([st.dt_max for st in stages], dtype=np.float64)
     dz_max = np.array([st.dz_max for st in stages], dtype=np.float64)
     n_out = int(math.floor(duration / out_step + 1e-9)) + 1 if keep_paths else 1
@@ -200,6 +218,9 @@ def integrate(
             kw.pert,
             kw.use_pert,
             int(max_steps),
+            on_ground,
+            terr_elev,
+            terr_p,
         )
         out[:, a:b] = o
         end[a:b] = e

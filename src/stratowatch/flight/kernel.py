@@ -42,7 +42,9 @@ from numba import njit, prange
 
 from ..atmosphere.perturb import EARTH_RADIUS as _R_PERT
 from ..atmosphere.standard import RHO0, density_scalar
+from ..atmosphere.uncertainty import sigma_sc
 from ..atmosphere.wind import FLAG_REGION, FLAG_TIME, interp_point
+from ..geo.terrain import terrain_height
 from .earth import (
     OMEGA_EARTH,
     ecef_to_frame,
@@ -80,16 +82,6 @@ END_WINDTIME = 4  # left the wind data's time span
 END_STEPS = 5  # step budget exhausted (a guard; should not happen)
 
 _TWO_PI = 2.0 * math.pi
-
-
-@njit(cache=True, inline="always")
-def _pert_xyz(lat: float, lon: float, alt: float) -> tuple[float, float, float]:
-    """The position the perturbation modes act on: spherical ECEF (`atmosphere.perturb`)."""
-    r = _R_PERT + alt
-    la = math.radians(lat)
-    lo = math.radians(lon)
-    cl = math.cos(la)
-    return r * cl * math.cos(lo), r * cl * math.sin(lo), r * math.sin(la)
 
 
 _INV_2PI = 1.0 / (2.0 * math.pi)
@@ -132,10 +124,12 @@ def _pert_sum(
     x: float,
     y: float,
     z: float,
+    h: float,
     t: float,
     kx: npt.NDArray[np.float64],
     ky: npt.NDArray[np.float64],
     kz: npt.NDArray[np.float64],
+    kr: npt.NDArray[np.float64],
     om: npt.NDArray[np.float64],
     cpu: npt.NDArray[np.float64],
     spu: npt.NDArray[np.float64],
@@ -145,7 +139,7 @@ def _pert_sum(
     su = 0.0
     sv = 0.0
     for k in range(kx.shape[1]):
-        a = kx[m, k] * x + ky[m, k] * y + kz[m, k] * z + om[m, k] * t
+        a = kx[m, k] * x + ky[m, k] * y + kz[m, k] * z + kr[m, k] * h + om[m, k] * t
         sa, ca = _sincos(a)
         # cos(a + phase) = cos a cos phase - sin a sin phase
         su += ca * cpu[m, k] - sa * spu[m, k]
@@ -157,29 +151,31 @@ def _pert_sum(
 def _pert_value_sc(
     m: int, t: float, sp: float, cp: float, sl: float, cl: float, alt: float, pert: tuple
 ) -> tuple[float, float]:
-    """`_pert_value` from the sines and cosines of latitude and longitude (a step has them)."""
-    r = _R_PERT + alt
+    """Wind error (du, dv) of member m at one point from the sines and cosines of its latitude
+    and longitude: the mode sum of `atmosphere.perturb` (sum_k cos(k.x + kr h + omega t +
+    phase), evaluated with `_sincos`, SIMD over modes) times amp times the error model's
+    sigma there (`atmosphere.uncertainty.sigma_sc`). ``pert`` = (kx, ky, kz, kr, omega,
+    cos phase_u, sin phase_u, cos phase_v, sin phase_v, amp, then the nine arrays of
+    `WindUncertainty.kernel_args()`: flat, as numba's parallel loops take no nested tuples)."""
     su, sv = _pert_sum(
-        m, r * cp * cl, r * cp * sl, r * sp, t, pert[0], pert[1], pert[2], pert[3], pert[4],
-        pert[5], pert[6], pert[7],
+        m, _R_PERT * cp * cl, _R_PERT * cp * sl, _R_PERT * sp, alt, t, pert[0], pert[1],
+        pert[2], pert[3], pert[4], pert[5], pert[6], pert[7], pert[8],
     )  # fmt: skip
-    amp = pert[8][m]
-    return amp * su, amp * sv
+    amp = pert[9][m]
+    unc = (pert[10], pert[11], pert[12], pert[13], pert[14], pert[15], pert[16], pert[17],
+           pert[18])  # fmt: skip
+    sig_u, sig_v = sigma_sc(t, sp, cp, sl, cl, alt, unc)
+    return amp * sig_u * su, amp * sig_v * sv
 
 
 @njit(cache=True)
 def _pert_value(
     m: int, t: float, lat: float, lon: float, alt: float, pert: tuple
 ) -> tuple[float, float]:
-    """Wind error (du, dv) of member m at one point: the mode sum of `atmosphere.perturb`,
-    sum_k cos(k.x + omega t + phase) times amp, evaluated with `_sincos` (SIMD over modes).
-    ``pert`` = (kx, ky, kz, omega, cos phase_u, sin phase_u, cos phase_v, sin phase_v, amp)."""
-    x, y, z = _pert_xyz(lat, lon, alt)
-    su, sv = _pert_sum(
-        m, x, y, z, t, pert[0], pert[1], pert[2], pert[3], pert[4], pert[5], pert[6], pert[7]
-    )
-    amp = pert[8][m]
-    return amp * su, amp * sv
+    """`_pert_value_sc` at a point given in degrees."""
+    la = math.radians(lat)
+    lo = math.radians(lon)
+    return _pert_value_sc(m, t, math.sin(la), math.cos(la), math.sin(lo), math.cos(lo), alt, pert)
 
 
 @njit(cache=True, inline="always")
@@ -458,6 +454,9 @@ def run_members(
     pert: tuple,
     use_pert: bool,
     max_steps: int,
+    on_ground: npt.NDArray[np.int64],
+    terr_elev: npt.NDArray[np.float32],
+    terr_p: npt.NDArray[np.float64],
 ) -> tuple[
     npt.NDArray[np.float64],
     npt.NDArray[np.float64],
@@ -479,6 +478,8 @@ def run_members(
     cell_m : wind grid spacing (m); a step moves at most 0.75 of it.
     out_step, n_out : outputs at lead times k * out_step, k < n_out.
     member : (n,) wind-ensemble member index of each member.
+    on_ground : (S,) 1 where the stage also ends when the altitude falls to the terrain under
+        the parcel (``terr_elev``, ``terr_p``: `geo.terrain.TerrainModel.kernel_args`).
 
     Returns
     -------
@@ -527,7 +528,11 @@ def run_members(
             hi = term_hi[i, s]
             lo = term_lo[i, s]
             # a stage whose end already holds at its start is skipped
-            if (hi == hi and h >= hi) or (lo == lo and h <= lo):
+            if (
+                (hi == hi and h >= hi)
+                or (lo == lo and h <= lo)
+                or (on_ground[s] != 0 and h <= terrain_height(lat, lon, terr_elev, terr_p))
+            ):
                 s += 1
                 if s >= ns:
                     why = END_DONE
@@ -601,30 +606,58 @@ def run_members(
                 vx1 = vy1 = vz1 = 0.0
             nstep += 1
             target = np.nan
+            ground = False
             if hi == hi and h1 >= hi:
                 target = hi
             elif lo == lo and h1 <= lo:
                 target = lo
+            elif on_ground[s] != 0:
+                g1 = terrain_height(lat1, lon1, terr_elev, terr_p)
+                if h1 <= g1:
+                    ground = True
+                    target = g1
             if target == target:
-                # locate the crossing inside the step: secant on the altitude
-                fr = (target - h) / (h1 - h) if h1 != h else 1.0
-                tol = 0.01 * abs(h1 - h)
-                for _ in range(8):
-                    if kind == KIND_BALLISTIC:
-                        lat1, lon1, h1, vx1, vy1, vz1, f2 = _ballistic_step(
-                            t, bx0, by0, bz0, h, vx, vy, vz, dts * fr, beta, k1, c1x, c1y,
-                            c1z, w1x, w1y, w1z, m, grid, pert, use_pert,
-                        )  # fmt: skip
-                        sp1 = math.sqrt(vx1 * vx1 + vy1 * vy1 + vz1 * vz1)
-                    else:
-                        lat1, lon1, h1, f2, sp1, pdu1, pdv1 = _advect_step(
-                            kind, p, t_stage, t, lat, lon, h, dts * fr, u1, v1, w1, m, grid,
-                            pert, use_pert, pdu, pdv, pdt,
-                        )  # fmt: skip
-                    err = h1 - target
-                    if abs(err) <= tol or h1 == h:
-                        break
-                    fr = fr * (target - h) / (h1 - h)
+                # locate the crossing inside the step: the root of h(fr) - target(fr) on the
+                # fraction fr of the step (the ground's height moves with the position), by
+                # regula falsi with the Illinois modification (bracketed, superlinear)
+                fa = h - (terrain_height(lat, lon, terr_elev, terr_p) if ground else target)
+                fb = h1 - target
+                a_ = 0.0
+                b_ = 1.0
+                side = 0
+                tol = 0.01 * abs(h1 - h) + 1e-3
+                fr = 1.0
+                if fa != fb:
+                    for _ in range(30):
+                        fr = a_ + (b_ - a_) * fa / (fa - fb)
+                        if kind == KIND_BALLISTIC:
+                            lat1, lon1, h1, vx1, vy1, vz1, f2 = _ballistic_step(
+                                t, bx0, by0, bz0, h, vx, vy, vz, dts * fr, beta, k1, c1x, c1y,
+                                c1z, w1x, w1y, w1z, m, grid, pert, use_pert,
+                            )  # fmt: skip
+                            sp1 = math.sqrt(vx1 * vx1 + vy1 * vy1 + vz1 * vz1)
+                        else:
+                            lat1, lon1, h1, f2, sp1, pdu1, pdv1 = _advect_step(
+                                kind, p, t_stage, t, lat, lon, h, dts * fr, u1, v1, w1, m, grid,
+                                pert, use_pert, pdu, pdv, pdt,
+                            )  # fmt: skip
+                        if ground:
+                            target = terrain_height(lat1, lon1, terr_elev, terr_p)
+                        fm = h1 - target
+                        if abs(fm) <= tol:
+                            break
+                        if (fm > 0.0) == (fa > 0.0):
+                            a_ = fr
+                            fa = fm
+                            if side == -1:
+                                fb *= 0.5
+                            side = -1
+                        else:
+                            b_ = fr
+                            fb = fm
+                            if side == 1:
+                                fa *= 0.5
+                            side = 1
                 t = t + dts * fr
                 lat = lat1
                 lon = lon1

@@ -179,13 +179,15 @@ Model = Float | Ascent | ParachuteDescent | DragDescent | Ballistic
 
 @dataclass(frozen=True)
 class Stage:
-    """A model run until a terminator: ``until_above`` (alt >= m), ``until_below`` (alt <= m);
-    the run's duration and the wind domain end every stage. ``dt_max`` (s) and ``dz_max`` (m)
-    bound the step."""
+    """A model run until a terminator: ``until_above`` (alt >= m), ``until_below`` (alt <= m),
+    ``until_ground`` (alt <= the terrain under the parcel, `integrate`'s ``ground``); the run's
+    duration and the wind domain end every stage. ``dt_max`` (s) and ``dz_max`` (m) bound the
+    step."""
 
     model: Model
     until_above: float | None = None
     until_below: float | None = None
+    until_ground: bool = False
     dt_max: float = 300.0
     dz_max: float = 200.0
 

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..atmosphere.sources import open_wind
+from ..atmosphere.uncertainty import constant_uncertainty
 from ..atmosphere.wind import CalmWind, GriddedWind, WindField, WindGrid, WindMeta
 from ..errors import ConfigError
 
@@ -26,8 +27,8 @@ _M_PER_DEG = 111_195.0  # m per degree of latitude on the mean sphere (grid-spac
 class KernelWind:
     """A wind field as compiled-kernel arguments.
 
-    ``grid`` is `WindGrid.arrays()`, ``pert`` the nine arrays of the perturbation mode sum
-    (zeros when ``use_pert`` is false), ``cell_m`` the grid spacing in metres (inf when
+    ``grid`` is `WindGrid.arrays()`, ``pert`` the arrays of the perturbation mode sum and the
+    error model's kernel arguments (zeros when ``use_pert`` is false), ``cell_m`` the grid spacing in metres (inf when
     horizontally uniform), ``members`` the number of wind members (1 unless an ensemble).
     """
 
@@ -90,7 +91,8 @@ def _writeable(a: Any) -> Any:
 
 def _no_pert() -> tuple[Any, ...]:
     z = np.zeros((1, 1), dtype=np.float64)
-    return (z, z, z, z, z, z, z, z, np.zeros(1, dtype=np.float64))
+    unc = constant_uncertainty(0.0).kernel_args()
+    return (z, z, z, z, z, z, z, z, z, np.zeros(1, dtype=np.float64), *unc)
 
 
 def kernel_wind(wind: WindField) -> KernelWind:
@@ -103,12 +105,13 @@ def kernel_wind(wind: WindField) -> KernelWind:
         # a perturbed ensemble: its base field plus its mode arrays
         base = wind.base
         modes = getattr(wind, "modes", None)
-        if modes is not None and hasattr(modes, "arrays"):
-            kx, ky, kz, om, phase_u, phase_v, amp = (_writeable(a) for a in modes.arrays())
-            # the kernel takes cos/sin of the phases (see flight.kernel._pert_begin)
+        unc = getattr(wind, "kernel_uncertainty", None)
+        if modes is not None and hasattr(modes, "arrays") and unc is not None:
+            kx, ky, kz, kr, om, phase_u, phase_v, amp = (_writeable(a) for a in modes.arrays())
+            # the kernel takes cos/sin of the phases (see flight.kernel._pert_sum)
             pert = (
-                kx, ky, kz, om, np.cos(phase_u), np.sin(phase_u), np.cos(phase_v),
-                np.sin(phase_v), amp,
+                kx, ky, kz, kr, om, np.cos(phase_u), np.sin(phase_u), np.cos(phase_v),
+                np.sin(phase_v), amp, *unc,
             )  # fmt: skip
             use_pert = True
     grid = _grid_of(base)

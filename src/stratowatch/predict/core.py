@@ -2,9 +2,12 @@
 
 A prediction runs N members of a flight profile through the compiled integrator
 (`flight.integrate`). Members differ by: perturbed winds (`atmosphere.perturb.PerturbedWind`,
-correlated errors, ``wind_sigma``), float altitude / burst altitude / start altitude
-(``alt_sigma``), start position (``pos_sigma_m``) and start time (``time_sigma_s``); and by the
-ensemble member of a wind source that has several. Outputs per lead time: the median path,
+correlated errors drawn from the wind source's own error model, `atmosphere.uncertainty`, or
+a fixed ``wind_sigma``), ascent rate, burst altitude and descent rate (``*_sigma``, cited
+defaults), float / start altitude (``alt_sigma``), start position (``pos_sigma_m``) and start
+time (``time_sigma_s``); and by the ensemble member of a wind source that has several. Every
+member's draws depend only on (seed, member index): any chunking of an ensemble gives the
+same members. ``params["uncertainty"]`` says which sigmas were used and why. Outputs per lead time: the median path,
 50 % / 90 % regions and all member paths; backward runs give an origin probability map.
 """
 
@@ -19,11 +22,12 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from ..atmosphere.perturb import PerturbedWind
-from ..atmosphere.wind import WindField
+from ..atmosphere.perturb import PerturbedWind, member_normals
+from ..atmosphere.uncertainty import WindUncertainty, constant_uncertainty, uncertainty_of
+from ..atmosphere.wind import WindField, wind_times
 from ..errors import ConfigError, DomainError, InputError
 from ..flight.integrate import integrate
-from ..flight.kernel import END_DONE, END_TIME
+from ..flight.kernel import END_DONE, END_TIME, END_WINDTIME
 from ..flight.models import (
     Ascent,
     Ballistic,
@@ -32,6 +36,7 @@ from ..flight.models import (
     Stage,
 )
 from ..flight.windargs import resolve_wind
+from ..geo.terrain import TerrainModel, flat_terrain
 from ..timeutil import iso, to_epoch
 from .regions import (
     ellipse,
@@ -301,6 +306,8 @@ class Prediction:
             },
             "warnings": list(self.warnings),
             "elapsed_s": round(self.elapsed_s, 4),
+            "uncertainty": self.params.get("uncertainty", {}),
+            "ground": self.params.get("ground", {}),
         }
 
 
@@ -329,6 +336,20 @@ def _num(name: str, value: Any, *, positive: bool = False, nonneg: bool = False)
     return v
 
 
+# Default per-member spreads of the flight (1 sigma, relative to the nominal value); see
+# docs/uncertainty.md for the sources.
+ASCENT_RATE_REL_SIGMA = 0.10  # latex balloon ascent rate [Sobester2014]
+BURST_ALT_REL_SIGMA = 0.05  # latex balloon burst altitude (envelope variability) [Sobester2014]
+DESCENT_RATE_REL_SIGMA = 0.10  # parachute descent rate (drag coefficient, mass) [Knacke1992]
+_STREAM_FLIGHT = 2  # member-keyed random stream of the flight parameters (0, 1: wind modes)
+
+
+def _sigma_opt(name: str, value: float | None, default: float) -> float:
+    if value is None:
+        return default
+    return _num(name, value, nonneg=True)
+
+
 def predict(
     time: Any,
     lat: float,
@@ -348,13 +369,18 @@ def predict(
     descent_rate: float = 5.0,
     beta: float | None = None,
     wind_sigma: float | None = None,
+    uncertainty: WindUncertainty | None = None,
     alt_sigma: float = 0.0,
+    ascent_rate_sigma: float | None = None,
+    burst_alt_sigma: float | None = None,
+    descent_rate_sigma: float | None = None,
     pos_sigma_m: float = 0.0,
     time_sigma_s: float = 0.0,
     backward: bool = False,
     seed: int = 0,
+    first_member: int = 0,
     output_step_s: float = 600.0,
-    ground: float = 0.0,
+    ground: float | TerrainModel | None = 0.0,
     dt_s: float = 600.0,
     progress: Callable[[int, int], None] | None = None,
     chunk: int = 20_000,
@@ -370,25 +396,35 @@ def predict(
         descent at ``descent_rate`` m/s sea-level to the ground), ``descent`` (parachute descent
         from now), ``fall`` (ballistic fall, ``beta`` kg/m2, released with the wind's velocity).
     wind : ``climatology``, ``calm``, a wind file path, or a `WindField`.
-    hours : horizon (h); a member stops earlier when it lands or leaves the wind region.
+    hours : the longest a member may fly (h). A member stops earlier when it lands or leaves
+        the wind region; the wind data need cover only the flight itself.
     members : ensemble size (>= 1).
     float_alt / float_pressure : float altitude (m), or pressure (Pa, US1976 altitude);
         default: the start altitude. oscillation_m, oscillation_period_s : optional float
         oscillation amplitude (m) and period (s).
-    wind_sigma : m/s RMS wind error per component for perturbed members (default 3.5 when
-        members > 1 and the wind is not calm; 0 turns perturbations off).
-    alt_sigma : m, spread of the float altitude (float), burst altitude (standard) or start
-        altitude (descent, fall). pos_sigma_m : m, start position spread (each axis);
-        time_sigma_s : s, start time spread.
+    wind_sigma : m/s, a fixed RMS wind error per component for perturbed members instead of
+        the wind source's own error model (default None: the model the source carries,
+        `atmosphere.uncertainty`; 0 turns perturbations off). uncertainty : an explicit
+        `WindUncertainty` (overrides both).
+    alt_sigma : m, spread of the float altitude (float) or start altitude (descent, fall);
+        for ``standard`` a burst-altitude spread when ``burst_alt_sigma`` is not given.
+    ascent_rate_sigma, burst_alt_sigma, descent_rate_sigma : 1-sigma member spreads of the
+        ascent rate (m/s), burst altitude (m) and sea-level descent rate (m/s); None: the
+        documented defaults when members > 1 (10 %, 5 % and 10 % of the nominal values), 0 off.
+    pos_sigma_m : m, start position spread (each axis); time_sigma_s : s, start time spread.
     backward : integrate back in time (float only): where did it come from?
-    seed : random seed of the perturbations; output_step_s : s between path points;
-    ground : m above MSL where descents end; dt_s : largest time step (s; the wind grid and the
-    vertical motion bound it further); progress : ``callable(done, total)`` per chunk.
+    seed : random seed; every member's draws depend only on (seed, member index), so
+        ``first_member`` = a with ``members`` = b - a computes members [a, b) of any larger
+        ensemble exactly (chunking). output_step_s : s between path points;
+    ground : where descents end: a height (m above MSL), a `geo.terrain.TerrainModel` (the path
+        ends where it meets the DEM's ground), or None (sea level). dt_s : largest time step (s;
+        the wind grid and the vertical motion bound it further); progress :
+        ``callable(done, total)`` per chunk.
 
     Raises
     ------
-    ConfigError for impossible parameters, DomainError when the run leaves the wind data's
-    time span, InputError for bad coordinates or times.
+    ConfigError for impossible parameters, DomainError when the flight itself starts or goes
+    outside the wind data's time span, InputError for bad coordinates or times.
     """
     t0 = to_epoch(time)
     la = _num("lat", lat)
@@ -400,14 +436,24 @@ def predict(
         raise ConfigError(f"unknown profile {profile!r}; expected one of {', '.join(_PROFILES)}")
     if isinstance(members, bool) or int(members) != members or int(members) < 1:
         raise ConfigError(f"members must be a whole number >= 1, got {members!r}")
+    if isinstance(first_member, bool) or int(first_member) != first_member or first_member < 0:
+        raise ConfigError(f"first_member must be a whole number >= 0, got {first_member!r}")
     n = int(members)
+    first = int(first_member)
+    ensemble = n > 1 or first > 0
     h = _num("hours", hours, positive=True)
     step = _num("output step", output_step_s, positive=True)
     dt = _num("time step", dt_s, positive=True)
     alt_sd = _num("alt_sigma", alt_sigma, nonneg=True)
     pos_sd = _num("pos_sigma_m", pos_sigma_m, nonneg=True)
     time_sd = _num("time_sigma_s", time_sigma_s, nonneg=True)
-    gnd = _num("ground", ground)
+    terrain: TerrainModel
+    if ground is None:
+        terrain = flat_terrain(0.0)
+    elif isinstance(ground, TerrainModel):
+        terrain = ground
+    else:
+        terrain = flat_terrain(_num("ground", ground))
     if backward and profile != "float":
         raise ConfigError(
             f"backward runs support the float profile only (got {profile!r}): a backward run "
@@ -416,50 +462,91 @@ def predict(
     base = resolve_wind(wind)
     meta = base.meta
     calm = meta.kind == "calm"
-    sigma = (3.5 if (n > 1 and not calm) else 0.0) if wind_sigma is None else wind_sigma
-    sigma = _num("wind_sigma", sigma, nonneg=True)
     warnings: list[str] = []
     duration = h * 3600.0
-    # the wind must cover the run (a single time is a steady field, flagged by the source)
-    if (
+    # the flight must start inside the wind data's time span (a single time is a steady field)
+    span = (
         meta.time_start is not None
         and meta.time_end is not None
         and meta.time_end > meta.time_start
-    ):
-        a = t0 - (duration if backward else 0.0) - 3 * time_sd
-        b = t0 + (0.0 if backward else duration) + 3 * time_sd
+        and bool(getattr(base, "strict_time", True))
+    )
+    if span:
+        assert meta.time_start is not None and meta.time_end is not None
+        a = t0 - 3 * time_sd
+        b = t0 + 3 * time_sd
         if a < meta.time_start - 1.0 or b > meta.time_end + 1.0:
             raise DomainError(
-                f"the run {iso(a)} .. {iso(b)} ({h:g} h{' backward' if backward else ''}) is "
-                f"outside the wind data's span {iso(meta.time_start)} .. {iso(meta.time_end)} "
-                f"({meta.source}); shorten --hours or use a wind that covers it"
+                f"the flight starts at {iso(t0)}, outside the wind data's span "
+                f"{iso(meta.time_start)} .. {iso(meta.time_end)} ({meta.source}); use a wind "
+                "that covers it"
             )
-    rng = np.random.default_rng(seed)
+        if profile == "float":
+            # a float flies until the horizon: the wind must cover all of it
+            end = t0 - duration if backward else t0 + duration
+            if not meta.time_start - 1.0 <= end <= meta.time_end + 1.0:
+                raise DomainError(
+                    f"a float flies until the horizon, {iso(end)} ({h:g} h"
+                    f"{' backward' if backward else ''}), outside the wind data's span "
+                    f"{iso(meta.time_start)} .. {iso(meta.time_end)} ({meta.source}); shorten "
+                    "--hours or use a wind that covers it"
+                )
+    # the wind error model (and the perturbed ensemble drawn from it)
     field_: Any = base
+    model: WindUncertainty | None = None
+    if wind_sigma is not None:
+        _num("wind_sigma", wind_sigma, nonneg=True)
     if isinstance(base, PerturbedWind):
         # already an ensemble wind: member i flies its member i % members
-        if wind_sigma:
-            warnings.append("wind_sigma ignored: the wind given is already perturbed")
-        sigma = base.sigma
-    elif sigma > 0.0 and n > 1:
-        field_ = PerturbedWind(base, members=n, sigma=sigma, seed=seed)
-    elif sigma > 0.0:
+        if wind_sigma is not None or uncertainty is not None:
+            warnings.append("wind_sigma/uncertainty ignored: the wind given is already perturbed")
+        model = base.uncertainty
+    elif ensemble and not calm:
+        if uncertainty is not None:
+            model = uncertainty
+        elif wind_sigma is not None:
+            src = uncertainty_of(base)
+            model = constant_uncertainty(
+                float(wind_sigma), length_m=src.length_m, time_s=src.time_s,
+                vertical_m=src.vertical_m,
+            )  # fmt: skip
+        else:
+            model = uncertainty_of(base)
+        if float(np.max(model.sigma_u)) > 0.0 or float(np.max(model.sigma_v)) > 0.0:
+            field_ = PerturbedWind(
+                base, members=n, uncertainty=model, seed=seed, first_member=first
+            )
+        else:
+            model = None
+    elif wind_sigma:
         warnings.append("wind_sigma ignored for a single member (deterministic run)")
+    # per-member flight draws: one keyed stream per member (chunking-invariant)
+    z = member_normals(seed, _STREAM_FLIGHT, first, n, 8) if ensemble else np.zeros((n, 8))
     t_start = np.full(n, t0)
     lat0 = np.full(n, la)
     lon0 = np.full(n, lo)
     alt0 = np.full(n, al)
-    if n > 1 and pos_sd > 0.0:
-        e = rng.normal(0.0, pos_sd, n)
-        nn = rng.normal(0.0, pos_sd, n)
-        lat0, lon0 = from_local_en(e, nn, la, lo)
-    if n > 1 and time_sd > 0.0:
-        t_start = t0 + rng.normal(0.0, time_sd, n)
-    alt_dev = rng.normal(0.0, alt_sd, n) if (n > 1 and alt_sd > 0.0) else np.zeros(n)
+    if ensemble and pos_sd > 0.0:
+        lat0, lon0 = from_local_en(pos_sd * z[:, 4], pos_sd * z[:, 5], la, lo)
+    if ensemble and time_sd > 0.0:
+        t_start = t0 + time_sd * z[:, 6]
+    alt_dev = alt_sd * z[:, 0]
     stages: list[Stage]
     until_above: FloatArray | None = None
     until_below: FloatArray | None = None
+    params: FloatArray | None = None
     vel = None
+    rates: dict[str, float] = {}
+
+    def _rate_array(nominal: float, sd: float, name: str, col: int) -> FloatArray:
+        if sd <= 0.0:
+            return np.full(n, nominal)
+        # a rate cannot change sign: members beyond -4 sigma are held at 20 % of nominal
+        r = nominal + sd * z[:, col]
+        rates[f"{name}_sigma"] = sd
+        return np.maximum(r, 0.2 * nominal)
+
+    gnd_here = float(terrain.elevation_at(la, lo))
     if profile == "float":
         if float_alt is not None and float_pressure is not None:
             raise ConfigError("give float_alt or float_pressure, not both")
@@ -472,15 +559,27 @@ def predict(
         target = fa + alt_dev
         if fa > al + 1.0:
             rate = _num("ascent rate", ascent_rate, positive=True)
+            sd = _sigma_opt("ascent_rate_sigma", ascent_rate_sigma,
+                            ASCENT_RATE_REL_SIGMA * rate if ensemble else 0.0)  # fmt: skip
             stages = [Stage(Ascent(rate), until_above=fa, dt_max=min(dt, 60.0)), flt]
             until_above = np.stack([target, np.full(n, np.nan)], axis=1)
+            params = np.zeros((n, 2, 4))
+            params[:, 0, 0] = _rate_array(rate, sd, "ascent_rate", 1)
+            params[:, 1, :] = flt.model.params()
         elif fa < al - 1.0:
             rate = _num("descent rate", descent_rate, positive=True)
+            sd = _sigma_opt("descent_rate_sigma", descent_rate_sigma,
+                            DESCENT_RATE_REL_SIGMA * rate if ensemble else 0.0)  # fmt: skip
             stages = [Stage(ParachuteDescent(rate), until_below=fa, dt_max=min(dt, 60.0)), flt]
             until_below = np.stack([target, np.full(n, np.nan)], axis=1)
+            params = np.zeros((n, 2, 4))
+            params[:, 0, 0] = _rate_array(rate, sd, "descent_rate", 3)
+            params[:, 1, :] = flt.model.params()
         else:
             stages = [flt]
             alt0 = target
+        if alt_sd > 0.0 and ensemble:
+            rates["float_alt_sigma"] = alt_sd
     elif profile == "standard":
         rate = _num("ascent rate", ascent_rate, positive=True)
         drate = _num("descent rate", descent_rate, positive=True)
@@ -489,32 +588,56 @@ def predict(
             raise ConfigError(
                 f"burst altitude {burst:g} m is not above the start altitude {al:g} m"
             )
-        if al < gnd:
-            raise ConfigError(f"start altitude {al:g} m is below the ground ({gnd:g} m)")
+        if al < gnd_here - 1e-6:
+            raise ConfigError(f"start altitude {al:g} m is below the ground ({gnd_here:g} m) there")
+        sd_a = _sigma_opt("ascent_rate_sigma", ascent_rate_sigma,
+                          ASCENT_RATE_REL_SIGMA * rate if ensemble else 0.0)  # fmt: skip
+        sd_d = _sigma_opt("descent_rate_sigma", descent_rate_sigma,
+                          DESCENT_RATE_REL_SIGMA * drate if ensemble else 0.0)  # fmt: skip
+        default_b = (alt_sd if alt_sd > 0.0 else BURST_ALT_REL_SIGMA * burst) if ensemble else 0.0
+        sd_b = _sigma_opt("burst_alt_sigma", burst_alt_sigma, default_b)
         stages = [
             Stage(Ascent(rate), until_above=burst, dt_max=min(dt, 60.0)),
-            Stage(ParachuteDescent(drate), until_below=gnd, dt_max=min(dt, 60.0)),
+            Stage(ParachuteDescent(drate), until_ground=True, dt_max=min(dt, 60.0)),
         ]
-        until_above = np.stack([np.maximum(burst + alt_dev, al + 1.0), np.full(n, np.nan)], axis=1)
+        burst_m = burst + sd_b * z[:, 2]
+        if sd_b > 0.0:
+            rates["burst_alt_sigma"] = sd_b
+        until_above = np.stack([np.maximum(burst_m, al + 1.0), np.full(n, np.nan)], axis=1)
+        params = np.zeros((n, 2, 4))
+        params[:, 0, 0] = _rate_array(rate, sd_a, "ascent_rate", 1)
+        params[:, 1, 0] = _rate_array(drate, sd_d, "descent_rate", 3)
     elif profile == "descent":
         drate = _num("descent rate", descent_rate, positive=True)
-        if al <= gnd:
-            raise ConfigError(f"start altitude {al:g} m is not above the ground ({gnd:g} m)")
-        stages = [Stage(ParachuteDescent(drate), until_below=gnd, dt_max=min(dt, 60.0))]
-        alt0 = np.maximum(al + alt_dev, gnd + 1.0)
+        if al <= gnd_here:
+            raise ConfigError(
+                f"start altitude {al:g} m is not above the ground ({gnd_here:g} m) there"
+            )
+        sd_d = _sigma_opt("descent_rate_sigma", descent_rate_sigma,
+                          DESCENT_RATE_REL_SIGMA * drate if ensemble else 0.0)  # fmt: skip
+        stages = [Stage(ParachuteDescent(drate), until_ground=True, dt_max=min(dt, 60.0))]
+        alt0 = np.maximum(al + alt_dev, gnd_here + 1.0)
+        params = np.zeros((n, 1, 4))
+        params[:, 0, 0] = _rate_array(drate, sd_d, "descent_rate", 3)
+        if alt_sd > 0.0 and ensemble:
+            rates["start_alt_sigma"] = alt_sd
     else:  # fall
         if beta is None:
             raise ConfigError("the fall profile needs beta (ballistic coefficient, kg/m2)")
         b = _num("beta", beta, positive=True)
-        if al <= gnd:
-            raise ConfigError(f"start altitude {al:g} m is not above the ground ({gnd:g} m)")
-        stages = [Stage(Ballistic(b), until_below=gnd, dt_max=min(dt, 10.0), dz_max=400.0)]
-        alt0 = np.maximum(al + alt_dev, gnd + 1.0)
+        if al <= gnd_here:
+            raise ConfigError(
+                f"start altitude {al:g} m is not above the ground ({gnd_here:g} m) there"
+            )
+        stages = [Stage(Ballistic(b), until_ground=True, dt_max=min(dt, 10.0), dz_max=400.0)]
+        alt0 = np.maximum(al + alt_dev, gnd_here + 1.0)
         mem = np.arange(n) % int(getattr(field_.meta, "members", 1) or 1)
         u, v = field_.uv(t_start, lat0, lon0, alt0, mem) if n > 1 else field_.uv(
             t_start, lat0, lon0, alt0
         )  # fmt: skip
         vel = np.stack([np.asarray(u), np.asarray(v), np.zeros(n)], axis=1)
+        if alt_sd > 0.0 and ensemble:
+            rates["start_alt_sigma"] = alt_sd
     if alt0.max() > meta.alt_max + 1.0 or (
         until_above is not None and np.nanmax(until_above) > meta.alt_max + 1.0
     ):
@@ -535,11 +658,26 @@ def predict(
         vel=vel,
         until_above=until_above,
         until_below=until_below,
+        params=params,
         out_step=step,
         chunk=chunk,
         progress=progress,
+        ground=terrain,
     )
     elapsed = _time.perf_counter() - t_run
+    left = int(np.count_nonzero(res.reason == END_WINDTIME))
+    if left:
+        assert meta.time_start is not None and meta.time_end is not None
+        edge = meta.time_start if backward else meta.time_end
+        text = (
+            f"{left} of {n} member(s) were still flying when the wind data ends at {iso(edge)} "
+            f"({meta.source}, {iso(meta.time_start)} .. {iso(meta.time_end)})"
+        )
+        if 2 * left >= n:
+            raise DomainError(
+                f"{text}: the flight itself leaves the wind's time span; use a wind that covers it"
+            )
+        warnings.append(f"{text}: they stop there (not landed)")
     said_above = any("above the wind data's top" in w for w in warnings)
     for w in res.warnings:
         if w not in warnings and not (said_above and "above the wind data's top" in w):
@@ -549,8 +687,13 @@ def predict(
         short = int(np.count_nonzero(res.reason == END_TIME))
         if short:
             warnings.append(f"{short} member(s) still airborne at the {h:g} h horizon")
+    # gaps in the wind's times that the flight interpolated across
+    warnings.extend(_gap_warnings(base, t_start, res.end_time))
     sign = -1.0 if backward else 1.0
     times = t0 + sign * step * np.arange(res.lat.shape[1], dtype=np.float64)
+    unc_report = _uncertainty_report(
+        model, t0, la, lo, al, res, profile, rates, ensemble and not calm
+    )
     return Prediction(
         times=times,
         lat=res.lat,
@@ -573,11 +716,75 @@ def predict(
             "alt": al,
             "hours": h,
             "members": n,
-            "wind_sigma": sigma,
+            "first_member": first,
+            "wind_sigma": None if wind_sigma is None else float(wind_sigma),
             "alt_sigma": alt_sd,
             "pos_sigma_m": pos_sd,
             "time_sigma_s": time_sd,
             "seed": int(seed),
+            "ground": terrain.describe(),
+            "uncertainty": unc_report,
         },
         member_steps=int(res.steps.sum()),
     )
+
+
+def _gap_warnings(wind: Any, t_start: FloatArray, t_end: FloatArray) -> list[str]:
+    """Warnings for gaps between the wind's valid times (more than twice its usual step)
+    that the members' flights span."""
+    times = wind_times(wind)
+    if times is None or times.size < 3:
+        return []
+    d = np.diff(times)
+    usual = float(np.median(d))
+    lo_t = float(np.nanmin(np.minimum(t_start, t_end)))
+    hi_t = float(np.nanmax(np.maximum(t_start, t_end)))
+    out = []
+    for k in np.flatnonzero(d > 2.0 * usual):
+        a, b = float(times[k]), float(times[k + 1])
+        if hi_t > a and lo_t < b:
+            out.append(
+                f"the wind data has a {(b - a) / 3600:g} h gap between {iso(a)} and {iso(b)} "
+                f"(usual step {usual / 3600:g} h); the flight was interpolated across it "
+                "(its error model grows there)"
+            )
+    return out
+
+
+def _uncertainty_report(
+    model: WindUncertainty | None,
+    t0: float,
+    lat: float,
+    lon: float,
+    alt: float,
+    res: Any,
+    profile: str,
+    rates: dict[str, float],
+    perturbed: bool,
+) -> dict[str, Any]:
+    """What the ensemble's spread rests on: the wind-error model at the start and at the
+    median end, and the flight-parameter sigmas."""
+    out: dict[str, Any] = {"perturbed": bool(perturbed and model is not None)}
+    if model is not None and perturbed:
+        out["wind"] = model.describe(t0, lat, lon, alt)
+        ok = np.isfinite(res.end_lat) & np.isfinite(res.end_lon)
+        if ok.any():
+            mlat, mlon = median_lonlat(res.end_lat[ok], res.end_lon[ok])
+            end = model.describe(
+                float(np.median(res.end_time[ok])), mlat, mlon, float(np.median(res.end_alt[ok]))
+            )
+            out["wind_at_end"] = {
+                key: end[key]
+                for key in (
+                    "at",
+                    "sigma_u_m_s",
+                    "sigma_v_m_s",
+                    "lead_h",
+                    "hours_from_valid_time",
+                    "hours_since_measured",
+                    "km_from_measurement",
+                )  # fmt: skip
+                if key in end
+            }
+    out["flight"] = {k: round(float(v), 3) for k, v in rates.items()}
+    return out
