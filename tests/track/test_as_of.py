@@ -47,12 +47,14 @@ COLUMNS = (
 
 def assert_same_track(a: Track, b: Track) -> None:
     """Every column, the altitude estimate, the bookkeeping and the smoother data, exactly."""
-    assert (a.track_id, a.status, a.n_updates, a.sources, a.kind) == (
+    assert (a.track_id, a.status, a.n_updates, a.sources, a.kind, a.ended, a.kinds) == (
         b.track_id,
         b.status,
         b.n_updates,
         b.sources,
         b.kind,
+        b.ended,
+        b.kinds,
     )
     for col in COLUMNS:
         np.testing.assert_array_equal(getattr(a, col), getattr(b, col), err_msg=col)
@@ -176,8 +178,8 @@ def _crossing(seed: int) -> Observations:
 
 
 def test_many_tracks_with_status_changes() -> None:
-    """Clutter (float-altitude tentative tracks that are dropped) and two objects, one ending:
-    every cut gives the statuses, update counts and states of the shorter run."""
+    """Clutter (float-altitude tentative tracks that are deleted) and two objects, one ending:
+    every cut gives the statuses, update counts, states and ``ended`` of the shorter run."""
     cfg = TrackerConfig(
         motion=MotionModel(q_h=0.05, shear_sigma=0.0, q_z=1e-6),
         new_object_density=5 / 120e3**2,
@@ -190,7 +192,8 @@ def test_many_tracks_with_status_changes() -> None:
     obs = _crossing(4)
     full = track_observations(obs, wind="calm", config=cfg)
     statuses = {t.status for t in full.tracks}
-    assert {"confirmed", "ended", "dropped"} <= statuses, statuses
+    assert {"confirmed", "deleted"} <= statuses, statuses
+    assert any(t.ended and t.status == "confirmed" for t in full.tracks)  # the object that left
     for k in (3, 8, 14, 20):
         t = 1.7e9 + 60.0 * k + 30.0
         alone = track_observations(obs.take(np.flatnonzero(obs.time <= t)), wind="calm", config=cfg)

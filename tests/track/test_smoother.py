@@ -113,7 +113,8 @@ def test_cli_smooth_and_no_smooth(tmp_path: Path) -> None:
         assert all(t["smoothed"] is (flag == "--smooth") for t in summary["tracks"])
         lines = out.read_text().splitlines()
         assert len(lines) == 1 + 8
-        lats[flag] = float(lines[4].split(",")[2])
+        header = lines[0].split(",")
+        lats[flag] = float(lines[4].split(",")[header.index("lat")])
     assert lats["--smooth"] != lats["--no-smooth"]
 
 

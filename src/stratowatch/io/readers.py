@@ -1,10 +1,12 @@
-"""Readers of tracking inputs into `Observations`: position CSV/JSON, raw APRS logs, SHAB APRS CSV,
-vague public reports, and ground sightings / radar plots.
+"""Readers of tracking inputs into `Observations`: position CSV/JSON, raw APRS logs, UKHAS
+telemetry logs, SHAB APRS CSV, vague public reports, and ground sightings / radar plots.
 
 Every reader checks each row (time parses, lat/lon in range, sigmas > 0) and, by default, keeps the
 valid rows and returns the problems as ``Observations.issues`` (`InputError` naming file, line,
 field, value and what was expected). With ``strict=True`` the first problem is raised instead.
-An empty input (no data rows) always raises.
+An empty input (no data rows) always raises. Repeats of an earlier reception are dropped and
+listed in ``Observations.repeats`` (rules: `Observations.without_repeats`, docs/tracking.md
+"Telemetry hygiene"); ``keep_repeats=True`` keeps every reception.
 
 Uncertainty conventions (documented in docs/tracking.md):
 - a public report's ``radius_km`` is read as a 95 % horizontal radius: per-axis sigma =
@@ -23,6 +25,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -30,7 +33,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..timeutil import parse_time
-from ..track.observations import Observations, make_observations
+from ..track.observations import LATE_NOTE, Observations, make_observations
 
 __all__ = [
     "read_observations",
@@ -40,11 +43,13 @@ __all__ = [
     "read_aprs_log",
     "read_shab_csv",
     "read_angles_csv",
+    "read_ukhas_log",
+    "retime_late_packets",
     "sniff_format",
     "FormatName",
 ]
 
-FormatName = Literal["auto", "csv", "json", "aprs", "reports", "shab", "angles"]
+FormatName = Literal["auto", "csv", "json", "aprs", "ukhas", "reports", "shab", "angles"]
 
 FT = 0.3048
 GPS_SIGMA_H = 30.0
@@ -94,9 +99,10 @@ _ANGLE_COLUMNS = {
 class _Rows:
     """Collects rows and issues for one file; raises at once when strict."""
 
-    def __init__(self, path: Path, strict: bool) -> None:
+    def __init__(self, path: Path, strict: bool, keep_repeats: bool = False) -> None:
         self.path = path
         self.strict = strict
+        self.keep_repeats = keep_repeats
         self.rows: list[dict[str, object]] = []
         self.issues: list[InputError] = []
 
@@ -122,7 +128,9 @@ class _Rows:
                 path=self.path,
                 expected="at least one valid data row",
             )
-        return make_observations(self.rows, issues=self.issues)
+        self.issues.sort(key=lambda e: e.line if e.line is not None else 0)
+        obs = make_observations(self.rows, issues=self.issues)
+        return obs if self.keep_repeats else obs.without_repeats()
 
 
 def _num(
@@ -252,12 +260,14 @@ def _lat_lon(row: dict[str, str], line: int, lat_key: str, lon_key: str) -> tupl
     return lat, (lon + 180.0) % 360.0 - 180.0 if lon > 180 else lon
 
 
-def read_fixes_csv(path: str | Path, *, strict: bool = False) -> Observations:
+def read_fixes_csv(
+    path: str | Path, *, strict: bool = False, keep_repeats: bool = False
+) -> Observations:
     """Position fixes from a CSV with columns ``time,lat,lon[,alt,sigma_m,sigma_alt_m,
     time_sigma_s,source,kind,description]`` (alt in m and may be empty; sigma_m default 50 m).
     """
     p = Path(path)
-    out = _Rows(p, strict)
+    out = _Rows(p, strict, keep_repeats)
     for line, row in _csv_rows(p, out, _FIX_COLUMNS, ("time", "lat", "lon")):
         try:
             t = _time(row, "time", line)
@@ -301,7 +311,9 @@ def read_fixes_csv(path: str | Path, *, strict: bool = False) -> Observations:
     return out.result()
 
 
-def read_fixes_json(path: str | Path, *, strict: bool = False) -> Observations:
+def read_fixes_json(
+    path: str | Path, *, strict: bool = False, keep_repeats: bool = False
+) -> Observations:
     """Position fixes from JSON: a list of objects with the CSV's keys, or a GeoJSON
     FeatureCollection of Points (``properties.time``, optional ``sigma_m``)."""
     p = Path(path)
@@ -326,7 +338,7 @@ def read_fixes_json(path: str | Path, *, strict: bool = False) -> Observations:
         raise InputError(
             "unsupported JSON layout", path=p, expected="a list of fixes or a FeatureCollection"
         )
-    out = _Rows(p, strict)
+    out = _Rows(p, strict, keep_repeats)
     for i, item in enumerate(items, start=1):
         row = {k: "" if v is None else str(v) for k, v in item.items()}
         try:
@@ -355,14 +367,16 @@ def read_fixes_json(path: str | Path, *, strict: bool = False) -> Observations:
     return out.result()
 
 
-def read_reports_csv(path: str | Path, *, strict: bool = False) -> Observations:
+def read_reports_csv(
+    path: str | Path, *, strict: bool = False, keep_repeats: bool = False
+) -> Observations:
     """Vague public reports (``feb2023_public_reports.csv`` layout): ``time_utc,
     time_uncertainty_h,lat,lon,radius_km[,alt_m,alt_uncertainty_m,kind,description,source]``.
 
     ``radius_km`` is a 95 % radius (sigma = radius / 2.448); the time uncertainty is one sigma.
     """
     p = Path(path)
-    out = _Rows(p, strict)
+    out = _Rows(p, strict, keep_repeats)
     required = ("time_utc", "lat", "lon", "radius_km")
     for line, row in _csv_rows(p, out, _REPORT_COLUMNS, required):
         try:
@@ -418,6 +432,11 @@ _TZ_HOURS = {
 }
 
 
+#: a note a logging tool appended to the raw packet (aprs.fi raw view, PacketRaven:
+#: "[Delayed or out-of-order packet (timestamp)]", "[Duplicate position packet]"): not sent
+_ANNOTATION = re.compile(r"\s+\[[A-Z][^\[\]]*\]\s*$")
+
+
 def _log_time(date: str, clock: str, tz: str | None, line: int) -> float:
     base = dt.datetime.fromisoformat(f"{date}T{clock}")
     if tz is None or tz.upper() in _TZ_HOURS:
@@ -452,13 +471,20 @@ def _packet_time(raw_ts: str | None, received: float) -> float:
     return best if best_gap < 7200.0 else received
 
 
-def read_aprs_log(path: str | Path, *, strict: bool = False) -> Observations:
+def read_aprs_log(
+    path: str | Path, *, strict: bool = False, keep_repeats: bool = False
+) -> Observations:
     """Raw APRS-IS TNC2 packets, one per line, optionally prefixed ``YYYY-MM-DD HH:MM:SS TZ: ``
-    (the receive time, TZ as EST/UTC/+05:00), decoded with ``aprslib``.
+    (the receive time, TZ as EST/UTC/+05:00), decoded with ``aprslib`` [APRS101]_.
 
     Time: the packet's own ``HHMMSSh`` UTC time when present, else the receive time. Altitude:
     ``A=`` feet converted to metres. Packets that fail to decode, or carry no position, are
-    reported (with line and reason) and skipped.
+    reported (with line and reason) and skipped. A note a logging tool appended to the line
+    (``[Delayed or out-of-order packet (timestamp)]``) is not part of the packet: removed.
+    Repeats of earlier receptions (digipeater and I-gate copies, up to an hour late; APRS-IS
+    drops duplicates only within 30 s [APRSIS]_) are dropped and listed
+    (`Observations.without_repeats`); late packets without a time of their own are re-timed
+    from their sequence number (`retime_late_packets`).
     """
     import aprslib  # local: only this reader needs it
 
@@ -467,7 +493,7 @@ def read_aprs_log(path: str | Path, *, strict: bool = False) -> Observations:
         text = p.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", path=p) from None
-    out = _Rows(p, strict)
+    out = _Rows(p, strict, keep_repeats)
     for line, raw in enumerate(text.splitlines(), start=1):
         s = raw.strip()
         if not s or s.startswith("#"):
@@ -480,6 +506,7 @@ def read_aprs_log(path: str | Path, *, strict: bool = False) -> Observations:
             else:
                 received = math.nan
                 packet = s
+            packet = _ANNOTATION.sub("", packet)
             try:
                 pkt = aprslib.parse(packet)
             except (aprslib.ParseError, aprslib.UnknownFormat) as exc:
@@ -512,6 +539,7 @@ def read_aprs_log(path: str | Path, *, strict: bool = False) -> Observations:
             out.problem(exc)
             continue
         alt = float(pkt["altitude"]) if pkt.get("altitude") is not None else math.nan
+        comment = str(pkt.get("comment", ""))
         out.rows.append(
             {
                 "time": t,
@@ -523,53 +551,89 @@ def read_aprs_log(path: str | Path, *, strict: bool = False) -> Observations:
                 "sigma_alt": GPS_SIGMA_ALT if not math.isnan(alt) else math.nan,
                 "kind": "aprs",
                 "source": str(pkt.get("from", p.stem)),
-                "text": str(pkt.get("comment", ""))[:120],
+                "text": comment[:120],
                 "line": line,
                 "path": str(p),
+                "received": received,
+                "seq": _aprs_sequence(pkt, comment),
+                "payload": packet.split(":", 1)[1] if ":" in packet else packet,
             }
         )
-    return out.result()
+    return retime_late_packets(out.result())
 
 
-def _retime_late_packets(rows: list[dict[str, object]], seqs: list[int | None]) -> None:
-    """Packets that arrive after a later one (their tracker sequence number is lower than one
-    already received) carry their reception time; give them the time interpolated between
-    the in-order packets around their sequence number."""
-    idx = [i for i, q in enumerate(seqs) if q is not None]
-    if len(idx) < 3:
-        return
-    best = -1
-    in_order: list[int] = []
-    late: list[int] = []
-    for i in idx:
-        q = seqs[i]
-        assert q is not None
-        if q > best:
-            best = q
-            in_order.append(i)
-        else:
-            late.append(i)
-    if not late:
-        return
-    sq = [float(seqs[i]) for i in in_order]  # type: ignore[arg-type]
-    tq = [float(rows[i]["time"]) for i in in_order]  # type: ignore[arg-type]
-    for i in late:
-        t_new = float(np.interp(float(seqs[i]), sq, tq))  # type: ignore[arg-type]
-        rows[i]["time"] = t_new
-        rows[i]["text"] = f"{rows[i]['text']} [late packet: time from sequence number]"
+#: a sequence number this far below the highest one seen is a restart (reboot, wrap), not a
+#: late packet (late packets are at most ~60 behind at one packet per minute)
+_SEQ_RESTART = 200
+_SEQ_PATTERNS = (
+    re.compile(r"StrTrk\s+(\d+)"),  # StratoTrack / SHAB trackers: "StrTrk 152 9 1.62V ..."
+    re.compile(r"\b(\d{1,6})TxC\b"),  # LightAPRS: transmit counter "045TxC"
+)
+
+
+def _aprs_sequence(pkt: dict[str, Any], comment: str) -> int:
+    """The packet's sequence number: base-91 comment telemetry (``|ss...|``), else a counter in
+    the comment (``StrTrk N``, ``NNNTxC``); -1 when none."""
+    tele = pkt.get("telemetry")
+    if isinstance(tele, dict) and isinstance(tele.get("seq"), int):
+        return int(tele["seq"])
+    for pat in _SEQ_PATTERNS:
+        m = pat.search(comment)
+        if m:
+            return int(m.group(1))
+    return -1
+
+
+def retime_late_packets(obs: Observations) -> Observations:
+    """Packets timed by their reception (no time of their own) that arrive after a later packet
+    of the same source (their sequence number is below one already received) get the time
+    interpolated between the in-order packets around their sequence number; their ``text``
+    gains ``LATE_NOTE``. A drop of more than 200 in the sequence is a restart, not lateness."""
+    cand = obs.timed_by_reception & (obs.seq >= 0)
+    if int(cand.sum()) < 3:
+        return obs
+    time = obs.time.copy()
+    text = obs.text.astype(object)
+    changed = False
+    for src in np.unique(obs.source[cand]).tolist():
+        idx = np.flatnonzero(cand & (obs.source == src))
+        idx = idx[np.argsort(obs.received[idx], kind="stable")]
+        best = -1
+        segments: list[list[int]] = []  # in-order rows, split where the sequence restarts
+        late: list[tuple[int, int]] = []  # (row, its segment)
+        for i in idx.tolist():
+            q = int(obs.seq[i])
+            if q > best or q < best - _SEQ_RESTART:
+                if not segments or q < best - _SEQ_RESTART:
+                    segments.append([])
+                best = q
+                segments[-1].append(i)
+            else:
+                late.append((i, len(segments) - 1))
+        for i, k in late:
+            seg = np.array(segments[k], dtype=np.int64)
+            time[i] = float(
+                np.interp(float(obs.seq[i]), obs.seq[seg].astype(np.float64), obs.time[seg])
+            )
+            text[i] = f"{text[i]} {LATE_NOTE}".strip()
+            changed = True
+    if not changed:
+        return obs
+    return replace(obs, time=time, text=text.astype(np.str_)).sorted()
 
 
 _STRTRK = re.compile(r"StrTrk\s+(\d+)")
 
 
-def read_shab_csv(path: str | Path, *, strict: bool = False) -> Observations:
+def read_shab_csv(
+    path: str | Path, *, strict: bool = False, keep_repeats: bool = False
+) -> Observations:
     """The SHAB APRS CSV (``time,lasttime,lat,lng,speed,course,altitude,comment``; time UTC,
     altitude m). Packets received late (their ``StrTrk N`` sequence number is below one
     already seen) are re-timed from their sequence number."""
     p = Path(path)
-    out = _Rows(p, strict)
+    out = _Rows(p, strict, keep_repeats)
     known = ("time", "lasttime", "lat", "lng", "speed", "course", "altitude", "comment")
-    seqs: list[int | None] = []
     for line, row in _csv_rows(p, out, known, ("time", "lat", "lng")):
         try:
             t = _time(row, "time", line)
@@ -592,20 +656,191 @@ def read_shab_csv(path: str | Path, *, strict: bool = False) -> Observations:
                 "text": (row.get("comment") or "").strip(),
                 "line": line,
                 "path": str(p),
+                "received": t,
+                "seq": int(m.group(1)) if (m := _STRTRK.search(row.get("comment") or "")) else -1,
             }
         )
-        m = _STRTRK.search(row.get("comment") or "")
-        seqs.append(int(m.group(1)) if m else None)
-    _retime_late_packets(out.rows, seqs)
+    return retime_late_packets(out.result())
+
+
+# --- UKHAS telemetry ---------------------------------------------------------------------------
+
+_UKHAS_PREFIX = re.compile(r"^\s*(?P<date>\d{4}-\d{2}-\d{2})[ T](?P<time>\d{2}:\d{2}:\d{2})")
+_UKHAS_FIELDS = ("callsign", "seq", "time", "lat", "lon", "alt")
+
+
+def _ukhas_time(text: str, received_utc: float, line: int) -> float:
+    """A UKHAS time field: ISO 8601 with date (``2025-07-06T11:26:11Z``) or ``HH:MM:SS`` (UTC,
+    on the day that puts it nearest the reception; the reception must then be known)."""
+    t = text.strip()
+    m = re.fullmatch(r"(\d{2}):?(\d{2}):?(\d{2})", t)
+    if m is None:
+        try:
+            return parse_time(t, field="time").timestamp()
+        except InputError:
+            raise InputError(
+                "cannot parse time",
+                line=line,
+                field="time",
+                value=t,
+                expected="ISO 8601 UTC time or HH:MM:SS",
+            ) from None
+    hh, mm, ss = (int(x) for x in m.groups())
+    if hh > 23 or mm > 59 or ss > 59:
+        raise InputError("time out of range", line=line, field="time", value=t, expected="HH:MM:SS")
+    if not math.isfinite(received_utc):
+        raise InputError(
+            "time of day without a date and no reception time",
+            line=line,
+            field="time",
+            value=t,
+            expected="an ISO 8601 time, or a 'YYYY-MM-DD HH:MM:SS' reception prefix",
+        )
+    day = math.floor(received_utc / 86400.0) * 86400.0
+    cands = [day + d + hh * 3600 + mm * 60 + ss for d in (-86400.0, 0.0, 86400.0)]
+    return min(cands, key=lambda c: abs(c - received_utc))
+
+
+def read_ukhas_log(
+    path: str | Path,
+    *,
+    strict: bool = False,
+    keep_repeats: bool = False,
+    receiver_utc_offset_h: float | None = None,
+) -> Observations:
+    """UKHAS telemetry sentences ``$$CALLSIGN,seq,time,lat,lon,alt[,...][*CRC16]`` [UKHAS]_
+    from a ground-station log, one per line, optionally after a reception time
+    ``YYYY-MM-DD HH:MM:SS`` (receiver's clock); other lines (status codes, uplink commands)
+    are ignored.
+
+    Checks: a ``*XXXX`` CRC16-CCITT checksum when present (``binascii.crc_hqx`` with initial
+    value 0xFFFF, as the UKHAS protocol); the same number of fields as the callsign's other
+    sentences (radio corruption cuts or merges sentences); sequence number, time, lat, lon (in
+    range) and alt (m); a last field ``V`` is the NMEA RMC status "void" (the receiver has no
+    fix and repeats its last position [NMEA0183]_): rejected, ``A`` (valid) kept. Times are
+    the sentences' own UTC times. Reception times (for repeats and lateness) are converted with
+    ``receiver_utc_offset_h``, by default estimated as the median difference between reception
+    and sentence times rounded to 15 min (the HyacinthSat log: UTC+8).
+    """
+    import binascii
+
+    p = Path(path)
+    out = _Rows(p, strict, keep_repeats)
+    parsed: list[tuple[int, str, list[str], float]] = []  # line, sentence, fields, recv naive
+    for line, raw in enumerate(_read_text(p).splitlines(), start=1):
+        k = raw.find("$$")
+        if k < 0:
+            continue
+        sentence = raw[k:].strip()
+        m = _UKHAS_PREFIX.match(raw[:k])
+        recv = (
+            dt.datetime.fromisoformat(f"{m.group('date')}T{m.group('time')}")
+            .replace(tzinfo=dt.UTC)
+            .timestamp()
+            if m
+            else math.nan
+        )
+        body = sentence[2:]
+        if "*" in body:
+            body, crc = body.rsplit("*", 1)
+            want = f"{binascii.crc_hqx(body.encode('latin-1', 'replace'), 0xFFFF):04X}"
+            if crc.strip().upper() != want:
+                out.problem(
+                    InputError(
+                        "checksum mismatch",
+                        line=line,
+                        field="checksum",
+                        value=crc.strip(),
+                        expected=f"CRC16-CCITT {want}",
+                    )
+                )
+                continue
+        parsed.append((line, sentence, body.split(","), recv))
+    # the usual field count of each callsign
+    counts: dict[str, dict[int, int]] = {}
+    for _, _, f, _ in parsed:
+        c = counts.setdefault(f[0], {})
+        c[len(f)] = c.get(len(f), 0) + 1
+    usual = {cs: max(c, key=lambda n: c[n]) for cs, c in counts.items()}
+    rows: list[tuple[int, str, list[str], float, float]] = []
+    for line, sentence, f, recv in parsed:
+        try:
+            if len(f) < len(_UKHAS_FIELDS) or len(f) != usual[f[0]]:
+                raise InputError(
+                    "corrupted sentence (wrong number of fields)",
+                    line=line,
+                    field="sentence",
+                    value=sentence[:80],
+                    expected=f"{max(usual[f[0]], len(_UKHAS_FIELDS))} comma-separated fields "
+                    f"like the callsign's other sentences",
+                )
+            row = dict(zip(_UKHAS_FIELDS, f, strict=False))
+            seq_text = row["seq"].strip()
+            if not seq_text.isdigit():
+                raise InputError(
+                    "not a sequence number",
+                    line=line,
+                    field="seq",
+                    value=seq_text,
+                    expected="an integer >= 0",
+                )
+            own = _ukhas_time(row["time"], recv, line)  # naive reception: a day tolerance
+            if len(f) > len(_UKHAS_FIELDS) and f[-1].strip() == "V":
+                raise InputError(
+                    "GPS fix flagged void (V): no valid fix, the position is stale",
+                    line=line,
+                    field="status",
+                    value="V",
+                    expected="A (NMEA RMC status: valid fix)",
+                )
+            rows.append((line, sentence, f, recv, own))
+        except InputError as exc:
+            out.problem(exc)
+    if receiver_utc_offset_h is None:
+        diffs = [r - t for _, _, _, r, t in rows if math.isfinite(r)]
+        offset = round(float(np.median(diffs)) / 900.0) * 900.0 if diffs else 0.0
+    else:
+        offset = receiver_utc_offset_h * 3600.0
+    for line, sentence, f, recv, _ in rows:
+        row = dict(zip(_UKHAS_FIELDS, f, strict=False))
+        received = recv - offset
+        try:
+            t = _ukhas_time(row["time"], received, line)
+            lat, lon = _lat_lon(row, line, "lat", "lon")
+            alt = _num(row, "alt", line, required=True, lo=-500, hi=100_000, expected="m")
+        except InputError as exc:
+            out.problem(exc)
+            continue
+        out.rows.append(
+            {
+                "time": t,
+                "time_sigma": 0.0,
+                "lat": lat,
+                "lon": lon,
+                "alt": alt,
+                "sigma_h": GPS_SIGMA_H,
+                "sigma_alt": GPS_SIGMA_ALT,
+                "kind": "fix",
+                "source": f[0].strip(),
+                "text": ",".join(f[6:])[:120],
+                "line": line,
+                "path": str(p),
+                "received": received,
+                "seq": int(row["seq"]),
+                "payload": sentence,
+            }
+        )
     return out.result()
 
 
-def read_angles_csv(path: str | Path, *, strict: bool = False) -> Observations:
+def read_angles_csv(
+    path: str | Path, *, strict: bool = False, keep_repeats: bool = False
+) -> Observations:
     """Ground sightings and radar plots: ``time,observer_lat,observer_lon[,observer_alt],az_deg,
     el_deg[,sigma_deg,range_m,sigma_range_m,source,description]``. Rows with a range are radar
     plots, the others angle-only sightings."""
     p = Path(path)
-    out = _Rows(p, strict)
+    out = _Rows(p, strict, keep_repeats)
     required = ("time", "observer_lat", "observer_lon", "az_deg", "el_deg")
     for line, row in _csv_rows(p, out, _ANGLE_COLUMNS, required):
         try:
@@ -647,6 +882,7 @@ _READERS: dict[str, Callable[..., Observations]] = {
     "csv": read_fixes_csv,
     "json": read_fixes_json,
     "aprs": read_aprs_log,
+    "ukhas": read_ukhas_log,
     "reports": read_reports_csv,
     "shab": read_shab_csv,
     "angles": read_angles_csv,
@@ -662,14 +898,19 @@ def sniff_format(path: str | Path) -> str:
     try:
         with p.open(encoding="utf-8-sig", errors="replace") as fh:
             first = ""
+            head: list[str] = []
             for raw in fh:
                 if raw.strip():
-                    first = raw.strip()
+                    first = first or raw.strip()
+                    head.append(raw)
+                if len(head) >= 200:
                     break
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", path=p) from None
     if not first:
         raise InputError("empty file", path=p, expected="observations (CSV, JSON or APRS log)")
+    if any(re.search(r"\$\$[A-Za-z0-9_-]+,", h) for h in head):
+        return "ukhas"
     if _LOG_LINE.match(first) or re.match(r"^[A-Z0-9-]{3,9}>[^:]+:", first):
         return "aprs"
     header = {h.strip() for h in first.split(",")}
@@ -687,9 +928,13 @@ def read_observations(
     *,
     format: FormatName = "auto",
     strict: bool = False,
+    keep_repeats: bool = False,
 ) -> Observations:
     """Read one or many files (each with ``format`` or its sniffed format) into one
-    `Observations`, sorted by time with exact repeats removed; problems in ``issues``."""
+    `Observations`, sorted by time, without repeats (`Observations.without_repeats`, also
+    across files; they are listed in ``repeats``), late packets re-timed
+    (`retime_late_packets`); problems in ``issues``. ``keep_repeats`` keeps every reception
+    (each reader takes the same keyword), e.g. to look at the raw feed."""
     items = paths if isinstance(paths, list) else [paths]
     if not items:
         raise InputError("no input files given", expected="one or more report files")
@@ -703,5 +948,8 @@ def read_observations(
             raise InputError(
                 "unknown input format", path=p, value=fmt, expected=", ".join(_READERS)
             )
-        parts.append(_READERS[fmt](p, strict=strict))
-    return Observations.concat(parts).deduplicated()
+        parts.append(_READERS[fmt](p, strict=strict, keep_repeats=keep_repeats))
+    if len(parts) == 1 or keep_repeats:
+        return parts[0] if len(parts) == 1 else Observations.concat(parts).sorted()
+    # the same packets may come from several files (two receivers' logs)
+    return retime_late_packets(Observations.concat(parts).without_repeats())

@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..atmosphere.wind import CalmWind, WindField
+from ..errors import ConfigError
 from .geometry import enu_offset, offset_latlon, sensor_angles
 
 __all__ = ["MotionModel", "FilterBatch", "LOG2PI", "wind_uv"]
@@ -59,6 +60,16 @@ class MotionModel:
     shear_sigma: float = 5e-3
     shear_layer: float = 1000.0
     max_step: float = 1800.0
+
+    def __post_init__(self) -> None:
+        for name in ("q_h", "q_z", "shear_sigma", "shear_layer"):
+            v = getattr(self, name)
+            if not (math.isfinite(v) and v >= 0.0):
+                raise ConfigError(f"MotionModel.{name} = {v!r} is invalid; expected a number >= 0")
+        if not (math.isfinite(self.max_step) and self.max_step > 0.0):
+            raise ConfigError(
+                f"MotionModel.max_step = {self.max_step!r} is invalid; expected > 0 s"
+            )
 
     def q_horizontal(self, vz: FloatArray) -> FloatArray:
         """Horizontal spectral density (m^2/s^3) at vertical speeds ``vz`` (m/s)."""

@@ -16,10 +16,14 @@ report better).
 (per m^2) of reports from new objects or clutter, the probability that the report belongs to
 track k is
 
-    p_k = P_D N(y_k; 0, S_k) / (sum_j P_D N(y_j; 0, S_j) + lambda)         [BarShalom2009]_
+    p_k = P_D L_k(y_k) / (sum_j P_D L_j(y_j) + lambda)                     [BarShalom2009]_
 
 and p_new = lambda / (same denominator), evaluated with every live track's predicted horizontal
-distribution (the single-scan marginal association probability of JPDA/MHT).
+distribution (the single-scan marginal association probability of JPDA/MHT). L_k is the
+heavy-tailed likelihood of `stratowatch.track.likelihood` (Student-t core plus a measured
+misreport rate), so a report far outside a track's gate gets a small but honest p_k, never a
+30-sigma Gaussian tail. The gate and the assignment keep the Gaussian d^2 (the filter's own
+model); each `Decision` says in words what was done and why, in agreement with its numbers.
 
 Unknown altitude: a track started from a report without altitude carries one filter row per
 candidate float altitude (``alt_hypotheses``). Each row drifts with the wind at its own
@@ -32,8 +36,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 import numpy as np
 import numpy.typing as npt
@@ -42,10 +49,18 @@ from scipy.stats import chi2
 
 from ..atmosphere.sources import open_wind
 from ..atmosphere.wind import WindField
-from ..errors import DomainError
+from ..errors import ConfigError, DomainError
 from ..timeutil import iso, to_epoch
 from .filter import LOG2PI, FilterBatch, MotionModel, wind_uv
 from .geometry import enu_offset
+from .likelihood import (
+    MISREPORT,
+    NEW_OBJECT_DENSITY,
+    MisreportModel,
+    clip_probability,
+    probability_relation,
+    report_loglik,
+)
 from .observations import Observations
 from .smoother import SmootherData, smooth_track
 from .triangulate import sightings_to_fixes
@@ -64,7 +79,10 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 TENTATIVE, CONFIRMED, ENDED = 0, 1, 2
-_STATUS = {TENTATIVE: "tentative", CONFIRMED: "confirmed", ENDED: "ended"}
+#: a track's status: ``confirmed`` (reached ``confirm_hits`` updates: a real object, whether or
+#: not it ended later), ``tentative`` (not confirmed, still live at the end of the data),
+#: ``deleted`` (ended before it was confirmed: clutter or a one-off report)
+STATUSES = ("confirmed", "tentative", "deleted")
 
 
 @dataclass(frozen=True)
@@ -74,7 +92,10 @@ class TrackerConfig:
     motion : process noise of the wind-aware model.
     p_detect : probability a live object is reported in a scan.
     new_object_density : density of reports from new objects or clutter, per m^2 (default
-        4e-15: two unrelated objects over the whole Earth, 2 / 5.1e14 m^2).
+        1.96e-15: a new object a priori as likely as a tracked one, anywhere on Earth,
+        `stratowatch.track.likelihood.NEW_OBJECT_DENSITY`; a clutter density for scanning
+        sensors).
+    misreport : misreport rates by kind for the "same object?" probabilities of decisions.
     gate_probability : chi-square gate (probability mass kept).
     confirm_hits : updates that confirm a track.
     delete_misses / tentative_misses : consecutive missed scans that end a confirmed /
@@ -99,7 +120,8 @@ class TrackerConfig:
 
     motion: MotionModel = field(default_factory=MotionModel)
     p_detect: float = 0.9
-    new_object_density: float = 4e-15
+    new_object_density: float = NEW_OBJECT_DENSITY
+    misreport: MisreportModel = field(default_factory=lambda: MISREPORT)
     gate_probability: float = 0.9999
     confirm_hits: int = 3
     delete_misses: int | None = None
@@ -125,6 +147,136 @@ class TrackerConfig:
         if "climatolog" in kind or "calm" in kind:
             return TrackerConfig(motion=MotionModel(q_h=1.2e-3), init_velocity_sigma=10.0)
         return TrackerConfig(motion=MotionModel(q_h=2e-4), init_velocity_sigma=3.0)
+
+    def __post_init__(self) -> None:
+        checks = (
+            (0.0 < self.p_detect <= 1.0, "p_detect", "0 < p_detect <= 1"),
+            (self.new_object_density > 0.0, "new_object_density", "> 0 (per m^2)"),
+            (0.0 < self.gate_probability < 1.0, "gate_probability", "0 < p < 1"),
+            (self.confirm_hits >= 1, "confirm_hits", ">= 1"),
+            (self.delete_misses is None or self.delete_misses >= 1, "delete_misses", ">= 1"),
+            (
+                self.tentative_misses is None or self.tentative_misses >= 1,
+                "tentative_misses",
+                ">= 1",
+            ),
+            (self.max_coast > 0.0, "max_coast", "> 0 s"),
+            (self.init_velocity_sigma > 0.0, "init_velocity_sigma", "> 0 m/s"),
+            (self.init_vz_sigma > 0.0, "init_vz_sigma", "> 0 m/s"),
+            (len(self.alt_hypotheses) >= 1, "alt_hypotheses", "at least one altitude (m)"),
+            (
+                self.assignment_cost in ("likelihood", "mahalanobis"),
+                "assignment_cost",
+                "likelihood or mahalanobis",
+            ),
+            (self.scan_window >= 0.0, "scan_window", ">= 0 s"),
+        )
+        for ok, name, expected in checks:
+            if not ok:
+                raise ConfigError(
+                    f"TrackerConfig.{name} = {getattr(self, name)!r} is invalid; expected "
+                    f"{expected}"
+                )
+
+    @staticmethod
+    def from_dict(
+        data: dict[str, Any], *, base: TrackerConfig | None = None, source: str = "config"
+    ) -> TrackerConfig:
+        """``base`` (default `TrackerConfig()`) with the values of ``data``: top-level keys are
+        field names, ``motion`` (and ``misreport``) a table of `MotionModel`
+        (`MisreportModel`) field names. Unknown keys and wrong types raise `ConfigError`
+        naming ``source``, the key and the valid keys."""
+        return _from_dict(TrackerConfig, data, base or TrackerConfig(), source, "")
+
+    @staticmethod
+    def from_toml(path: str | Path, *, base: TrackerConfig | None = None) -> TrackerConfig:
+        """`from_dict` on a TOML file (``tomllib``)."""
+        import tomllib
+
+        p = Path(path)
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(
+                f"{p}: cannot read the tracker configuration ({exc.strerror})"
+            ) from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{p}: not a valid TOML file: {exc}") from None
+        return TrackerConfig.from_dict(data, base=base, source=str(p))
+
+
+def _type_name(tp: Any) -> str:
+    origin = get_origin(tp)
+    if origin is Literal:
+        return " or ".join(repr(a) for a in get_args(tp))
+    if origin is tuple:
+        return "a list of numbers"
+    if origin in (Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in get_args(tp) if a is not type(None))
+    return {float: "a number", int: "an integer", bool: "true or false"}.get(
+        tp, getattr(tp, "__name__", str(tp))
+    )
+
+
+def _convert(tp: Any, value: Any) -> tuple[bool, Any]:
+    """(ok, converted) for a TOML value against a field type."""
+    origin = get_origin(tp)
+    if origin in (Union, types.UnionType):
+        for a in get_args(tp):
+            if a is type(None):
+                continue
+            ok, v = _convert(a, value)
+            if ok:
+                return True, v
+        return False, None
+    if origin is Literal:
+        return (value in get_args(tp)), value
+    if origin is tuple:
+        if not isinstance(value, list) or not value:
+            return False, None
+        items = [_convert(float, v) for v in value]
+        return all(ok for ok, _ in items), tuple(v for _, v in items)
+    if tp is bool:
+        return isinstance(value, bool), value
+    if tp is int:
+        return (isinstance(value, int) and not isinstance(value, bool)), value
+    if tp is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return (ok and math.isfinite(float(value))), float(value) if ok else None
+    return False, None
+
+
+def _from_dict(cls: Any, data: dict[str, Any], base: Any, source: str, table: str) -> Any:
+    hints = get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    where = f" in [{table}]" if table else ""
+    changes: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in names:
+            raise ConfigError(
+                f"{source}: unknown key '{key}'{where}; valid keys: {', '.join(names)}"
+            )
+        tp = hints[key]
+        if dataclasses.is_dataclass(tp):
+            if not isinstance(value, dict):
+                raise ConfigError(
+                    f"{source}: '{key}' must be a table ([{key}]) of {getattr(tp, '__name__', key)} fields: "
+                    f"{', '.join(f.name for f in dataclasses.fields(tp))}"
+                )
+            sub = f"{table}.{key}" if table else key
+            changes[key] = _from_dict(tp, value, getattr(base, key), source, sub)
+            continue
+        ok, conv = _convert(tp, value)
+        if not ok:
+            raise ConfigError(
+                f"{source}: '{key}'{where} = {value!r} has the wrong type; expected "
+                f"{_type_name(tp)}"
+            )
+        changes[key] = conv
+    try:
+        return dataclasses.replace(base, **changes)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
 
 
 def _spacing_var(hyp: FloatArray) -> float:
@@ -198,7 +350,8 @@ class TrackHistory:
 
     seq : (n,) the tracker's record number of each state.
     hits : (n,) the track's update count after each state.
-    source : (n,) source of the report that updated each state (not used when coasting).
+    source, kind : (n,) source and kind of the report that updated each state (not used when
+        coasting).
     reported_alt : (n,) whether a reported altitude had been used up to each state.
     alt_weights, drift_weights : (n, K) posterior weights of the altitude hypotheses after
         each state (overall, and from the horizontal drift alone); None for a track started
@@ -212,6 +365,7 @@ class TrackHistory:
     seq: IntArray
     hits: IntArray
     source: tuple[str, ...]
+    kind: tuple[str, ...]
     reported_alt: npt.NDArray[np.bool_]
     alt_weights: FloatArray | None
     drift_weights: FloatArray | None
@@ -220,11 +374,10 @@ class TrackHistory:
     ended_time: float
 
     def status_at(self, t: float) -> str:
-        """The track's status after the last scan at or before ``t``."""
-        confirmed = self.confirmed_time <= t
-        if self.ended_time <= t:
-            return "ended" if confirmed else "dropped"
-        return "confirmed" if confirmed else "tentative"
+        """The track's status (`STATUSES`) after the last scan at or before ``t``."""
+        if self.confirmed_time <= t:
+            return "confirmed"
+        return "deleted" if self.ended_time <= t else "tentative"
 
 
 @dataclass(frozen=True, eq=False)
@@ -263,6 +416,8 @@ class Track:
     altitude: AltitudeEstimate
     smoothed: bool = False
     rts: SmootherData | None = field(default=None, repr=False)
+    ended: bool = False
+    kinds: tuple[str, ...] = ()
     history: TrackHistory | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
@@ -336,6 +491,7 @@ class Track:
             seq=h.seq[cut],
             hits=h.hits[cut],
             source=h.source[:k],
+            kind=h.kind[:k],
             reported_alt=h.reported_alt[cut],
             alt_weights=None if h.alt_weights is None else h.alt_weights[cut],
             drift_weights=None if h.drift_weights is None else h.drift_weights[cut],
@@ -355,6 +511,8 @@ class Track:
             **cols,
             status=h.status_at(when),
             sources=tuple(sorted({h.source[i] for i in np.flatnonzero(cols["obs_index"] >= 0)})),
+            ended=bool(h.ended_time <= when),
+            kinds=tuple(sorted({h.kind[i] for i in np.flatnonzero(cols["obs_index"] >= 0)})),
             n_updates=hits,
             altitude=altitude,
             rts=rts,
@@ -382,6 +540,7 @@ class Track:
         return {
             "track_id": self.track_id,
             "status": self.status,
+            "ended": self.ended,
             "smoothed": self.smoothed,
             "start": iso(self.time[0]),
             "end": iso(self.time[-1]),
@@ -402,8 +561,11 @@ class Decision:
     started; ``p_track``: probability that the report belongs to the track it updated;
     ``best_track``/``best_p``: the most probable existing track (for a new track: the one it
     is not); ``distance_km``/``nsigma``: distance to that track's prediction, in km and in
-    standard deviations; ``gated``: inside that track's gate; ``note``: a full explanation
-    for special cases (sightings, radar).
+    standard deviations; ``gated``: inside that track's gate; ``reason`` (new tracks): why no
+    track took it (``no track``, ``outside gate``: outside every live track's gate,
+    ``refused``: its Gaussian likelihood under every gated track is below the new-object
+    density, ``taken``: the tracks it fits took other reports of this scan); ``note``: a full
+    explanation for special cases (sightings, radar).
     """
 
     obs_index: int
@@ -420,25 +582,55 @@ class Decision:
     nsigma: float | None = None
     gated: bool = True
     note: str = ""
+    reason: str = ""
 
     @property
     def explanation(self) -> str:
-        """One plain-language sentence."""
+        """One plain-language sentence whose words agree with its numbers: "is track k" only
+        with p(track k) >= 0.5, "is a different object" only with p(new) >= 0.5."""
         head = f"{self.kind} {iso(self.time)} from {self.source}"
         if self.note:
             return f"{head} {self.note}"
+        fp = probability_relation
+        where = ""
+        if self.distance_km is not None and self.nsigma is not None:
+            where = f" ({self.distance_km:.1f} km from its prediction, {self.nsigma:.1f} sigma)"
         if self.action == "update":
+            p = self.p_track if self.p_track is not None else math.nan
+            if p >= 0.5:
+                return (
+                    f"{head} is track {self.track_id}: p(same) {fp(p)}, "
+                    f"p(new) {fp(self.p_new)}{where}"
+                )
             return (
-                f"{head} is consistent with track {self.track_id}: p = {self.p_track:.3g} "
-                f"({self.distance_km:.1f} km from its prediction, {self.nsigma:.1f} sigma)"
+                f"{head} was assigned to track {self.track_id} (the best joint assignment of "
+                f"its scan) although p(same as track {self.track_id}) {fp(p)} only, "
+                f"p(new) {fp(self.p_new)}{where}"
             )
         if self.best_track is None:
             return f"{head}: no existing track; new track {self.track_id}"
-        gate = "" if self.gated else ", outside its gate"
+        k = self.best_track
+        pb = self.best_p if self.best_p is not None else 0.0
+        if pb >= 0.5:
+            verdict = f"probably track {k} (p(same) {fp(pb)}, p(new) {fp(self.p_new)})"
+        elif self.p_new >= 0.5:
+            what = "a different object" if self.p_new >= 0.95 else "probably a different object"
+            verdict = f"{what}: p(same as track {k}) {fp(pb)}, p(new) {fp(self.p_new)}"
+        else:
+            verdict = (
+                f"ambiguous (cannot tell): p(same as track {k}, the most likely) {fp(pb)}, "
+                f"p(new) {fp(self.p_new)}"
+            )
+        why = {
+            "outside gate": f"outside track {k}'s gate",
+            "refused": f"the filter's Gaussian likelihood under track {k} is below the "
+            "new-object density",
+            "taken": f"track {k} took another report of this scan",
+        }.get(self.reason, "")
+        kept = "; not used to update it" if pb >= 0.5 else ""
         return (
-            f"{head} is a different object: p(same as track {self.best_track}) = "
-            f"{self.best_p:.2g} ({self.distance_km:.0f} km from its prediction, "
-            f"{self.nsigma:.1f} sigma{gate}); p(new) = {self.p_new:.3g}; new track {self.track_id}"
+            f"{head} is {verdict}{where}{kept}; {why + '; ' if why else ''}"
+            f"new track {self.track_id}"
         )
 
     def describe(self) -> dict[str, Any]:
@@ -449,8 +641,11 @@ class Decision:
             "source": self.source,
             "action": self.action,
             "track_id": self.track_id,
-            "p_same": None if self.p_track is None else round(self.p_track, 6),
-            "p_new": round(self.p_new, 6),
+            "p_same": None if self.p_track is None else clip_probability(self.p_track),
+            "p_new": clip_probability(self.p_new),
+            "best_track": self.best_track,
+            "best_p_same": None if self.best_p is None else clip_probability(self.best_p),
+            "reason": self.reason or None,
             "explanation": self.explanation,
         }
 
@@ -597,6 +792,11 @@ class _Tracker:
         self.misses: list[int] = []
         self.last_update: list[float] = []
         self.sources: list[set[str]] = []
+        # transmitters (as codes) feeding each track, first one first
+        self.src_code = np.unique(obs.source, return_inverse=True)[1].astype(np.int64)
+        self.track_src: list[list[int]] = []
+        self.track_src1 = np.zeros(0, dtype=np.int64)
+        self.track_multi = np.zeros(0, dtype=bool)
         self.track_first_row = np.zeros(0, dtype=np.int64)
         self.track_bank = np.zeros(0, dtype=bool)
         # when each track was confirmed / ended (NaN: not yet), for `Track.as_of`
@@ -637,12 +837,18 @@ class _Tracker:
         first = len(self.status)
         ids = np.arange(first, first + n, dtype=np.int64)
         self.status += [TENTATIVE] * n
-        self.confirmed_at += [math.nan] * n
+        # one update: confirmed already when confirm_hits is 1 (`STATUSES`)
+        self.confirmed_at += (
+            o.time[idx] if cfg.confirm_hits <= 1 else np.full(n, math.nan)
+        ).tolist()
         self.ended_at += [math.nan] * n
         self.hits += [1] * n
         self.misses += [0] * n
         self.last_update += o.time[idx].tolist()
         self.sources += [{s} for s in o.source[idx].tolist()]
+        self.track_src += [[c] for c in self.src_code[idx].tolist()]
+        self.track_src1 = np.concatenate([self.track_src1, self.src_code[idx]])
+        self.track_multi = np.concatenate([self.track_multi, np.zeros(idx.size, dtype=bool)])
         known = np.isfinite(o.alt[idx])
         hyp = np.asarray(cfg.alt_hypotheses, dtype=np.float64)
         K = hyp.size
@@ -732,6 +938,15 @@ class _Tracker:
         t_scan = float(o.time[idx].max())
         live = self.live_tracks()
         if live.size:
+            # a track silent for longer than max_coast is over before this scan is associated
+            # (not only after it: a long gap without any scan must not revive it)
+            last = np.asarray(self.last_update, dtype=np.float64)[live]
+            stale = live[t_scan - last > cfg.max_coast]
+            for tid in stale.tolist():
+                self.status[tid] = ENDED
+                self.ended_at[tid] = t_scan
+            live = live[t_scan - last <= cfg.max_coast]
+        if live.size:
             live_rows = np.flatnonzero(np.isin(self.row_track, live)).astype(np.int64)
             self.batch.predict(live_rows, t_scan, self.wind, cfg.motion)
             self.batch.mark_prior(live_rows)
@@ -786,6 +1001,24 @@ class _Tracker:
         alive = st != ENDED
         self.track_first_row = np.where(alive, new_index[self.track_first_row], -1)
 
+    def misreport_rates(self, tracks: IntArray, pos: IntArray) -> FloatArray:
+        """Misreport rate of each report (columns) as a report of each track (rows): the
+        rate of the report's kind; for GPS telemetry only when the report's transmitter
+        already feeds the track (a GPS glitch is its own transmitter's: another transmitter's
+        first fix far from the track is not this track's glitch)."""
+        o = self.obs
+        rate = self.cfg.misreport.rate(o.kind[pos])
+        gps = np.isin(o.kind[pos], ("fix", "aprs"))
+        eps = np.broadcast_to(rate[None, :], (tracks.size, pos.size)).copy()
+        if not gps.any():
+            return eps
+        code = self.src_code[pos]
+        own = self.track_src1[tracks][:, None] == code[None, :]
+        for r in np.flatnonzero(self.track_multi[tracks]).tolist():
+            own[r] = np.isin(code, self.track_src[int(tracks[r])])
+        eps[:, gps] = np.where(own[:, gps], eps[:, gps], 0.0)
+        return eps
+
     def associate_positions(self, live: IntArray, pos: IntArray) -> tuple[list[int], list[int]]:
         """GNN over all live tracks x positional reports of one scan (all pairs at once)."""
         o = self.obs
@@ -815,10 +1048,15 @@ class _Tracker:
             det = s11 * s22 - s12 * s12
             d2_r = (s22 * e * e - 2.0 * s12 * e * n + s11 * n * n) / det
             ll_r = -0.5 * (d2_r + np.log(det)) - LOG2PI
+            dist_r = np.hypot(e, n)
+            # the heavy-tailed likelihood of "same object?" (likelihood.py), for the reported
+            # probabilities only: gate and assignment keep the filter's Gaussian
             tr_of_row = self.row_track[rows]
+            eps = self.misreport_rates(tr_of_row, pos)
+            ht_r = report_loglik(d2_r, np.log(det), dist_r, eps, model=cfg.misreport)
             if rows.size == T:  # one row per track: no mixture
-                ll_t, d2h, ok = ll_r, d2_r, d2_r < self.gate2
-                dist = np.hypot(e, n)
+                ll_t, ht_t, d2h, ok = ll_r, ht_r, d2_r, d2_r < self.gate2
+                dist = dist_r
             else:
                 # a track's predicted distribution is the mixture of its rows
                 starts = np.flatnonzero(np.concatenate([[True], tr_of_row[1:] != tr_of_row[:-1]]))
@@ -826,11 +1064,18 @@ class _Tracker:
                 score = b.loglik[rows] + self.row_logprior[rows]
                 logw = score - np.repeat(np.maximum.reduceat(score, starts), counts)
                 logw -= np.repeat(np.log(np.add.reduceat(np.exp(logw), starts)), counts)
-                lw = ll_r + logw[:, None]
-                lmax = np.maximum.reduceat(lw, starts, axis=0)
-                ll_t = lmax + np.log(
-                    np.add.reduceat(np.exp(lw - np.repeat(lmax, counts, axis=0)), starts, axis=0)
-                )
+
+                def mix(x: FloatArray) -> FloatArray:
+                    lw = x + logw[:, None]
+                    lmax = np.maximum.reduceat(lw, starts, axis=0)
+                    return lmax + np.log(
+                        np.add.reduceat(
+                            np.exp(lw - np.repeat(lmax, counts, axis=0)), starts, axis=0
+                        )
+                    )
+
+                ll_t = mix(ll_r)
+                ht_t = mix(ht_r)
                 # inside the gate when any row carrying >= 1 % of the weight is
                 inside = (d2_r < self.gate2) & (logw[:, None] > math.log(0.01))
                 ok = np.logical_or.reduceat(inside, starts, axis=0)
@@ -838,11 +1083,12 @@ class _Tracker:
                     [int(np.argmax(logw[a : a + c])) for a, c in zip(starts, counts, strict=True)]
                 )
                 d2h = d2_r[best_row]
-                dist = np.hypot(e[best_row], n[best_row])
+                dist = dist_r[best_row]
             loglike = math.log(cfg.p_detect) + ll_t
-            # association probabilities (single-scan marginals)
-            mx = np.maximum(loglike.max(axis=0), log_lam)
-            like = np.exp(loglike - mx[None, :])
+            # association probabilities (single-scan marginals), heavy-tailed
+            loglike_h = math.log(cfg.p_detect) + ht_t
+            mx = np.maximum(loglike_h.max(axis=0), log_lam)
+            like = np.exp(loglike_h - mx[None, :])
             denom = like.sum(axis=0) + np.exp(log_lam - mx)
             p = like / denom[None, :]
             p_new = np.exp(log_lam - mx) / denom
@@ -899,6 +1145,9 @@ class _Tracker:
         new_ids = self.new_tracks(unassigned) if unassigned.size else np.zeros(0, dtype=np.int64)
         new_of = dict(zip(unassigned.tolist(), new_ids.tolist(), strict=True))
         best = np.argmax(p, axis=0) if T else np.zeros(M, dtype=np.int64)
+        if T:
+            any_ok = ok.any(axis=0)
+            any_allowed = allowed.any(axis=0)
         times = o.time[pos].tolist()
         kinds = o.kind[pos].tolist()
         srcs = o.source[pos].tolist()
@@ -925,6 +1174,11 @@ class _Tracker:
                 )
             elif T:
                 bb = int(best[j])
+                reason = (
+                    "outside gate"
+                    if not any_ok[j]
+                    else ("refused" if not any_allowed[j] else "taken")
+                )
                 self.decisions.append(
                     Decision(
                         i,
@@ -940,11 +1194,22 @@ class _Tracker:
                         float(dist[bb, j]) / 1000.0,
                         math.sqrt(float(d2h[bb, j])),
                         bool(ok[bb, j]),
+                        reason=reason,
                     )
                 )
             else:
                 self.decisions.append(
-                    Decision(i, times[j], kinds[j], srcs[j], "new track", new_of[i], None, 1.0)
+                    Decision(
+                        i,
+                        times[j],
+                        kinds[j],
+                        srcs[j],
+                        "new track",
+                        new_of[i],
+                        None,
+                        1.0,
+                        reason="no track",
+                    )
                 )
         return assigned_t, assigned_o
 
@@ -1058,12 +1323,17 @@ class _Tracker:
         upd = set(updated)
         for tid, i in zip(updated, updated_obs, strict=True):
             self.sources[tid].add(str(self.obs.source[i]))
+            c = int(self.src_code[i])
+            if c not in self.track_src[tid]:
+                self.track_src[tid].append(c)
+                self.track_multi[tid] = True
         for tid in upd:
             self.hits[tid] += 1
             self.misses[tid] = 0
             self.last_update[tid] = t
             if self.status[tid] == TENTATIVE and self.hits[tid] >= cfg.confirm_hits:
                 self.status[tid] = CONFIRMED
+            if self.hits[tid] >= cfg.confirm_hits and math.isnan(self.confirmed_at[tid]):
                 self.confirmed_at[tid] = t
         for tid in live.tolist():
             if tid in upd:
@@ -1077,7 +1347,9 @@ class _Tracker:
                 self.status[tid] = ENDED
                 self.ended_at[tid] = t
 
-    def run(self) -> None:
+    def run(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Every scan in time order (`scan` is the step: one call per scan);
+        ``progress(reports_done, reports_total)`` after each."""
         o = self.obs
         n = len(o)
         if n == 0:
@@ -1085,11 +1357,12 @@ class _Tracker:
         start = 0
         # scans: runs of reports within scan_window of the run's first time
         while start < n:
-            stop = start + 1
-            while stop < n and o.time[stop] - o.time[start] <= self.cfg.scan_window:
-                stop += 1
+            stop = int(np.searchsorted(o.time, o.time[start] + self.cfg.scan_window, "right"))
+            stop = max(stop, start + 1)
             self.scan(np.arange(start, stop, dtype=np.int64))
             start = stop
+            if progress is not None:
+                progress(start, n)
 
     # --- results -----------------------------------------------------------------------------
     def result(self, wind_source: str) -> TrackingResult:
@@ -1113,6 +1386,8 @@ class _Tracker:
             upd = obs_i >= 0
             src = np.full(len(sel), "", dtype=object)
             src[upd] = o.source[obs_i[upd]]
+            kind = np.full(len(sel), "", dtype=object)
+            kind[upd] = o.kind[obs_i[upd]]
             reported = np.zeros(len(sel), dtype=bool)
             reported[upd] = np.isfinite(o.alt[obs_i[upd]])
             reported = np.logical_or.accumulate(reported)
@@ -1132,6 +1407,7 @@ class _Tracker:
                 seq=seqs,
                 hits=hits,
                 source=tuple(str(x) for x in src),
+                kind=tuple(str(x) for x in kind),
                 reported_alt=reported,
                 alt_weights=w,
                 drift_weights=wd,
@@ -1162,6 +1438,8 @@ class _Tracker:
                     n_updates=self.hits[tid],
                     altitude=alt_est,
                     rts=_smoother_data(seqs, recs),
+                    ended=not math.isnan(history.ended_time),
+                    kinds=tuple(sorted({history.kind[i] for i in np.flatnonzero(upd)})),
                     history=history,
                 )
             )
@@ -1212,29 +1490,31 @@ def track_observations(
     wind: str | WindField = "calm",
     config: TrackerConfig | None = None,
     smooth: bool | None = None,
+    progress: Callable[[int, int], None] | None = None,
     as_of: float | str | None = None,
 ) -> TrackingResult:
     """Turn observations of any kind into tracks.
 
-    Observations are sorted by time and exact repeats removed first (so out-of-order and
-    duplicated reports never cause duplicate updates); sightings of one moment from different
+    Observations are sorted by time and repeats removed first (`Observations.without_repeats`:
+    out-of-order and duplicated reports never cause duplicate updates); sightings of one moment from different
     places are triangulated into fixes. ``wind`` is a `WindField` or a name for `open_wind`
     (``calm``, ``climatology``, a file). ``smooth`` (default: ``config.smooth``, off) returns
-    RTS-smoothed tracks, every state using all reports, instead of filtered ones. ``as_of``
-    (epoch s or ISO time) uses only the observations at or before that time: what was known
-    then (`TrackingResult.as_of` cuts a finished run the same way).
+    RTS-smoothed tracks, every state using all reports, instead of filtered ones.
+    ``progress(done, total)`` is called after each scan (reports done of all). ``as_of`` (epoch
+    s or ISO time) uses only the observations at or before that time: what was known then
+    (`TrackingResult.as_of` cuts a finished run the same way).
     """
     field_ = open_wind(wind)
     cfg = config or TrackerConfig.for_wind(field_)
     if as_of is not None:
         observations = observations.take(np.flatnonzero(observations.time <= to_epoch(as_of)))
-    obs = sightings_to_fixes(observations.deduplicated())
+    obs = sightings_to_fixes(observations.without_repeats())
     # the tracker writes temporarily into rows it converts (radar plots): use a private copy
     obs = obs.take(np.arange(len(obs)))
     if smooth is not None and smooth != cfg.smooth:
         cfg = dataclasses.replace(cfg, smooth=smooth)
     tr = _Tracker(obs, field_, cfg)
-    tr.run()
+    tr.run(progress)
     result = tr.result(field_.meta.source)
     if cfg.smooth:
         result = dataclasses.replace(
