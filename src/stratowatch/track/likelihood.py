@@ -34,8 +34,10 @@ reports [Jaynes2003]_; re-measured by the tests in ``tests/track/test_likelihood
 - Public reports and sightings (``report``, ``sighting``, ``radar``): no gross error among
   the eight 2023 reports, each left out of the track and compared with the prediction from
   the other seven (normalised misses 1.0-3.0): :math:`\varepsilon` = 1 / 10 = 0.1. The same
-  leave-one-out misses give the core's degrees of freedom: the maximum-likelihood
-  :math:`\nu` is 6 (log-likelihood within 0.25 of its maximum from 3 to 10).
+  leave-one-out misses (1.0-2.5 with the climatology's measured error) barely constrain the
+  core's degrees of freedom: the log-likelihood is flat (within 0.7 of its maximum from
+  :math:`\nu` = 3 to 1000), so :math:`\nu` = 6 is a heavy-tailed choice that the data do not
+  reject (inside the 95 % likelihood-ratio interval), not a fit.
 
 Prior. Before its position is seen, a report is of a new (untracked) object with probability
 `PRIOR_NEW` = 0.5 (no preference), else of one of the K tracked objects, each equally likely.
