@@ -52,7 +52,18 @@ def test_summary_schema(summary: dict[str, Any]) -> None:
     ):
         assert key in summary, key
     for w in (summary["engagement"]["start"], *summary["engagement"]["windows"]):
-        assert set(w) >= {"time", "lat", "lon", "ec", "p_land", "ok", "in_own_territory"}
+        assert set(w) >= {
+            "time",
+            "lat",
+            "lon",
+            "ec",
+            "ec_lo",
+            "ec_hi",
+            "p_land",
+            "p_territory",
+            "ok",
+            "in_own_territory",
+        }
     fo = summary["forecast"]
     assert fo["members"] >= 500
     assert fo["start"]["time"] == BILLINGS.time_iso
@@ -102,16 +113,16 @@ def test_engagement_is_consistent(summary: dict[str, Any]) -> None:
     assert len(wins) > 20
     times = [w["time"] for w in wins]
     assert times == sorted(times)
-    # the recommendation is the earliest acceptable window (if any), and is one of the windows
+    # the recommendation is the earliest acceptable window (Ec upper bound under the limit)
     first_ok = next((w for w in wins if w["ok"]), None)
     if first_ok is None:
         assert rec is None and en["reason"].startswith("no window")
     else:
         assert rec["time"] == first_ok["time"] and rec["ec"] == first_ok["ec"]
-        assert rec["in_own_territory"] and rec.get("ec_hi", rec["ec"]) < thr
+        assert rec["in_own_territory"] and rec["ec_lo"] <= rec["ec"] <= rec["ec_hi"] < thr
     for w in wins:
-        assert 0.0 <= w["p_land"] <= 1.0 and w["ec"] >= 0.0
-        assert w["ok"] == (w["in_own_territory"] and w.get("ec_hi", w["ec"]) < thr)
+        assert 0.0 <= w["p_land"] <= 1.0 and 0.0 <= w["ec_lo"] <= w["ec"] <= w["ec_hi"]
+        assert w["ok"] == (w["in_own_territory"] and w["ec_hi"] < thr)
     # over Billings the debris risk is far above the limit (why the military waited)
     assert en["start"]["ec"] > 10 * thr
     assert en["start"]["time"] == BILLINGS.time_iso

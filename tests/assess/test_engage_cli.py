@@ -214,3 +214,132 @@ def test_cli_assess_reads_a_prediction_export(tmp_path: Path) -> None:
     d = _last_json(res.stdout)
     assert d["members"] == 8
     assert d["sites"][0]["probability"] == 1.0  # starts 76 km from the centre of a 110 km circle
+
+
+BILLINGS_ARGS = [
+    "engage",
+    "--lat",
+    "45.78",
+    "--lon",
+    "-108.5",
+    "--alt",
+    "18300",
+    "--time",
+    "2023-02-01T19:00Z",
+]
+
+
+def test_engage_must_show_billings_120h() -> None:
+    """Issue 9 item 3: every window has ec, ec_lo, ec_hi, p_land, p_territory; windows whose
+    median point is 100-400 km offshore show the members' land share; a recommended window has
+    ec_lo <= ec <= ec_hi < threshold."""
+    res = runner.invoke(
+        app,
+        [*BILLINGS_ARGS, "--hours", "120", "--every", "60", "--wind", "climatology"]
+        + ["--seed", "1", "--json"],
+    )
+    assert res.exit_code == 0, res.output
+    d = _last_json(res.stdout)
+    assert len(d["windows"]) == 121
+    for w in d["windows"]:
+        assert {"ec", "ec_lo", "ec_hi", "p_land", "p_territory", "over_land"} <= set(w)
+        assert w["ec_lo"] <= w["ec"] <= w["ec_hi"]
+        assert w["p_land_ci"][0] <= w["p_land"] <= w["p_land_ci"][1]
+        assert w["realisations"] == 40
+    offshore = [
+        w for w in d["windows"] if not w["over_land"] and 100 <= w["coast_distance_km"] <= 400
+    ]
+    assert offshore
+    # the forecast spread reaches land from well offshore: the members' land share shows it
+    assert max(w["p_land"] for w in offshore) > 0.1
+    assert any(w["p_land"] > 0.1 and w["coast_distance_km"] >= 100 for w in offshore)
+    rec = d["recommended"]
+    if rec is not None:
+        assert rec["ec_lo"] <= rec["ec"] <= rec["ec_hi"] < d["threshold"]
+    for w in d["windows"]:
+        if w["ok"]:
+            assert w["ec_hi"] < d["threshold"]
+
+
+def test_engage_out_file_is_a_file(tmp_path: Path) -> None:
+    """Issue 13: `engage --out x.geojson` writes that file, not a directory."""
+    out = tmp_path / "x.geojson"
+    res = runner.invoke(
+        app, [*BILLINGS_ARGS, "--hours", "0", "--members", "6", "--out", str(out), "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    assert out.is_file()
+    feats = json.loads(out.read_text())["features"]
+    assert feats and feats[0]["properties"]["layer"] == "engage_windows"
+    assert "ec_hi" in feats[0]["properties"]
+
+
+def test_engage_out_unwritable(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    res = runner.invoke(
+        app, [*BILLINGS_ARGS, "--hours", "0", "--members", "4", "--out", str(blocker / "sub")]
+    )
+    assert res.exit_code == 2
+    assert "out" in res.output.lower() or "write" in res.output.lower()
+
+
+def test_engage_track_hours_beyond_its_end(tmp_path: Path) -> None:
+    """Issue 13: `--track F --hours N` forecasts beyond the track's end as its help says."""
+    track = tmp_path / "t.csv"
+    track.write_text(
+        "time,lat,lon,alt\n2023-02-01T19:00Z,45.78,-108.5,18300\n2023-02-01T20:00Z,45.76,-107.9,18300\n"
+    )
+    res = runner.invoke(
+        app,
+        ["engage", "--track", str(track), "--hours", "4", "--every", "60", "--members", "8"]
+        + ["--json"],
+    )
+    assert res.exit_code == 0, res.output
+    d = _last_json(res.stdout)
+    times = [w["time"] for w in d["windows"]]
+    assert times[0] == "2023-02-01T19:00:00Z" and times[-1] == "2023-02-01T23:00:00Z"
+    assert len(times) == 5
+    # beyond the track the forecast members spread out
+    assert d["windows"][-1]["position_spread_km"] > d["windows"][0]["position_spread_km"]
+    # without --hours the windows cover the track only
+    res = runner.invoke(
+        app, ["engage", "--track", str(track), "--every", "60", "--members", "4"] + ["--json"]
+    )
+    assert [w["time"] for w in _last_json(res.stdout)["windows"]][-1] == "2023-02-01T20:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--members", "0"], "members"),
+        (["--position-sigma", "-1"], "position_sigma"),
+        (["--every", "0"], "every"),
+        (["--lon", "400"], "lon"),
+        (["--lat", "nan"], "lat"),
+        (["--alt", "-5"], "alt"),
+    ],
+)
+def test_engage_bad_options(args: list[str], needle: str) -> None:
+    res = runner.invoke(app, [*BILLINGS_ARGS, "--hours", "0", *args])
+    assert res.exit_code == 2, res.output
+    assert needle in res.output
+
+
+def test_cli_assess_out_holds_the_path(tmp_path: Path) -> None:
+    """Issue 13: `assess --out` without --sites/--debris wrote an empty FeatureCollection."""
+    track = tmp_path / "t.csv"
+    track.write_text(
+        "time,lat,lon,alt\n2023-02-01T19:00Z,45.78,-108.5,18300\n2023-02-01T20:00Z,45.76,-107.9,18300\n"
+    )
+    out = tmp_path / "a.geojson"
+    res = runner.invoke(app, ["assess", str(track), "--out", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    feats = json.loads(out.read_text())["features"]
+    assert [f["properties"]["layer"] for f in feats] == ["path"]
+    assert feats[0]["geometry"]["coordinates"][0][:2] == [-108.5, 45.78]
+    assert feats[0]["properties"]["times"][0] == "2023-02-01T19:00:00Z"
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    res = runner.invoke(app, ["assess", str(track), "--out", str(blocker / "a.geojson")])
+    assert res.exit_code == 2 and "cannot write" in res.output

@@ -79,9 +79,31 @@ class Assessment:
             "warnings": self.warnings,
         }
 
-    def to_features(self) -> dict[str, Any]:
-        """Sites (with their overflight probability) and border entries as GeoJSON."""
+    def to_features(self, *, max_members: int = 50) -> dict[str, Any]:
+        """The assessed path (up to ``max_members`` member lines, with their times), the sites
+        (with their overflight probability) and the debris footprint as GeoJSON."""
         feats: list[dict[str, Any]] = []
+        times = [iso(float(t)) for t in self.path.times]
+        if self.path.times.size >= 2:
+            for m in range(min(self.path.members, max_members)):
+                coords = [
+                    [float(lo), float(la), float(al)]
+                    for lo, la, al in zip(
+                        self.path.lon[m], self.path.lat[m], self.path.alt[m], strict=True
+                    )
+                ]
+                feats.append(
+                    {
+                        "type": "Feature",
+                        "geometry": {"type": "LineString", "coordinates": coords},
+                        "properties": {
+                            "layer": "path",
+                            "name": "path" if self.path.members == 1 else f"member {m}",
+                            "member": m,
+                            "times": times,
+                        },
+                    }
+                )
         for s in self.sites:
             feats.append(
                 {

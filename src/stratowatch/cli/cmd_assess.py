@@ -9,7 +9,9 @@ import typer
 from rich.table import Table
 
 from ..assess import assess_path
+from ..assess.engage import format_ec, format_p
 from ..assess.path import read_path
+from ..errors import InputError
 from ..geo import read_sites
 from ..io.export import write_features
 from .common import console, print_json, to_jsonable
@@ -55,7 +57,14 @@ def assess_cmd(
     )
     summary = result.as_dict()
     if out is not None:
-        summary["written"] = str(write_features(Path(out), to_jsonable(result.to_features())))
+        try:
+            summary["written"] = str(write_features(Path(out), to_jsonable(result.to_features())))
+        except OSError as exc:
+            raise InputError(
+                f"cannot write the output: {exc.strerror or exc}",
+                path=out,
+                expected="a writable file (.geojson, .kml, .czml or .csv)",
+            ) from None
     if as_json:
         print_json(summary)
         return
@@ -81,9 +90,14 @@ def assess_cmd(
     if result.debris is not None:
         dd: dict[str, Any] = result.debris.as_dict()
         areas = ", ".join(f"{k} {v:.1f}" for k, v in dd["footprint_km2"].items())
+        sc = result.debris.score
+        pct = f"{sc.confidence * 100:.0f} %"
+        fl = f"{sc.fragments_on_land:.1f} ({sc.fragments_on_land_lo:.1f}-{sc.fragments_on_land_hi:.1f})"
         console.print(
-            f"debris if broken up at the path's end: Ec {dd['ec']:.2g}, P(land) {dd['p_land']:.2f}, "
-            f"fragments on land {dd['fragments_on_land']:.1f}, max impact speed "
+            f"debris if broken up at the path's end ({sc.realisations} wind members): Ec "
+            f"{format_ec(sc.ec, sc.ec_lo, sc.ec_hi, confidence=sc.confidence)}, P(land) "
+            f"{format_p(sc.p_land, sc.p_land_lo, sc.p_land_hi, n=sc.realisations)} ({pct}), "
+            f"fragments on land {fl}, max impact speed "
             f"{dd['impact_speed_max_ms']:.0f} m/s, max KE {dd['ke_max_j']:.3g} J; "
             f"footprint (km2) {areas}"
         )

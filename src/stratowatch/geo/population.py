@@ -24,10 +24,19 @@ so no inhabited country has empty land.
 Density over water (1 km land mask, `geo.land`) is zero. Each Gaussian is normalised on the
 grid it is drawn on, so the population is conserved at any cell size.
 
-This is a coarse model: it puts Montana's population within ~15 % of the census figure
-(tests/geo) but misplaces people at the km scale. For decisions, pass a real raster
-(GPWv4 [CIESIN2018]_ or WorldPop as an ESRI ASCII grid) with `AsciiGridPopulation`; any object
-with the `PopulationSource` ``grid`` method plugs in.
+Uncertainty
+-----------
+Measured against the US Census 2020 resident populations ([Census2020]_) of nine western and
+plains states whose borders are mostly meridians and parallels (MT, WY, CO, UT, NV, NM, KS, ND,
+SD; outlines from their legal descriptions, tests/geo): model / census ratios 0.96-1.34, mean
+log ratio +0.10, RMS log ratio 0.150, so the 90 % error factor is
+:math:`\exp(1.645 \times 0.150) = 1.28`, used as ``uncertainty_factor`` = 1.3 (Ec intervals,
+`assess.stats.combine_factor`). That is the error of people counted over ~2 x 10^5 km2; within
+a debris footprint (10-1,000 km2) the model also misplaces people at the km scale, which no
+offline reference here measures, so the factor is a lower bound at that scale. For decisions,
+pass a real raster (GPWv4 [CIESIN2018]_ or WorldPop as an ESRI ASCII grid) with
+`AsciiGridPopulation` (``uncertainty_factor`` set to that product's own error); any object with
+the `PopulationSource` ``grid`` method plugs in.
 """
 
 from __future__ import annotations
@@ -50,6 +59,7 @@ from .geodesy import EARTH_RADIUS
 from .land import is_land
 
 __all__ = [
+    "POPULATION_FACTOR",
     "PopulationGrid",
     "PopulationSource",
     "GeoNamesPopulation",
@@ -64,6 +74,8 @@ MIN_SIGMA = 250.0  # m
 HINTERLAND_SIGMA = 10_000.0  # m
 RESIDUAL_FLOOR = 0.1
 BACKGROUND_SHARE = 0.15
+# 90 % multiplicative error of the GeoNames model, measured on nine US states (module notes)
+POPULATION_FACTOR = 1.3
 
 
 @dataclass(frozen=True, eq=False)
@@ -218,6 +230,7 @@ class GeoNamesPopulation:
     """The settlement density model (see the module notes). Selected as ``geonames``."""
 
     name = "geonames"
+    uncertainty_factor = POPULATION_FACTOR
 
     def __init__(
         self,
@@ -257,6 +270,12 @@ class GeoNamesPopulation:
         self.sigma = np.maximum(np.sqrt(self.pop / (2 * np.pi * urban_density)), MIN_SIGMA)
         self.hinterland_sigma = float(hinterland_sigma)
         self.country = country
+        # places sorted by latitude, with how far (deg of latitude) their +-4 sigma reaches:
+        # a grid call selects its latitude band by bisection instead of scanning every place
+        self._order = np.argsort(self.lat, kind="stable")
+        self._lat_sorted = self.lat[self._order]
+        self._reach = np.degrees(4.0 * np.maximum(self.sigma, self.hinterland_sigma) / EARTH_RADIUS)
+        self._reach_max = float(self._reach.max()) if self._reach.size else 0.0
 
     def __repr__(self) -> str:
         return f"GeoNamesPopulation({self.lat.size} places)"
@@ -265,19 +284,21 @@ class GeoNamesPopulation:
         self, south: float, north: float, west: float, east: float, *, step: float
     ) -> PopulationGrid:
         ny, nx = _check_box(south, north, west, east, step)
-        margin_m = 4.0 * max(self.hinterland_sigma, float(self.sigma.max()))
-        mlat = np.degrees(margin_m / EARTH_RADIUS)
+        mlat = self._reach_max
         coslat = max(np.cos(np.radians(max(abs(south), abs(north)))), 0.05)
         mlon = mlat / coslat
-        lon_rel = (self.lon - (west - mlon)) % 360.0 + (west - mlon)
-        sel = (self.lat >= south - mlat) & (self.lat <= north + mlat) & (lon_rel <= east + mlon)
+        a, b = np.searchsorted(self._lat_sorted, [south - mlat, north + mlat])
+        band = self._order[a:b]
+        lon_rel = (self.lon[band] - (west - mlon)) % 360.0 + (west - mlon)
         # keep only places whose own +-4 sigma reaches the box
-        reach = np.degrees(4.0 * np.maximum(self.sigma, self.hinterland_sigma) / EARTH_RADIUS)
-        sel &= (self.lat >= south - reach) & (self.lat <= north + reach)
-        sel &= (lon_rel >= west - reach / coslat) & (lon_rel <= east + reach / coslat)
+        reach = self._reach[band]
+        lat_b = self.lat[band]
+        keep = (lat_b >= south - reach) & (lat_b <= north + reach)
+        keep &= (lon_rel >= west - reach / coslat) & (lon_rel <= east + reach / coslat)
+        sel = band[keep]
         people = np.zeros((ny, nx))
-        if np.any(sel):
-            la, lo = self.lat[sel], lon_rel[sel]
+        if sel.size:
+            la, lo = self.lat[sel], lon_rel[keep]
             _splat(people, south, west, step, la, lo, self.pop[sel], self.sigma[sel])
             _splat(
                 people,
@@ -293,9 +314,9 @@ class GeoNamesPopulation:
         lat_c, lon_c = g.centers()
         lon_g, lat_g = np.meshgrid(lon_c, lat_c)
         land = is_land(lat_g, lon_g)
-        # background by country, looked up on cells of >= 0.05 deg (the 1:110m borders are no
+        # background by country, looked up on cells of >= 0.1 deg (the 1:110m borders are no
         # finer) and spread to the grid's cells
-        k = max(1, int(round(0.05 / step)))
+        k = max(1, int(round(0.1 / step)))
         codes = country_at(lat_g[::k, ::k], lon_g[::k, ::k])
         uniq, inv = np.unique(codes, return_inverse=True)
         bg = np.array([self.background.get(_GEONAMES_CODE.get(str(c), str(c)), 0.0) for c in uniq])
@@ -309,14 +330,30 @@ class GeoNamesPopulation:
 class AsciiGridPopulation:
     """A user's population raster in ESRI ASCII grid format (as GPWv4 distributes it).
 
+    ``uncertainty_factor``: the raster's 90 % multiplicative error (1: taken as exact).
+
     ``kind="density"``: values are people per km2 (GPWv4 "population density");
     ``kind="count"``: people per raster cell (GPWv4 "population count", WorldPop).
     Grids are sampled at the requested cell centres (nearest raster cell).
     """
 
-    def __init__(self, path: str | Path, *, kind: Literal["density", "count"] = "density") -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        kind: Literal["density", "count"] = "density",
+        uncertainty_factor: float = 1.0,
+    ) -> None:
         self.path = Path(path)
         self.name = f"raster:{self.path.name}"
+        if not (np.isfinite(uncertainty_factor) and uncertainty_factor >= 1.0):
+            raise InputError(
+                "uncertainty_factor must be >= 1",
+                field="uncertainty_factor",
+                value=uncertainty_factor,
+                expected="a 90 % multiplicative error factor >= 1",
+            )
+        self.uncertainty_factor = float(uncertainty_factor)
         if kind not in ("density", "count"):
             raise InputError(
                 "unknown raster kind", field="kind", value=kind, expected="density or count"
