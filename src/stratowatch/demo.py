@@ -104,16 +104,18 @@ class DemoConfig:
     origin_members: int = 300
     seed: int = 2023
     wind: str = "climatology"
-    every_min: float = 60.0  # engagement-window spacing
+    # engagement-window spacing along the forecast: each window breaks up at 40 member positions
+    # (`assess.plan_engagement`); the forecast's spread makes finer spacing redundant
+    every_min: float = 180.0
     debris_members: int = 6  # wind members the debris falls in
-    window_samples: int = 5  # fragments per class and member for each engagement window
+    window_samples: int = 3  # fragments per class and realisation for each engagement window
     border_members: int = 300  # forecast members used for border crossings
     debris_samples: int = 50  # fragments per class and member for the two footprints
     threshold: float = 1e-4  # FAA 14 CFR 450.101 public-risk limit (Ec per event)
     bias_correct: bool = True  # correct the wind by the track's drift before forecasting
     own: str = "US"  # the country whose territory a break-up should be in
     hindsight: bool = True
-    hindsight_every_min: float = 120.0
+    hindsight_every_min: float = 180.0
     hindsight_members: int = 200  # positions drawn from the reconstructed track's uncertainty
     reports: Path = REPORTS_PATH
     sites: Path = SITES_PATH
