@@ -51,3 +51,33 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
     out = tmp_path_factory.mktemp("demo") / "out"
     return out, CliRunner().invoke(app, ["demo", "--out", str(out)])
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """URL of a PostgreSQL server for the store and service tests (STRATOWATCH_TEST_POSTGRES_URL,
+    e.g. as .ci/run starts one); skips when unset, fails when STRATOWATCH_REQUIRE_POSTGRES=1."""
+    url = os.environ.get("STRATOWATCH_TEST_POSTGRES_URL", "")
+    if not url:
+        if _require("STRATOWATCH_REQUIRE_POSTGRES"):
+            pytest.fail("STRATOWATCH_TEST_POSTGRES_URL is unset and STRATOWATCH_REQUIRE_POSTGRES=1")
+        pytest.skip("no PostgreSQL (set STRATOWATCH_TEST_POSTGRES_URL)")
+    return url
+
+
+@pytest.fixture
+def postgres_db(postgres_server: str) -> Any:
+    """A fresh, empty PostgreSQL database on that server (dropped afterwards): its URL."""
+    import uuid
+
+    import psycopg
+
+    name = "sw_test_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(postgres_server)
+    yield urlunsplit(parts._replace(path="/" + name))
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

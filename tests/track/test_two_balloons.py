@@ -209,9 +209,11 @@ def test_cli_two_balloons_and_verify_each(scene: dict[str, object], tmp_path: Pa
     for name in ("ns95", "shab"):
         out = {}
         for kind, group in (("dirty", files), ("clean", clean)):
-            r = runner.invoke(app, ["verify", *[str(f) for f in group[name]], "--json"])
+            # one flight of several files: joined with commas (verify takes a flight per argument)
+            r = runner.invoke(app, ["verify", ",".join(str(f) for f in group[name]), "--json"])
             assert r.exit_code == 0, r.output
-            out[kind] = json.loads(r.stdout.strip().splitlines()[-1])
+            out[kind] = json.loads(r.stdout.strip().splitlines()[-1])["flights"][0]
+            out[kind]["landing_error_km"] = out[kind]["from_burst"]["landing_error_km"]
         assert out["dirty"]["landing_error_km"] == pytest.approx(
             out["clean"]["landing_error_km"], abs=1e-6
         )
@@ -223,8 +225,8 @@ def test_cli_two_balloons_and_verify_each(scene: dict[str, object], tmp_path: Pa
     # original CSV does (the figure itself is verify's: a solar balloon's sunset descent)
     r = runner.invoke(app, ["verify", str(SHAB_CSV(scene)), "--json"])
     assert r.exit_code == 0, r.output
-    orig = json.loads(r.stdout.strip().splitlines()[-1])
-    assert landing["shab"] == pytest.approx(orig["landing_error_km"], abs=0.5)
+    orig = json.loads(r.stdout.strip().splitlines()[-1])["flights"][0]
+    assert landing["shab"] == pytest.approx(orig["from_burst"]["landing_error_km"], abs=0.5)
 
 
 def SHAB_CSV(scene: dict[str, object]) -> Path:  # noqa: N802

@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import InputError
+from ..geo.coords import check_lat, check_lon, check_points
 from ..timeutil import to_epoch
 
 __all__ = ["FlightPath", "read_path"]
@@ -196,7 +197,16 @@ def _read_csv(p: Path, default_alt: float | None, track_id: str | None = None) -
                         value=raw,
                         expected="ISO 8601 time" if key == "time" else "a number",
                     ) from None
-                if not math.isfinite(v) or (key == "lat" and abs(v) > 90):
+                if key in ("lat", "lon"):  # the one coordinate rule (geo.coords)
+                    try:
+                        name = col or key
+                        v = check_lat(v, field=name) if key == "lat" else check_lon(v, field=name)
+                    except InputError as exc:
+                        raise InputError(
+                            exc.message, path=p, line=line, field=col, value=v,
+                            expected=exc.expected,
+                        ) from None  # fmt: skip
+                elif not math.isfinite(v):
                     raise InputError("value out of range", path=p, line=line, field=col, value=raw)
                 vals.append(v)
             member = (row.get(cols["member"]) or "").strip() if cols["member"] else ""
@@ -308,6 +318,11 @@ def _read_geojson(p: Path, default_alt: float | None) -> FlightPath:
     times = lines[0][0]
     lines = [x for x in lines if np.array_equal(x[0], times)]
     coords = np.stack([c for _, c in lines])
+    try:
+        check_points(coords[:, :, 1], coords[:, :, 0], fields=("latitude", "longitude"))
+    except InputError as exc:
+        raise InputError(exc.message, path=p, field=exc.field, value=exc.value,
+                         expected=exc.expected) from None  # fmt: skip
     alt = coords[:, :, 2]
     if not np.all(np.isfinite(alt)):
         if default_alt is None:

@@ -15,6 +15,7 @@ import numpy as np
 from ..atmosphere.perturb import PerturbedWind
 from ..atmosphere.sources import open_wind
 from ..errors import ConfigError, DomainError, InputError
+from ..geo.coords import check_point
 from ..timeutil import iso, to_epoch
 from .debris import debris_assessment
 from .engage import (
@@ -204,16 +205,10 @@ def plan_features(plan: EngagementPlan) -> dict[str, Any]:
 
 
 def _check_position(lat: float, lon: float, alt: float) -> None:
-    """The same coordinate rules as the readers: -90..90, -180..360 degrees, finite altitude."""
-    for name, v, lo, hi in (("lat", lat, -90.0, 90.0), ("lon", lon, -180.0, 360.0)):
-        if not (np.isfinite(v) and lo <= v <= hi):
-            raise InputError(
-                "coordinate out of range",
-                field=name,
-                value=v,
-                expected=f"{lo:g} <= {name} <= {hi:g}",
-            )
-    if not (np.isfinite(alt) and alt > 0):
+    """The one coordinate rule of every command (`stratowatch.geo.coords`); a break-up is
+    above sea level."""
+    check_point(lat, lon, alt)
+    if not alt > 0:
         raise InputError(
             "altitude must be above sea level", field="alt", value=alt, expected="> 0 m"
         )

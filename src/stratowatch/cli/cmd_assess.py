@@ -5,16 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from ..assess import assess_path
 from ..assess.engage import format_ec, format_p
 from ..assess.path import read_path
-from ..errors import InputError
+from ..atmosphere.sources import open_wind
 from ..geo import read_sites
-from ..io.export import write_features
+from ..io.export import SUPPORTED_SUFFIXES, write_features
+from ..report.words import places_of
+from ..timeutil import iso
 from .common import console, print_json, to_jsonable
+from .validate import check_out, check_position, check_wind_area, check_wind_time, writing
 
 __all__ = ["register"]
 
@@ -43,32 +48,64 @@ def assess_cmd(
     out: str | None = typer.Option(
         None, "--out", help="Write a GeoJSON/KML/CZML/CSV of the findings."
     ),
+    allow_stale_wind: bool = typer.Option(
+        False,
+        "--allow-stale-wind",
+        help="Use a wind file valid more than 3 days from the path's end (--debris; a warning).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (last stdout line)."),
 ) -> None:
     """Which sites and countries the path overflies, and what it means for civil aviation."""
+    if alt is not None:
+        check_position(None, None, alt)
+    out_path = check_out(out, suffixes=SUPPORTED_SUFFIXES)
     fp = read_path(path, default_alt=alt, track_id=track_id)
     site_list = read_sites(Path(sites)) if sites is not None else []
+    warnings: list[str] = []
+    debris_wind: Any = None
+    if debris:
+        debris_wind = open_wind(wind)
+        la, lo = float(np.median(fp.lat[:, -1])), float(np.median(fp.lon[:, -1]))
+        check_wind_area(debris_wind, la, lo, what="the path's end")
+        warnings = check_wind_time(
+            debris_wind, float(fp.times[-1]), allow_stale=allow_stale_wind, what="the path's end"
+        )
     result = assess_path(
         fp,
         sites=site_list,
         airport_radius=airport_radius_km * 1000.0,
-        debris_wind=wind if debris else None,
+        debris_wind=debris_wind,
         members=members,
     )
     summary = result.as_dict()
-    if out is not None:
-        try:
-            summary["written"] = str(write_features(Path(out), to_jsonable(result.to_features())))
-        except OSError as exc:
-            raise InputError(
-                f"cannot write the output: {exc.strerror or exc}",
-                path=out,
-                expected="a writable file (.geojson, .kml, .czml or .csv)",
-            ) from None
+    ends = places_of(
+        [
+            (float(np.median(fp.lat[:, 0])), float(np.median(fp.lon[:, 0]))),
+            (float(np.median(fp.lat[:, -1])), float(np.median(fp.lon[:, -1]))),
+        ]
+    )
+    summary["places"] = {
+        "start": None if ends[0] is None else ends[0].as_dict(),
+        "end": None if ends[1] is None else ends[1].as_dict(),
+    }
+    summary["warnings"] = warnings + list(summary.get("warnings", []))
+    if out_path is not None:
+        with writing(out_path):
+            summary["written"] = str(write_features(out_path, to_jsonable(result.to_features())))
     if as_json:
         print_json(summary)
         return
-    console.print(f"[bold]{path}[/]: {fp.members} member(s), {fp.times.size} positions")
+    console.print(
+        f"[bold]{escape(path)}[/]: {fp.members} member(s), {fp.times.size} positions",
+        highlight=False,
+    )
+    for label, pd, k in (("from", ends[0], 0), ("to", ends[1], -1)):
+        if pd is not None:
+            console.print(
+                f"  {label} {iso(float(fp.times[k]))} at {pd.lat:.2f}, {pd.lon:.2f} ({pd.text})",
+                highlight=False,
+                soft_wrap=True,
+            )
     if result.sites:
         t = Table("site", "p", "closest km", "time", "dwell min", title="Sites")
         for s in result.sites:
@@ -103,8 +140,10 @@ def assess_cmd(
         )
         for w in dd["warnings"]:
             console.print(f"  [yellow]warning:[/] {w}")
-    for w in result.warnings:
-        console.print(f"[yellow]warning:[/] {w}")
+    for w in [*warnings, *result.warnings]:
+        console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False, soft_wrap=True)
+    if out_path is not None:
+        console.print(f"wrote {summary['written']}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

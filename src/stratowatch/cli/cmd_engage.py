@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from ..assess.engage import (
@@ -16,11 +19,15 @@ from ..assess.engage import (
     format_ec,
     format_p,
 )
+from ..assess.path import read_path
 from ..assess.planner import engage as _run
+from ..atmosphere.sources import open_wind
 from ..errors import InputError
 from ..io.export import SUPPORTED_SUFFIXES, write_features
-from ..timeutil import iso
+from ..report.words import explain_engagement, name_coordinates, places_of
+from ..timeutil import iso, to_epoch
 from .common import console, err_console, print_json, to_jsonable
+from .validate import check_hours, check_out, check_position, check_wind_area, check_wind_time
 
 __all__ = ["register"]
 
@@ -71,6 +78,14 @@ def engage_cmd(
         help="A .geojson/.kml/.czml/.csv file for the windows and the recommended footprint, or a "
         "directory for engage.json and engage.geojson.",
     ),
+    explain: bool = typer.Option(
+        False, "--explain", help="Also print one plain-language paragraph for non-analysts."
+    ),
+    allow_stale_wind: bool = typer.Option(
+        False,
+        "--allow-stale-wind",
+        help="Use a wind file valid more than 3 days from the start (a warning).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (last stdout line)."),
 ) -> None:
     """Score break-up windows along the path (Ec, P(land), territory) and recommend one."""
@@ -79,6 +94,14 @@ def engage_cmd(
             "give --track FILE, or all of --lat --lon --alt --time",
             expected="a track file or the current position",
         )
+    lat, lon, _ = check_position(lat, lon, alt)
+    warnings = check_hours(hours, allow_zero=True)
+    check_out(out, suffixes=SUPPORTED_SUFFIXES, folder=None)
+    field = open_wind(wind)
+    warnings += _check_wind(field, track, track_id, lat, lon, alt, time, allow_stale_wind)
+    if not as_json:
+        for msg in warnings:
+            err_console.print(f"[yellow]warning:[/] {escape(msg)}", highlight=False, soft_wrap=True)
     status = (
         nullcontext()
         if as_json
@@ -96,7 +119,7 @@ def engage_cmd(
             every_min=every,
             threshold=threshold,
             own=own or None,
-            wind=wind,
+            wind=field,
             members=members,
             samples=samples,
             seed=seed,
@@ -104,7 +127,17 @@ def engage_cmd(
             position_sigma_m=position_sigma_km * 1000.0,
             footprint=out is not None,
         )
-    summary = plan.as_dict()
+    summary: dict[str, Any] = dict(plan.as_dict())
+    rec = summary.get("recommended")
+    pts = [(float(w["lat"]), float(w["lon"])) for w in summary["windows"]]
+    found = places_of(pts + ([(float(rec["lat"]), float(rec["lon"]))] if rec else []))
+    for win, d in zip(summary["windows"], found, strict=False):
+        win["place"] = None if d is None else d.text
+    if rec is not None:
+        rec["place"] = None if found[-1] is None else found[-1].text
+    summary["warnings"] = warnings + list(summary.get("warnings", []))
+    if explain:
+        summary["explanation_text"] = explain_engagement(summary)
     if out is not None:
         summary["written"] = _write(Path(out), summary, features)
     if as_json:
@@ -140,11 +173,46 @@ def engage_cmd(
     console.print(
         f"[bold]{'recommended' if plan.recommended else 'no recommendation'}:[/] {plan.reason}"
     )
+    best = summary.get("recommended") or (
+        min(summary["windows"], key=lambda w: (w["ec_hi"], w["ec"])) if summary["windows"] else None
+    )
+    if best is not None and best.get("place"):
+        label = "recommended window" if summary.get("recommended") else "lowest-risk window"
+        console.print(
+            f"  {label}: {best['time']} at {best['lat']:.3f}, {best['lon']:.3f} ({best['place']})",
+            highlight=False,
+            soft_wrap=True,
+        )
     for line in plan.explanation:
-        console.print(f"  {line}")
+        console.print(f"  {escape(name_coordinates(line))}", highlight=False, soft_wrap=True)
+    if explain:
+        console.print()
+        console.print(escape(summary["explanation_text"]), highlight=False)
 
 
-def _write(out: Path, summary: dict[str, object], features: dict[str, object]) -> list[str]:
+def _check_wind(
+    field: Any,
+    track: str | None,
+    track_id: str | None,
+    lat: float | None,
+    lon: float | None,
+    alt: float | None,
+    time: str | None,
+    allow_stale: bool,
+) -> list[str]:
+    """The wind must cover the start and be valid within 3 days of it."""
+    if track is not None:
+        path = read_path(track, default_alt=alt, track_id=track_id)
+        t0 = float(path.times[0]) if time is None else to_epoch(time)
+        la, lo = float(np.median(path.lat[:, 0])), float(np.median(path.lon[:, 0]))
+    else:
+        assert lat is not None and lon is not None and time is not None
+        t0, la, lo = to_epoch(time), lat, lon
+    check_wind_area(field, la, lo)
+    return check_wind_time(field, t0, allow_stale=allow_stale, what="the start")
+
+
+def _write(out: Path, summary: dict[str, Any], features: dict[str, Any]) -> list[str]:
     """A file name with a feature suffix gets the features; anything else is a directory."""
     try:
         if out.suffix.lower() in SUPPORTED_SUFFIXES:

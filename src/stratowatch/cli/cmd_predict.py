@@ -8,15 +8,35 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from ..atmosphere.sources import open_wind
 from ..errors import InputError
 from ..geo.terrain import TerrainModel, open_terrain
+from ..io.export import SUPPORTED_SUFFIXES
 from ..predict import predict as run_predict
 from ..report.flight import write_prediction
-from .common import console, print_json, progress
+from ..report.words import flight_words
+from ..timeutil import to_epoch
+from .common import console, err_console, print_json, progress
+from .validate import (
+    check_hours,
+    check_memory,
+    check_out,
+    check_position,
+    check_wind_area,
+    check_wind_time,
+    estimate_predict_bytes,
+    format_bytes,
+    writing,
+)
 
 __all__ = ["register"]
+
+_OUT_SUFFIXES = (".html", ".htm", ".nc", *SUPPORTED_SUFFIXES)
+_MEMORY_HINTS = ("fewer --members", "a coarser --output-step", "or fewer --hours")
+#: runs planned above this many bytes get a warning first
+_LARGE_BYTES = 2_000_000_000
 
 
 def _wind_spec(wind: str) -> Any:
@@ -93,7 +113,9 @@ def predict_cmd(
         5.0, "--descent-rate", help="Parachute descent rate at sea level, m/s."
     ),
     hours: float = typer.Option(
-        48.0, "--hours", help="Longest flight, hours (a flight ends when it lands)."
+        48.0,
+        "--hours",
+        help="Longest flight, hours (a flight ends when it lands); at most 720 (30 days).",
     ),
     members: int = typer.Option(1, "--members", help="Ensemble members."),
     beta: float | None = typer.Option(
@@ -140,14 +162,37 @@ def predict_cmd(
     member_paths: bool = typer.Option(
         False, "--member-paths", help="Include every member's path in --out."
     ),
+    allow_stale_wind: bool = typer.Option(
+        False,
+        "--allow-stale-wind",
+        help="Use a wind file valid more than 3 days from the start time (a warning, not an "
+        "error).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (last line)."),
 ) -> None:
     """Predict where a balloon goes (or came from, --backward), with an ensemble corridor."""
+    t0 = to_epoch(time)
+    lat, lon, alt = check_position(lat, lon, alt)  # type: ignore[assignment]
+    warnings = check_hours(hours)
+    out_path = check_out(out, suffixes=_OUT_SUFFIXES)
+    need, steps = estimate_predict_bytes(max(members, 1), hours, output_step)
+    check_memory(
+        need,
+        what=f"{members:,} members x {steps:,} output steps",
+        hints=_MEMORY_HINTS,
+    )
+    if need > _LARGE_BYTES:
+        warnings.append(f"a large run: about {format_bytes(need)} of memory")
     field = open_wind(_wind_spec(wind))
+    check_wind_area(field, lat, lon)
+    warnings += check_wind_time(field, t0, allow_stale=allow_stale_wind, what="the start")
+    if not as_json:
+        for w in warnings:
+            err_console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False, soft_wrap=True)
     gnd = _ground_spec(ground, lat, lon, hours)
     chunk = max(500, math.ceil(members / 20)) if members > 0 else 1
     t_start = _time.perf_counter()
-    with progress(enabled=not as_json and members >= 200) as bar:
+    with progress(enabled=not as_json) as bar:
         task = bar.add_task("members", total=max(members, 1))
 
         def report(done: int, total: int) -> None:
@@ -183,25 +228,23 @@ def predict_cmd(
         )
     total = _time.perf_counter() - t_start
     summary = pred.summary()
-    if out is not None:
-        files = write_prediction(Path(out), pred, member_paths=member_paths)
+    summary["warnings"] = warnings + list(summary.get("warnings", []))
+    words = flight_words(pred)
+    summary.update(words.as_json())
+    if out_path is not None:
+        with writing(out_path):
+            files = write_prediction(out_path, pred, member_paths=member_paths)
         summary["out"] = str(files[0])
         summary["files"] = [str(f) for f in files]
     if as_json:
         print_json(summary)
         return
-    e = summary["end"]
-    word = "origin" if backward else "end"
     console.print(
-        f"[bold]{pred.profile}[/] prediction, {pred.members} member(s), wind {pred.wind_source}"
+        f"[bold]{pred.profile}[/] prediction, {pred.members} member(s), wind {pred.wind_source}",
+        highlight=False,
     )
-    console.print(
-        f"median {word}: {e['time']}  lat {e['lat']:.4f}  lon {e['lon']:.4f}  "
-        f"alt {e['alt_m']:.0f} m"
-    )
-    console.print(f"50 % within {e['r50_km']:.1f} km, 90 % within {e['r90_km']:.1f} km")
-    if pred.profile != "float":
-        console.print(f"landed: {100 * e['landed_fraction']:.1f} % of members")
+    for line in words.lines():
+        console.print(line, highlight=False, soft_wrap=True)
     g = summary["ground"]
     if pred.profile != "float" and (g.get("source") != "flat" or g.get("ground_m")):
         where = (
@@ -218,9 +261,9 @@ def predict_cmd(
         )
     console.print(f"integration {pred.elapsed_s:.3f} s (total {total:.2f} s)")
     for w in pred.warnings:
-        console.print(f"[yellow]warning:[/] {w}", highlight=False)
-    if out is not None:
-        console.print("wrote " + ", ".join(summary["files"]))
+        console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
+    if out_path is not None:
+        console.print("wrote " + ", ".join(summary["files"]), highlight=False)
 
 
 def register(app: typer.Typer) -> None:

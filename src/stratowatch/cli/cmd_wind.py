@@ -10,13 +10,16 @@ from typing import Annotated
 
 import numpy as np
 import typer
+from rich.markup import escape
 
 from ..atmosphere.sources import open_wind
 from ..atmosphere.uncertainty import uncertainty_of
 from ..atmosphere.wind import FLAG_ABOVE, FLAG_BELOW, FLAG_REGION, GriddedWind, wind_times
 from ..errors import InputError
+from ..geo.places import describe_point
 from ..timeutil import iso, to_epoch
 from .common import console, print_json
+from .validate import check_out, check_position, check_wind_area, check_wind_time
 
 __all__ = ["register"]
 
@@ -52,8 +55,14 @@ def sample(
         help="Soundings: convert their geopotential heights to geometric altitude (geometric), "
         "or use them as reported (reported).",
     ),
+    allow_stale_wind: bool = typer.Option(
+        False,
+        "--allow-stale-wind",
+        help="Sample a wind file more than 3 days from its valid time (a warning, not an error).",
+    ),
 ) -> None:
     """Wind (u, v, speed, direction it blows from) of a source at one point."""
+    lat, lon, alt = check_position(lat, lon, alt)  # type: ignore[assignment]
     if sounding_heights not in ("geometric", "reported"):
         raise InputError(
             "unknown height convention",
@@ -70,11 +79,15 @@ def sample(
         t = wind.meta.time_start
     else:
         t = dt.datetime.now(dt.UTC).timestamp()
+    check_wind_area(wind, lat, lon, what="the point", option="--source")
+    stale = check_wind_time(
+        wind, t, allow_stale=allow_stale_wind, what="the time asked", option="--source"
+    )
     u_arr, v_arr = wind.uv(t, lat, lon, alt)
     u, v = float(np.asarray(u_arr)), float(np.asarray(v_arr))
     speed = math.hypot(u, v)
     direction = (math.degrees(math.atan2(-u, -v)) % 360.0) if speed > 0 else 0.0
-    warnings = list(wind.meta.warnings)
+    warnings = stale + list(wind.meta.warnings)
     if isinstance(wind, GriddedWind) and wind.last_flags.size:
         f = int(np.asarray(wind.last_flags).ravel()[0])
         if f & FLAG_ABOVE:
@@ -93,6 +106,7 @@ def sample(
                 f"{iso(t)} lies in a {d[k] / 3600:g} h gap between the wind's times "
                 f"(usual step {float(np.median(d)) / 3600:g} h): interpolated across it"
             )
+    place = describe_point(lat, lon)
     result = {
         "u": round(u, 3),
         "v": round(v, 3),
@@ -103,6 +117,7 @@ def sample(
         "lat": lat,
         "lon": lon,
         "alt": alt,
+        "place": place.as_dict(),
         "uncertainty": unc,
         "warnings": warnings,
     }
@@ -110,8 +125,10 @@ def sample(
         print_json(result)
         return
     console.print(
-        f"[bold]{wind.meta.source}[/] at {iso(t)}, {lat:.4f}, {lon:.4f}, {alt:,.0f} m",
+        f"[bold]{escape(wind.meta.source)}[/] at {iso(t)}, {lat:.4f}, {lon:.4f} "
+        f"({escape(place.text)}), {alt:,.0f} m",
         highlight=False,
+        soft_wrap=True,
     )
     console.print(
         f"u = {u:.2f} m/s  v = {v:.2f} m/s  speed = {speed:.2f} m/s ({speed / 0.514444:.1f} kt)"
@@ -120,7 +137,7 @@ def sample(
     )
     console.print(f"error: {_error_line(unc)}", highlight=False)
     for w in warnings:
-        console.print(f"[yellow]note:[/] {w}", highlight=False)
+        console.print(f"[yellow]note:[/] {escape(w)}", highlight=False)
 
 
 @wind_app.command("info")
@@ -228,6 +245,7 @@ def fetch_gfs_cmd(
     from ..atmosphere.fetch import DEFAULT_GFS_URL, ENV_GFS_URL, fetch_gfs
 
     box = _parse_floats(bbox, "--bbox", 4)
+    check_out(out, folder=True)
     url = base_url or os.environ.get(ENV_GFS_URL) or DEFAULT_GFS_URL
     result = fetch_gfs(
         run,

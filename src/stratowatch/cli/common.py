@@ -4,15 +4,30 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
-__all__ = ["console", "err_console", "print_json", "progress", "to_jsonable"]
+__all__ = [
+    "PROGRESS_DELAY_S",
+    "console",
+    "err_console",
+    "print_json",
+    "progress",
+    "to_jsonable",
+]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -39,18 +54,44 @@ def print_json(obj: Any) -> None:
     print(json.dumps(to_jsonable(obj), separators=(",", ":")))  # noqa: T201
 
 
+#: seconds a job runs before its progress bar appears (short runs print no bar)
+PROGRESS_DELAY_S = 2.0
+
+
 @contextmanager
-def progress(*, enabled: bool = True) -> Iterator[Progress]:
-    """A rich progress bar on stderr (quiet when ``enabled`` is false, e.g. with --json)."""
+def progress(
+    *,
+    enabled: bool = True,
+    delay: float = PROGRESS_DELAY_S,
+    console: Console | None = None,
+) -> Iterator[Progress]:
+    """A rich progress bar on stderr that appears once the job has run ``delay`` seconds,
+    and only on a terminal (never with --json, in a pipe or a log file)."""
+    con = err_console if console is None else console
+    show = enabled and con.is_terminal
     p = Progress(
+        SpinnerColumn(),
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
-        console=err_console,
-        disable=not enabled,
+        console=con,
+        disable=not show,
         transient=True,
     )
-    with p:
+    timer: threading.Timer | None = None
+    if show:
+        if delay <= 0:
+            p.start()
+        else:
+            timer = threading.Timer(delay, p.start)
+            timer.daemon = True
+            timer.start()
+    try:
         yield p
+    finally:
+        if timer is not None:
+            timer.cancel()
+            timer.join()
+        p.stop()

@@ -19,6 +19,9 @@ from . import (
     cmd_demo,
     cmd_engage,
     cmd_predict,
+    cmd_reach,
+    cmd_serve,
+    cmd_token,
     cmd_track,
     cmd_verify,
     cmd_wind,
@@ -68,6 +71,9 @@ def _root(
 
 for _module in (cmd_wind, cmd_predict, cmd_verify, cmd_track, cmd_assess, cmd_engage, cmd_demo):
     _module.register(app)
+for _module in (cmd_serve, cmd_token):  # the service
+    _module.register(app)
+cmd_reach.register(app)
 
 
 def main() -> None:

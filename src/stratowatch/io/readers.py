@@ -32,6 +32,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ..errors import InputError
+from ..geo.coords import check_lat, check_lon
 from ..timeutil import parse_time
 from ..track.observations import LATE_NOTE, Observations, make_observations
 
@@ -255,9 +256,14 @@ def _csv_rows(
 
 
 def _lat_lon(row: dict[str, str], line: int, lat_key: str, lon_key: str) -> tuple[float, float]:
-    lat = _num(row, lat_key, line, required=True, lo=-90, hi=90, expected="-90 <= lat <= 90")
-    lon = _num(row, lon_key, line, required=True, lo=-180, hi=360, expected="-180 <= lon <= 360")
-    return lat, (lon + 180.0) % 360.0 - 180.0 if lon > 180 else lon
+    lat = _num(row, lat_key, line, required=True, expected="-90 <= lat <= 90")
+    lon = _num(row, lon_key, line, required=True, expected="-180 <= lon < 360")
+    try:  # the one coordinate rule of every command (geo.coords)
+        return check_lat(lat, field=lat_key), check_lon(lon, field=lon_key)
+    except InputError as exc:
+        raise InputError(
+            exc.message, line=line, field=exc.field, value=exc.value, expected=exc.expected
+        ) from None
 
 
 def read_fixes_csv(

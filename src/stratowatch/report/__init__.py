@@ -200,6 +200,47 @@ def _basemap_json() -> str:
     return text.strip().replace("</", "<\\/")
 
 
+#: a layer with more points than this (an ensemble's member points) is not named point by point
+PLACE_POINTS_PER_LAYER = 60
+
+
+def _with_places(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Copies of the features with a ``place`` property (`stratowatch.geo.places`, e.g.
+    "United States, 42 km NNE of Billings, Montana") on every Point of the layers that have at
+    most `PLACE_POINTS_PER_LAYER` points, and on the median and recommended points of larger
+    ones, so each tooltip says where a point is."""
+    from ..geo.places import describe_points
+
+    per_layer: dict[str, int] = {}
+    for f in features:
+        g = f.get("geometry") or {}
+        if g.get("type") == "Point":
+            lid = str((f.get("properties") or {}).get("layer", ""))
+            per_layer[lid] = per_layer.get(lid, 0) + 1
+    pick = []
+    for i, f in enumerate(features):
+        g = f.get("geometry") or {}
+        props = f.get("properties") or {}
+        few = per_layer.get(str(props.get("layer", "")), 0) <= PLACE_POINTS_PER_LAYER
+        key = str(props.get("name", "")).startswith(("median", "recommended"))
+        if g.get("type") == "Point" and "place" not in props and (few or key):
+            c = g.get("coordinates") or []
+            if len(c) >= 2 and all(isinstance(v, int | float) for v in c[:2]):
+                if math.isfinite(c[0]) and math.isfinite(c[1]) and abs(c[1]) <= 90.0:
+                    pick.append(i)
+    if not pick:
+        return list(features)
+    lat = [float(features[i]["geometry"]["coordinates"][1]) for i in pick]
+    lon = [float(features[i]["geometry"]["coordinates"][0]) for i in pick]
+    found = describe_points(lat, lon)
+    out = list(features)
+    for i, d in zip(pick, found, strict=True):
+        f = dict(out[i])
+        f["properties"] = {**(f.get("properties") or {}), "place": d.text}
+        out[i] = f
+    return out
+
+
 def report_data(
     features: dict[str, Any],
     *,
@@ -236,7 +277,7 @@ def report_data(
                 )
     data: dict[str, Any] = {
         "title": title,
-        "features": features.get("features", []),
+        "features": _with_places(features.get("features", [])),
         "layers": [
             {"id": lid, "name": name, "visible": lid not in hidden_layers} for lid, name in order
         ],

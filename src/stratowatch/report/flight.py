@@ -26,6 +26,7 @@ import numpy.typing as npt
 from ..io.ensemble import MemberCloud, density_grid, region_features
 from ..timeutil import iso
 from . import Plot, Series, Table, density_from_members, render_report
+from .words import flight_words
 
 __all__ = ["flight_page", "flight_features", "flight_summary", "write_prediction"]
 
@@ -255,10 +256,25 @@ def flight_page(pred: Any, *, title: str | None = None) -> str:
     word = s["word"]
     many = n > 1
 
-    def where(lat: float, lon: float) -> str:
-        return (
-            f"{abs(lat):.3f}°{'N' if lat >= 0 else 'S'} {abs(lon):.3f}°{'E' if lon >= 0 else 'W'}"
-        )
+    words = flight_words(pred)
+    named = {
+        (round(float(p.lat), 5), round(float(p.lon), 5)): p
+        for p in words.places.values()
+        if p is not None
+    }
+
+    def where(lat: float, lon: float, *, long: bool = False) -> str:
+        xy = f"{abs(lat):.3f}°{'N' if lat >= 0 else 'S'} {abs(lon):.3f}°{'E' if lon >= 0 else 'W'}"
+        d = named.get((round(float(lat), 5), round(float(_wrap(lon)), 5)))
+        if d is None:
+            return xy
+        return f"{xy} ({d.long_text if long else d.text})"
+
+    def place(lat: float, lon: float) -> str:
+        d = named.get((round(float(lat), 5), round(float(_wrap(lon)), 5)))
+        if d is None:
+            return ""
+        return ("on land: " if d.on_land else "") + d.long_text
 
     headline = [
         (
@@ -276,8 +292,20 @@ def flight_page(pred: Any, *, title: str | None = None) -> str:
             (s["top_word"].capitalize(), top_text + f", {where(top['lat'], top['lon'])}")
         )
     end_label = (f"median {word}" if many else word).capitalize()
-    end_text = f"{_fmt_t(end['time'])} at {where(end['lat'], end['lon'])}"
+    end_text = f"{_fmt_t(end['time'])} at {where(end['lat'], end['lon'], long=True)}"
     headline.append((end_label, end_text))
+    m = words.max_alt
+    headline.append(
+        (
+            "Maximum altitude",
+            f"{m['median_m'] / 1000:.1f} km"
+            + (
+                f" (median; 5-95 %: {m['p5_m'] / 1000:.1f}-{m['p95_m'] / 1000:.1f} km)"
+                if many
+                else ""
+            ),
+        )
+    )
     if many:
         headline.append(
             (
@@ -359,6 +387,7 @@ def flight_page(pred: Any, *, title: str | None = None) -> str:
             f"{_wrap(st['lon']):.4f}",
             round(st["alt"], 0),
             "",
+            place(st["lat"], st["lon"]),
         ],
     ]
     if s["top_word"] == "burst":
@@ -370,6 +399,7 @@ def flight_page(pred: Any, *, title: str | None = None) -> str:
                 f"{_wrap(top['lon']):.4f}",
                 round(top["alt"], 0),
                 f"{top['alt_5_95'][0]:.0f}-{top['alt_5_95'][1]:.0f} m" if many else "",
+                place(top["lat"], top["lon"]),
             ]
         )
     rows.append(
@@ -380,9 +410,18 @@ def flight_page(pred: Any, *, title: str | None = None) -> str:
             f"{_wrap(end['lon']):.4f}",
             round(end["alt"], 0),
             f"r50 {end['r50_km']:.1f} km, r90 {end['r90_km']:.1f} km" if many else "",
+            place(end["lat"], end["lon"]),
         ]
     )
-    tables = [Table("Key points", ["", "time", "lat", "lon", "altitude (m)", "spread"], rows)]
+    tables = [
+        Table(
+            "Key points",
+            ["", "time", "lat", "lon", "altitude (m)", "spread", "place"],
+            rows,
+            note="Places: GeoNames (CC BY 4.0) towns of 15,000+ and places of 1,000+ "
+            "inhabitants; country and coast from Natural Earth and the GLOBE land mask.",
+        )
+    ]
     regions = [f for f in fc["features"] if f["properties"].get("layer") == "end_region"]
     if regions:
         tables.append(

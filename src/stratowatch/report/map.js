@@ -45,7 +45,8 @@
     area_km2: ["area", "km²"], members_inside: ["members inside", "%"], members: ["members"],
     alt_m: ["altitude", "alt"], fragments_on_land: ["fragments on land"],
     expected_casualties: ["expected casualties (Ec)", "ec"], collapsed: null,
-    time_std_h: ["time spread", "h", "±"], dwell_mean_min: ["mean time overhead", "min"]
+    time_std_h: ["time spread", "h", "±"], dwell_mean_min: ["mean time overhead", "min"],
+    place: ["where"]
   };
   function fmtNum(v, digits) {
     if (!isFinite(v)) return "";

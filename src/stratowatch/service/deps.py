@@ -1,0 +1,102 @@
+"""Dependencies of the routes: the service state, and the token checks.
+
+A token comes as ``Authorization: Bearer <token>``, or as the ``access_token`` query parameter
+for clients that cannot set headers (a browser's EventSource). No or an unknown/revoked token:
+401; a read token where a write is needed: 403.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ..store import TokenInfo
+from .config import Settings
+from .state import ServiceState
+
+__all__ = [
+    "StateDep",
+    "SettingsDep",
+    "ReadToken",
+    "WriteToken",
+    "OptionalToken",
+    "get_state",
+    "require_read",
+    "require_write",
+]
+
+TOKEN_CACHE_S = 5.0  # a revoked token is refused within this many seconds
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="An API token from `stratowatch token create --scope read|write`.",
+)
+
+
+def get_state(request: Request) -> ServiceState:
+    state: ServiceState = request.app.state.service
+    return state
+
+
+def get_settings(request: Request) -> Settings:
+    state: ServiceState = request.app.state.service
+    return state.settings
+
+
+StateDep = Annotated[ServiceState, Depends(get_state)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def _token(
+    state: StateDep,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    access_token: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="The token, for clients that cannot send an Authorization header.",
+        ),
+    ] = None,
+) -> tuple[bool, TokenInfo | None]:
+    token = creds.credentials if creds is not None else access_token
+    if not token:
+        return False, None
+    if len(token) > 200:
+        return True, None
+    return True, state.store.verify_token(token, max_age=TOKEN_CACHE_S)
+
+
+def _require(given: tuple[bool, TokenInfo | None], scope: str) -> TokenInfo:
+    present, info = given
+    if info is None:
+        raise HTTPException(
+            status_code=401,
+            detail="a bearer token is required" if not present else "unknown or revoked token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if not info.allows(scope):
+        raise HTTPException(
+            status_code=403, detail=f"this {info.scope} token cannot {scope}: needs a {scope} token"
+        )
+    return info
+
+
+def require_read(given: Annotated[tuple[bool, TokenInfo | None], Depends(_token)]) -> TokenInfo:
+    return _require(given, "read")
+
+
+def require_write(given: Annotated[tuple[bool, TokenInfo | None], Depends(_token)]) -> TokenInfo:
+    return _require(given, "write")
+
+
+def optional_token(
+    given: Annotated[tuple[bool, TokenInfo | None], Depends(_token)],
+) -> tuple[bool, TokenInfo | None]:
+    return given
+
+
+ReadToken = Annotated[TokenInfo, Depends(require_read)]
+WriteToken = Annotated[TokenInfo, Depends(require_write)]
+OptionalToken = Annotated[tuple[bool, TokenInfo | None], Depends(optional_token)]
