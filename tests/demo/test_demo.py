@@ -46,6 +46,7 @@ def test_summary_schema(summary: dict[str, Any]) -> None:
         "overflight",
         "aviation",
         "engagement",
+        "steering",
         "uncorrected",
         "outcome",
         "hindsight",
@@ -126,6 +127,41 @@ def test_engagement_is_consistent(summary: dict[str, Any]) -> None:
     # over Billings the debris risk is far above the limit (why the military waited)
     assert en["start"]["ec"] > 10 * thr
     assert en["start"]["time"] == BILLINGS.time_iso
+
+
+def test_steering_knows_only_the_reports_up_to_the_start(
+    demo_run: Any, summary: dict[str, Any]
+) -> None:
+    """Issue 15 in the demo: the path from the Aleutians to Billings explained (passive or not)
+    and the worst case for the sites from Billings, from the five reports up to the start; the
+    line's numbers are the result's, and the map carries the reachable regions."""
+    sg = summary["steering"]
+    assert sg["as_of"] == BILLINGS.time_iso
+    assert sg["reports_used"] == sg["reports_total"] == 5
+    mo = sg["motion"]
+    probs = mo["probabilities"]
+    assert sum(probs.values()) == pytest.approx(1.0, abs=1e-3)
+    assert mo["verdict"] in probs and mo["probability"] == max(probs.values())
+    assert mo["reports"] == 5
+    assert sg["line"].startswith("the path to 02-01 19:00Z (5 reports)")
+    assert mo["headline"] in sg["line"]
+    # the reachable set runs from Billings for 48 h (the forecast's horizon is longer)
+    reach = sg["reach"]
+    assert reach["hours"] == pytest.approx(48.0)
+    worst = sg["worst_case"]
+    assert [w["earliest_hours"] for w in worst] == sorted(w["earliest_hours"] for w in worst)
+    if worst:
+        assert f"{worst[0]['earliest_hours']:.1f} h" in sg["line"]
+    else:
+        assert "allowed none of" in sg["line"]
+    s90 = sg["soonest_90"]
+    if s90 is not None:
+        assert s90["name"] in sg["line"] and 0 <= s90["earliest_hours_90"] <= 48.0
+    out, result = demo_run
+    assert "Could it steer?" in result.output
+    geo = json.loads((out / "layers.geojson").read_text())
+    layers = {f["properties"]["layer"] for f in geo["features"]}
+    assert {"reach", "reach_start", "motion_passive"} <= layers
 
 
 def test_outcome_is_compared_at_its_own_time(summary: dict[str, Any]) -> None:
@@ -257,8 +293,14 @@ def _run_json(args: list[str]) -> dict[str, Any]:
     return data
 
 
-def _without_timings(section: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in section.items() if k not in ("warnings", "elapsed_s")}
+def _without_timings(section: Any, *, top: bool = True) -> Any:
+    """The section without its timings (``elapsed_s`` at any depth) and top-level warnings."""
+    if isinstance(section, dict):
+        drop = ("warnings", "elapsed_s") if top else ("elapsed_s",)
+        return {k: _without_timings(v, top=False) for k, v in section.items() if k not in drop}
+    if isinstance(section, list):
+        return [_without_timings(v, top=False) for v in section]
+    return section
 
 
 @pytest.fixture(scope="module")
@@ -276,11 +318,12 @@ def five_and_eight(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any]:
 
 
 def test_forecast_is_the_same_without_the_later_reports(five_and_eight: tuple[Any, Any]) -> None:
-    """No look-ahead: removing the three reports after Billings changes nothing in the forecast
-    or in what follows from it (overflight, aviation, engagement)."""
+    """No look-ahead: removing the three reports after Billings (and the outcome row) changes
+    nothing in the forecast or in what follows from it (overflight, aviation, engagement, the
+    steering line)."""
     short, full = five_and_eight
     assert short["forecast"]["track_as_of"]["reports"] == 5
-    for key in ("forecast", "overflight", "aviation", "engagement"):
+    for key in ("forecast", "overflight", "aviation", "engagement", "steering"):
         assert _without_timings(short[key]) == _without_timings(full[key]), key
     # the five-report run has nothing to score and says so; the full one scores the rest
     assert short["coverage"] == [] and short["outcome"] is None and short["uncorrected"] is None

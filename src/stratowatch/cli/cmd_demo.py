@@ -111,6 +111,9 @@ def print_summary(summary: dict[str, Any], files: dict[str, Path]) -> None:
         t.add_row(name, *_window_cells(w))
     console.print(t)
     console.print(f"  {en['reason']}")
+    sg = summary.get("steering")
+    if sg:
+        console.print(f"[bold]Could it steer?[/] (known at the start) {sg['line']}")
     if summary.get("coverage") or summary.get("outcome"):
         console.rule("[bold]Scored afterwards: the later reports and the outcome[/]", align="left")
     raw = {c["name"]: c for c in (summary.get("uncorrected") or {}).get("coverage", [])}
@@ -246,14 +249,23 @@ def register(app: typer.Typer) -> None:
                 help="Also score engagement windows along the whole reconstructed track.",
             ),
         ] = True,
+        steering: Annotated[
+            bool,
+            typer.Option(
+                "--steering/--no-steering",
+                help="Explain the path up to the forecast start (passive drift or not) and "
+                "where steering by altitude could take it within 48 h, with the example sites.",
+            ),
+        ] = True,
         json_out: Annotated[
             bool, typer.Option("--json", help="Print summary.json as one line.")
         ] = False,
     ) -> None:
         """Replay a balloon incident offline (the February 2023 one by default): track, origin,
         forecast from what was known at its start, overflight, aviation, engagement windows,
-        the score against later reports and the outcome, and a hindsight section; write
-        report.html, summary.json, and the map layers as GeoJSON, KML and CZML."""
+        could it steer (the path so far explained, the reachable set), the score against later
+        reports and the outcome, and a hindsight section; write report.html, summary.json, and
+        the map layers as GeoJSON, KML and CZML."""
         if forecast_from is not None:
             start: float | None = to_epoch(forecast_from)
         else:
@@ -264,6 +276,7 @@ def register(app: typer.Typer) -> None:
             hours=hours,
             forecast_from=start,
             hindsight=hindsight,
+            steering=steering,
             reports=REPORTS_PATH if reports is None else reports,
         )
         cfg.check()

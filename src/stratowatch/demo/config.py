@@ -13,6 +13,7 @@ import numpy.typing as npt
 
 from ..errors import ConfigError
 from ..scenario import FORECAST_FROM, REPORTS_PATH, SITES_PATH
+from .summary import DemoSummary
 
 __all__ = ["STAGES", "DemoConfig", "DemoResult", "FloatArray", "Progress"]
 
@@ -31,6 +32,7 @@ STAGES = (
     "forecast",
     "overflight",
     "engagement",
+    "steering",
     "coverage",
     "outcome",
     "hindsight",
@@ -49,6 +51,8 @@ class DemoConfig:
         (until the median leaves own territory for good, at most ``max_hours``).
     hindsight : also score engagement windows along the whole reconstructed track (every
         ``hindsight_every_min``), labelled as hindsight.
+    steering : also explain the path up to the forecast start (passive or not) and bound where
+        steering by altitude could take it within ``steering_hours`` (`assess.steering`).
     """
 
     members: int = 600
@@ -72,6 +76,12 @@ class DemoConfig:
     hindsight: bool = True
     hindsight_every_min: float = 180.0
     hindsight_members: int = 200  # positions drawn from the reconstructed track's uncertainty
+    # could it steer? (`assess.steering`): the path so far explained and the reachable set
+    # from the forecast start, for at most ``steering_hours`` (and the forecast's horizon)
+    steering: bool = True
+    steering_hours: float = 48.0
+    steering_every_h: float = 6.0
+    steering_members: int = 200  # passive members for each site's p_passive
     reports: Path = REPORTS_PATH
     sites: Path = SITES_PATH
 
@@ -102,6 +112,13 @@ class DemoConfig:
             raise ConfigError(f"seed must be >= 0, got {self.seed}")
         if min(self.debris_samples, self.window_samples, self.border_members) < 1:
             raise ConfigError("debris_samples, window_samples and border_members must be >= 1")
+        if not (0 < self.steering_hours <= 240 and 0 < self.steering_every_h <= 240):
+            raise ConfigError(
+                f"steering_hours and steering_every_h must be in (0, 240] h, got "
+                f"{self.steering_hours}, {self.steering_every_h}"
+            )
+        if not 1 <= self.steering_members <= 100_000:
+            raise ConfigError(f"steering_members must be 1..100000, got {self.steering_members}")
         if self.hindsight_members < 1:
             raise ConfigError(f"hindsight_members must be >= 1, got {self.hindsight_members}")
         if self.forecast_from is not None and not math.isfinite(self.forecast_from):
@@ -110,9 +127,12 @@ class DemoConfig:
 
 @dataclass
 class DemoResult:
-    """What the demo computed: the summary dict, the map layers, files written, timings (s)."""
+    """What the demo computed: the summary (the JSON object of ``summary.json``, and ``model``,
+    the same as typed `demo.summary.DemoSummary`), the map layers, files written, timings
+    (s)."""
 
     summary: dict[str, Any]
     features: dict[str, Any]
     files: dict[str, Path] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    model: DemoSummary | None = None

@@ -22,6 +22,8 @@ from .overflight import stage_overflight
 from .report import _jsonable, _report_view, _write_outputs
 from .reports import forecast_start, stage_reports
 from .scoring import stage_coverage, stage_outcome, stage_uncorrected
+from .steering import stage_steering
+from .summary import DemoSummary
 from .tracking import stage_track
 
 __all__ = ["run_demo"]
@@ -92,6 +94,15 @@ def run_demo(
     engagement, _, f = stage_engagement(cfg, pred, fwind)
     feats += f
     done("engagement")
+    steering, f = stage_steering(
+        cfg,
+        tracking,
+        wind,
+        start=forecast_start(reports, cfg.forecast_from)[0].time,
+        hours=float(forecast["hours"]),
+    )
+    feats += f
+    done("steering")
     # --- scored afterwards against the later reports and the outcome
     coverage = stage_coverage(pred, reports)
     uncorrected = stage_uncorrected(cfg, pred, wind, reports, forecast)
@@ -127,6 +138,7 @@ def run_demo(
         "overflight": overflight,
         "aviation": aviation,
         "engagement": engagement,
+        "steering": steering,
         "coverage": coverage,
         "uncorrected": uncorrected,
         "outcome": outcome,
@@ -149,9 +161,14 @@ def run_demo(
         "features": feats,
     }
     summary["run"]["elapsed_s"] = round(_time.perf_counter() - t_all, 2)
+    # the typed summary: a key no model declares (so not in the documented schema) fails here
+    typed = DemoSummary.model_validate(_jsonable(summary))
+    summary = typed.to_json_dict()
     page = demo_page(_report_view(summary), fc, forecast=pred)
     files = _write_outputs(out, summary, fc, page)
     done("outputs")
     summary["run"]["elapsed_s"] = round(_time.perf_counter() - t_all, 2)
-    files["summary"].write_text(json.dumps(_jsonable(summary), indent=2, allow_nan=False) + "\n")
-    return DemoResult(summary=summary, features=fc, files=files, timings=timings)
+    typed = DemoSummary.model_validate(summary)
+    summary = typed.to_json_dict()
+    files["summary"].write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
+    return DemoResult(summary=summary, features=fc, files=files, timings=timings, model=typed)
