@@ -168,6 +168,7 @@ def run_demo(
     files = _write_outputs(out, summary, fc, page)
     done("outputs")
     summary["run"]["elapsed_s"] = round(_time.perf_counter() - t_all, 2)
+    summary["run"]["stages_s"] = dict(timings)
     typed = DemoSummary.model_validate(summary)
     summary = typed.to_json_dict()
     files["summary"].write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
