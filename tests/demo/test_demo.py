@@ -221,9 +221,14 @@ def test_hindsight_scores_the_whole_track(summary: dict[str, Any], demo_run: Any
     assert (wins[-1]["lat"], wins[-1]["lon"]) == pytest.approx(
         (SURFSIDE.lat, SURFSIDE.lon), abs=0.1
     )
+    # the whole path explained (issue 15), from more reports than the forecast knew
+    mo = hs["motion"]
+    assert mo["line"].startswith("the whole path") and mo["headline"] in mo["line"]
+    assert sum(mo["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
+    assert mo["reports"] > summary["steering"]["motion"]["reports"]
     # the map layer carries the same windows
     out, result = demo_run
-    assert "HINDSIGHT" in result.output
+    assert "HINDSIGHT" in result.output and "Could it steer? (hindsight)" in result.output
     geo = json.loads((out / "layers.geojson").read_text())
     pts = [
         f["properties"]

@@ -317,3 +317,29 @@ def test_reconstructed_path_between_states() -> None:
 def test_hindsight_regions(lat: float, lon: float, land: bool, terr: str, region: str) -> None:
     w = {"lat": lat, "lon": lon, "over_land": land, "territory": terr}
     assert _hindsight_region(w, "US") == region
+
+
+def test_timed_lines_with_repeated_piece_ends_export_to_czml(tmp_path: Path) -> None:
+    """The motion fits repeat the vertex at each piece boundary; the steering stage drops the
+    repeat so the line's times increase, as CZML's sampled positions need."""
+    from stratowatch.demo.steering import _increasing
+    from stratowatch.io.export import write_features
+
+    times = ["2023-02-01T00:00:00Z", "2023-02-01T01:00:00Z", "2023-02-01T01:00:00Z"]
+    times.append("2023-02-01T02:00:00Z")
+    line = {
+        "type": "Feature",
+        "geometry": {
+            "type": "LineString",
+            "coordinates": [[-110.0, 45.0], [-109.0, 45.1], [-109.0, 45.1], [-108.0, 45.2]],
+        },
+        "properties": {"layer": "motion_passive", "name": "fit", "times": times},
+    }
+    fixed = _increasing(line)
+    assert fixed["properties"]["times"] == [times[0], times[1], times[3]]
+    assert fixed["geometry"]["coordinates"] == [[-110.0, 45.0], [-109.0, 45.1], [-108.0, 45.2]]
+    assert line["properties"]["times"] == times  # the input is left alone
+    assert _increasing(fixed) is fixed
+    out = tmp_path / "m.czml"
+    write_features(out, {"type": "FeatureCollection", "features": [fixed]})
+    assert out.stat().st_size > 100

@@ -178,6 +178,8 @@ def print_summary(summary: dict[str, Any], files: dict[str, Path]) -> None:
             )
         console.print(t)
         console.print(f"  {hs['answer']}")
+        if hs.get("motion"):
+            console.print(f"  Could it steer? (hindsight) {hs['motion']['line']}")
     console.print(
         f"[bold]Wrote[/] {', '.join(p.name for p in files.values())} "
         f"in {summary['run']['elapsed_s']:.1f} s -> {next(iter(files.values())).parent}/"

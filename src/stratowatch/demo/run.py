@@ -22,7 +22,7 @@ from .overflight import stage_overflight
 from .report import _jsonable, _report_view, _write_outputs
 from .reports import forecast_start, stage_reports
 from .scoring import stage_coverage, stage_outcome, stage_uncorrected
-from .steering import stage_steering
+from .steering import hindsight_motion, stage_steering
 from .summary import DemoSummary
 from .tracking import stage_track
 
@@ -114,6 +114,8 @@ def run_demo(
     # --- hindsight: the whole reconstructed track
     hindsight, f = stage_hindsight(cfg, smooth, tracking, wind)
     feats += f
+    if hindsight is not None:
+        hindsight["motion"] = hindsight_motion(cfg, tracking, wind)
     done("hindsight")
     file_sources = list(dict.fromkeys(r.source for r in reports if r.source))
     shipped = cfg.reports.resolve() == REPORTS_PATH.resolve()

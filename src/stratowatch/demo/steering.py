@@ -15,15 +15,17 @@ from __future__ import annotations
 from typing import Any
 
 from ..atmosphere.wind import WindField
+from ..timeutil import iso
 from .config import DemoConfig
 
-__all__ = ["stage_steering"]
+__all__ = ["stage_steering", "hindsight_motion"]
 
 
 def stage_steering(
     cfg: DemoConfig, tracking: Any, wind: WindField, *, start: float, hours: float
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """The steering summary (`SteeringAssessment.summary`) and its map layers (``reach``,
+    """The steering summary (`SteeringAssessment.summary`, the reachable regions without their
+    polygons, which are in the map layers) and its map layers (``reach``,
     ``reach_wind90``, ``reach_start``, ``reach_sites``, ``motion_passive``,
     ``motion_schedule``); (None, []) with ``cfg.steering`` off or fewer than two reports up to
     ``start`` (epoch s). The reachable set runs ``min(cfg.steering_hours, hours)``."""
@@ -45,7 +47,14 @@ def stage_steering(
         seed=cfg.seed,
     )
     feats = [_increasing(f) for f in steer.to_features()["features"]]
-    return steer.summary(), feats
+    summary = steer.summary()
+    # the regions' polygons are map layers (``reach``, ``reach_wind90``); the summary keeps
+    # their figures
+    summary["reach"]["regions"] = [
+        {k: v for k, v in r.items() if not k.startswith("geometry")}
+        for r in summary["reach"]["regions"]
+    ]
+    return summary, feats
 
 
 def _increasing(feature: dict[str, Any]) -> dict[str, Any]:
@@ -65,3 +74,23 @@ def _increasing(feature: dict[str, Any]) -> dict[str, Any]:
         "geometry": {**geom, "coordinates": [coords[i] for i in keep]},
         "properties": {**props, "times": [times[i] for i in keep]},
     }
+
+
+def hindsight_motion(cfg: DemoConfig, tracking: Any, wind: WindField) -> dict[str, Any] | None:
+    """HINDSIGHT: the whole path (every report, those after the forecast start included)
+    explained as passive drift or not (`track.motion.explain_motion`): a ``line`` and the
+    explanation's summary without its per-report residuals; None with ``cfg.steering`` off or
+    fewer than two reports."""
+    from ..track.motion import explain_motion
+
+    obs = tracking.observations
+    if not cfg.steering or int(obs.positional.sum()) < 2:
+        return None
+    mo = explain_motion(obs, wind, seed=cfg.seed)
+    summary = mo.summary()
+    first, last = iso(float(obs.time.min())), iso(float(obs.time.max()))
+    line = (
+        f"the whole path, {first[5:16].replace('T', ' ')}Z to {last[5:16].replace('T', ' ')}Z "
+        f"({mo.n_reports} report times): {mo.headline}"
+    )
+    return {"line": line, **summary}

@@ -340,7 +340,10 @@ class Steering(_Open):
     reports_total: int
     line: str = Field(description="one sentence, its numbers the result's")
     motion: dict[str, Any] = Field(description="`track.motion.MotionExplanation.summary`")
-    reach: dict[str, Any] = Field(description="`predict.reach.ReachableSet.summary`")
+    reach: dict[str, Any] = Field(
+        description="`predict.reach.ReachableSet.summary`, its `regions` without their "
+        "polygons (those are the map layers `reach`, `reach_wind90`)"
+    )
     worst_case: list[dict[str, Any]] = Field(description="sites reachable, soonest first")
     soonest_90: dict[str, Any] | None = Field(description="soonest with the wind's error")
 
@@ -448,6 +451,11 @@ class Hindsight(_Strict):
     answer: str
     windows: list[HindsightWindow]
     warnings: list[str]
+    motion: dict[str, Any] | None = Field(
+        None,
+        description="the whole path explained (`track.motion.MotionExplanation.summary` and "
+        "a `line`); null with `--no-steering`",
+    )
 
 
 class Run(_Strict):
