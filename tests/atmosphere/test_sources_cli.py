@@ -130,7 +130,7 @@ def test_cli_sample_gfs_and_sounding(shared_data: Path) -> None:
     ("case", "code", "needle"),
     [
         ("lat95", 2, "latitude out of range"),
-        ("nan", 2, "non-finite"),
+        ("nan", 2, "not a finite number"),
         ("truncated", 2, "cut short"),
         ("nowind", 2, "no wind variables"),
         ("garbage", 2, "line 2"),
