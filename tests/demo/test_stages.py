@@ -343,3 +343,25 @@ def test_timed_lines_with_repeated_piece_ends_export_to_czml(tmp_path: Path) -> 
     out = tmp_path / "m.czml"
     write_features(out, {"type": "FeatureCollection", "features": [fixed]})
     assert out.stat().st_size > 100
+
+
+def test_steering_needs_two_report_times() -> None:
+    """With fewer than two report moments up to the start there is nothing to explain: the
+    stage is left out (null), not an error that stops the demo."""
+    from types import SimpleNamespace
+
+    from stratowatch.demo.steering import _report_times, stage_steering
+
+    rows = [
+        {"time": 1000.0, "lat": 45.0, "lon": -108.0, "sigma_h": 1000.0},
+        {"time": 1030.0, "lat": 45.0, "lon": -108.0, "sigma_h": 1000.0},
+        {"time": 1070.0, "lat": 45.1, "lon": -108.0, "sigma_h": 1000.0},
+    ]
+    obs = make_observations(rows)
+    assert _report_times(obs) == 2  # 1000 and 1030 are one moment; 1070 is 70 s after 1000
+    assert _report_times(obs.take(obs.time < 1050.0)) == 1
+    tracking = SimpleNamespace(observations=obs)
+    cfg = DemoConfig()
+    assert stage_steering(cfg, tracking, CalmWind(), start=1050.0, hours=48.0) == (None, [])
+    off = DemoConfig(steering=False)
+    assert stage_steering(off, tracking, CalmWind(), start=2000.0, hours=48.0) == (None, [])

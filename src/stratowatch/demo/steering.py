@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..atmosphere.wind import WindField
 from ..timeutil import iso
 from .config import DemoConfig
@@ -27,14 +29,14 @@ def stage_steering(
     """The steering summary (`SteeringAssessment.summary`, the reachable regions without their
     polygons, which are in the map layers) and its map layers (``reach``,
     ``reach_wind90``, ``reach_start``, ``reach_sites``, ``motion_passive``,
-    ``motion_schedule``); (None, []) with ``cfg.steering`` off or fewer than two reports up to
-    ``start`` (epoch s). The reachable set runs ``min(cfg.steering_hours, hours)``."""
+    ``motion_schedule``); (None, []) with ``cfg.steering`` off or when the reports up to
+    ``start`` (epoch s) have fewer than two positions a minute apart (nothing to explain). The reachable set runs ``min(cfg.steering_hours, hours)``."""
     from ..assess.steering import assess_steering
 
     obs = tracking.observations
     # only the reports up to the start go in (also for its count of reports)
     known = obs.take(obs.time <= start + 1e-6)
-    if not cfg.steering or int(known.positional.sum()) < 2:
+    if not cfg.steering or _report_times(known) < 2:
         return None, []
     steer = assess_steering(
         known,
@@ -55,6 +57,18 @@ def stage_steering(
         for r in summary["reach"]["regions"]
     ]
     return summary, feats
+
+
+def _report_times(obs: Any) -> int:
+    """Report times of the positional reports as `track.motion` counts them (reports within a
+    minute of a group's first are one moment); it needs two."""
+    t = np.sort(np.asarray(obs.time, dtype=np.float64)[np.asarray(obs.positional, dtype=bool)])
+    groups = 0
+    first = -np.inf
+    for ti in t:
+        if ti - first > 60.0:
+            groups, first = groups + 1, float(ti)
+    return groups
 
 
 def _increasing(feature: dict[str, Any]) -> dict[str, Any]:
@@ -79,12 +93,12 @@ def _increasing(feature: dict[str, Any]) -> dict[str, Any]:
 def hindsight_motion(cfg: DemoConfig, tracking: Any, wind: WindField) -> dict[str, Any] | None:
     """HINDSIGHT: the whole path (every report, those after the forecast start included)
     explained as passive drift or not (`track.motion.explain_motion`): a ``line`` and the
-    explanation's summary without its per-report residuals; None with ``cfg.steering`` off or
-    fewer than two reports."""
+    explanation's summary; None with ``cfg.steering`` off or fewer than two positions a minute
+    apart."""
     from ..track.motion import explain_motion
 
     obs = tracking.observations
-    if not cfg.steering or int(obs.positional.sum()) < 2:
+    if not cfg.steering or _report_times(obs) < 2:
         return None
     mo = explain_motion(obs, wind, seed=cfg.seed)
     summary = mo.summary()
