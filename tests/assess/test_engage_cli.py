@@ -37,11 +37,12 @@ def conus_track(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 def test_engage_conus_recommends_over_water(conus_track: Path, tmp_path: Path) -> None:
-    """Over the continental US every window over land fails Ec < 1e-4; the recommended one is
-    over water inside US territorial sea (where the real engagement was)."""
-    # one wind member: this tests the window logic. With the climatology's own wind error
-    # (sigma_u ~12 m/s at 18 km, docs/uncertainty.md) no window 14 km off Surfside meets
-    # Ec < 1e-4 (lowest 7e-4): engagement over ensembles is issue 9 item 3
+    """Along the reported continental-US path (one wind member: this tests the window logic),
+    windows over towns fail Ec < 1e-4; with the state census backgrounds (geo.population) the
+    ranch land of south-eastern Montana / northern Wyoming is below it (measured Ec 2.7-4.3e-5
+    on 2023-02-01 23Z-02-02 04Z, ~0.1-0.3 people/km2): the recommendation is the earliest of
+    those, and the over-water window off Surfside (where the real engagement was) is ok with
+    Ec below 1e-5."""
     res = runner.invoke(
         app,
         ["engage", "--track", str(conus_track), "--every", "60", "--out", str(tmp_path),
@@ -53,12 +54,17 @@ def test_engage_conus_recommends_over_water(conus_track: Path, tmp_path: Path) -
     assert {"time", "lat", "lon", "ec", "p_land"} <= set(d["windows"][0])
     rec = d["recommended"]
     assert rec is not None, d["reason"]
-    assert rec["over_land"] is False and rec["territory"] == "US"
-    assert rec["ec"] < 1e-4 and rec["p_land"] < 0.1
-    assert rec["coast_distance_km"] < 22.3  # inside the 12 nmi territorial sea
-    land = [w for w in d["windows"] if w["over_land"]]
-    assert land and all(w["ec"] >= 1e-4 for w in land)
+    assert rec["territory"] == "US" and rec["ec_hi"] < 1e-4
+    assert rec["ec_lo"] <= rec["ec"] <= rec["ec_hi"]
+    assert 44.0 < rec["lat"] < 46.0 and -108.0 < rec["lon"] < -105.0, rec
+    assert rec["ec"] == pytest.approx(2.9e-5, rel=0.5)
+    # every window before it fails, and the reasons say why
+    before = [w for w in d["windows"] if w["time"] < rec["time"]]
+    assert before and not any(w["ok"] for w in before)
     assert any("over land" in line for line in d["explanation"])
+    surf = d["windows"][-1]
+    assert surf["over_land"] is False and surf["territory"] == "US" and surf["ok"]
+    assert surf["coast_distance_km"] < 22.3 and surf["ec_hi"] < 1e-5
     assert (tmp_path / "engage.json").is_file()
     feats = json.loads((tmp_path / "engage.geojson").read_text())["features"]
     layers = {f["properties"]["layer"] for f in feats}
@@ -256,6 +262,11 @@ def test_engage_must_show_billings_120h() -> None:
     rec = d["recommended"]
     if rec is not None:
         assert rec["ec_lo"] <= rec["ec"] <= rec["ec_hi"] < d["threshold"]
+    else:
+        # measured (climatology, ~12 m/s wind error): members spread 200-2000 km, so even the
+        # Atlantic windows put debris on land in ~25 % of break-ups; the reason says so
+        assert "no window has Ec" in d["reason"] and "position spread" in d["reason"]
+    assert all(isinstance(w["ec"], float) for w in d["windows"])  # never NaN (null)
     for w in d["windows"]:
         if w["ok"]:
             assert w["ec_hi"] < d["threshold"]

@@ -44,6 +44,7 @@ from .debris import (
     Impacts,
     RealisationScores,
     break_up_and_fall,
+    land_scores,
     realisation_scores,
     summarize_scores,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "DEFAULT_THRESHOLD",
     "DEFAULT_POSITIONS",
     "DEFAULT_PLACEMENTS",
+    "DEFAULT_SMOOTHING",
     "format_ec",
     "format_p",
 ]
@@ -64,6 +66,8 @@ __all__ = [
 DEFAULT_THRESHOLD = 1e-4
 DEFAULT_POSITIONS = 40
 DEFAULT_PLACEMENTS = 5
+# kernel width / impact-cloud width of the smoothed population density (assess.density)
+DEFAULT_SMOOTHING = 0.3
 
 
 def format_p(p: float, lo: float, hi: float, *, n: int) -> str:
@@ -271,7 +275,7 @@ def _reach_land_bound(
     and P(margin <= 0) is evaluated with the mean lowered by its one-sided confidence bound, and
     never below 1e-4 (``P_HIT_FLOOR``: a fitted tail is not trusted beyond ~3.7 sigma).
     Margins beyond 150 km are capped there (a wide enough sea that no fragment crosses it)."""
-    from scipy.stats import norm
+    from scipy.special import ndtr
 
     hazardous = imp.delivered > KE_THRESHOLD
     z = z_value(confidence)
@@ -307,7 +311,7 @@ def _reach_land_bound(
             continue
         m, sd = float(margin.mean()), float(margin.std(ddof=1))
         m_lo = m - z * sd / np.sqrt(margin.size)
-        p_hit = float(norm.cdf(-m_lo / sd)) if sd > 0 else (0.0 if m_lo > 0 else 1.0)
+        p_hit = float(ndtr(-m_lo / sd)) if sd > 0 else (0.0 if m_lo > 0 else 1.0)
         out[i] = max(p_hit, P_HIT_FLOOR)
     return out
 
@@ -369,6 +373,7 @@ def plan_engagement(
     confidence: float = 0.9,
     population_factor: float | None = None,
     placements: int = DEFAULT_PLACEMENTS,
+    smoothing: float = DEFAULT_SMOOTHING,
 ) -> EngagementPlan:
     """Score engagement windows along a path and recommend one.
 
@@ -393,6 +398,9 @@ def plan_engagement(
         x placements`` positions per window for the cost of ``positions`` falls (the field's
         shape is taken as the same a few hundred km away; the realisations stay independent,
         so the bootstrap over them stays valid).
+    smoothing : kernel width of the smoothed population density as a share of each fragment
+        class's impact-cloud width in the window (`assess.density`: each impact carries the
+        density averaged around it instead of its 1 km cell's; 0: the cell's density).
     confidence : two-sided level of every interval (default 0.9).
     population, sheltering, population_factor : see `assess.debris.score_impacts`.
     seed : random seed (positions, fragments, bootstrap).
@@ -463,15 +471,13 @@ def plan_engagement(
         seed=seed,
     )
     pop = default_population() if population is None else population
-    rs_fall = realisation_scores(imp, population=pop, sheltering=sheltering)
+    placed = _place(imp, b_lat, b_lon, n_pos, n_place) if n_place > 1 else imp
+    rs = realisation_scores(placed, population=pop, sheltering=sheltering, smoothing=smoothing)
     if n_place > 1:
-        placed = _place(imp, b_lat, b_lon, n_pos, n_place)
-        rs = realisation_scores(placed, population=pop, sheltering=sheltering)
-        # P(land) and the zero-hit logic stay per simulated fall; Ec and fragments on land are
-        # means over the placements
-        rs = RealisationScores(rs.ec, rs_fall.any_land, rs.on_land)
-    else:
-        rs = rs_fall
+        # P(land) stays per simulated fall; Ec and fragments on land are means over the
+        # placements
+        any_land, _ = land_scores(imp)
+        rs = RealisationScores(rs.ec, any_land, rs.on_land)
     factor = (
         float(getattr(pop, "uncertainty_factor", 1.0))
         if population_factor is None
@@ -609,6 +615,25 @@ def plan_engagement(
             + (f" inside {own_u} territory" if own_u else "")
             + f"; lowest upper bound {best.ec_hi:.2g} (Ec {best.ec:.2g}) at {iso(best.time)}"
         )
+        water = [w for w in windows if not w.over_land and w.ec_hi >= threshold]
+        if water:
+            spread_w = float(np.median([w.spread_km for w in water]))
+            pl = float(np.median([w.p_land for w in water]))
+            if pl <= 0:
+                reason += f". {len(water)} window(s) over water fail on debris reaching land"
+            elif spread_w >= 1.0:
+                reason += (
+                    f". Over water the forecast's position spread (median {spread_w:.0f} km from "
+                    f"the median point) still puts debris on land in {pl:.0%} of break-ups "
+                    f"(median over {len(water)} window(s)): a shorter lead time or a forecast "
+                    "with less wind error narrows it"
+                )
+            else:
+                reason += (
+                    f". Over water the debris wind's uncertainty still carries debris to land in "
+                    f"{pl:.0%} of break-ups (median over {len(water)} window(s)): a wind forecast "
+                    "with less error narrows it"
+                )
     method = {
         "realisations_per_window": n_pos,
         "placements_per_realisation": n_place,

@@ -125,6 +125,7 @@ def engage_cmd(
             seed=seed,
             sheltering=sheltering,
             position_sigma_m=position_sigma_km * 1000.0,
+            placements=placements,
             footprint=out is not None,
         )
     summary: dict[str, Any] = dict(plan.as_dict())

@@ -56,7 +56,8 @@ def serve(
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     app = create_app(settings)
     console.print(
-        f"stratowatch serving on http://{host}:{port} (docs: /docs, Tawhiri: /api/v1/)",
+        f"stratowatch serving on http://{host}:{port} (docs: /docs, Tawhiri: /api/v1/)\n"
+        f"live map: http://{host}:{port}/map",
         highlight=False,
     )
     uvicorn.run(

@@ -102,10 +102,28 @@ def _lookup(bits: npt.NDArray[np.uint8], lat: FloatArray, lon: FloatArray) -> np
     return out
 
 
+@njit(cache=True)
+def _lookup_serial(
+    bits: npt.NDArray[np.uint8], lat: FloatArray, lon: FloatArray
+) -> npt.NDArray[np.bool_]:
+    n = lat.shape[0]
+    out = np.empty(n, dtype=np.bool_)
+    for k in range(n):
+        i = min(max(int((90.0 - lat[k]) / _DLAT), 0), NLAT - 1)
+        j = min(max(int((lon[k] + 180.0) / _DLON), 0), NLON - 1)
+        out[k] = _bit(bits, i, j)
+    return out
+
+
+# below this many points one thread is faster than starting the pool (~20 ns per point)
+PARALLEL_MIN = 1_000_000
+
+
 def is_land(lat: npt.ArrayLike, lon: npt.ArrayLike) -> npt.NDArray[np.bool_]:
     """True where (lat, lon) (degrees, any shape) lies on land (lakes count as land)."""
     la, lo = _check(lat, lon)
-    flat = _lookup(land_mask_bits(), la.ravel(), lo.ravel())
+    fn = _lookup if la.size >= PARALLEL_MIN else _lookup_serial
+    flat = fn(land_mask_bits(), np.ascontiguousarray(la.ravel()), np.ascontiguousarray(lo.ravel()))
     return flat.reshape(la.shape)
 
 

@@ -278,15 +278,32 @@
     this.setTime(D.time_start !== null && D.time_start !== undefined ? D.time_start : this.tMin);
   };
 
-  App.prototype.update = function (fc) {
-    // live update: features of the layers present in fc replace those layers' features
+  App.prototype.update = function (fc, opts) {
+    // live update: features of the layers present in fc replace those layers' features;
+    // opts.replace lists layers replaced even when fc has none of them (emptied)
     var self = this, ids = {};
-    var incoming = (fc.features || []).map(function (f, i) { return prepare(f, self.feats.length + i, self.lon0); });
+    opts = opts || {};
+    var incoming = (fc.features || []);
+    if (!this.feats.length && incoming.length && (this.D.center_lon === null || this.D.center_lon === undefined)) {
+      // the first data of a page that started empty: centre on it
+      this.lon0 = circularMedianLon(incoming.map(function (f) {
+        var c = f.geometry.coordinates;
+        while (Array.isArray(c[0])) c = c[0];
+        return c[0];
+      }));
+    }
+    incoming = incoming.map(function (f, i) { return prepare(f, self.feats.length + i, self.lon0); });
     incoming.forEach(function (f) { ids[f.layer] = 1; });
+    (opts.replace || []).forEach(function (id) { ids[id] = 1; });
     this.feats = this.feats.filter(function (f) { return !ids[f.layer]; }).concat(incoming);
-    Object.keys(ids).forEach(function (id) {
-      if (self.visible[id] === undefined) { self.visible[id] = true; self.layerList.push({ id: id, name: id, visible: true }); self.buildLayers(); }
+    var added = false;
+    incoming.forEach(function (f) {
+      if (self.visible[f.layer] === undefined) {
+        self.visible[f.layer] = true; added = true;
+        self.layerList.push({ id: f.layer, name: f.layer, visible: true });
+      }
     });
+    if (added || this.D.hide_empty_layers) this.buildLayers();
     this.buildTime();
     this.render();
   };
@@ -481,7 +498,10 @@
     while (box.firstChild) box.removeChild(box.firstChild);
     var colors = {};
     this.feats.forEach(function (f) { if (!colors[f.layer]) colors[f.layer] = f.color; });
-    var entries = this.layerList.map(function (l) { return [l.id, l.name, colors[l.id] || "#888"]; });
+    var layers = this.layerList;
+    // a live page lists only the layers that have something to draw
+    if (this.D.hide_empty_layers) layers = layers.filter(function (l) { return colors[l.id]; });
+    var entries = layers.map(function (l) { return [l.id, l.name, colors[l.id] || "#888"]; });
     if (this.D.density) entries.push(["density", this.D.density.name || "Member density", "#d7191c"]);
     entries.push(["basemap_borders", "Borders and states", BASE.border]);
     entries.push(["basemap_labels", "Place names", "#333"]);

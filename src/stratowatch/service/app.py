@@ -18,7 +18,16 @@ from fastapi.responses import JSONResponse
 from .. import __version__
 from ..errors import DomainError, StratowatchError
 from .config import Settings
-from .routes import engagements, events, health, observations, predictions, tawhiri, tracks
+from .routes import (
+    engagements,
+    events,
+    health,
+    livemap,
+    observations,
+    predictions,
+    tawhiri,
+    tracks,
+)
 from .state import ServiceState
 
 __all__ = ["create_app"]
@@ -153,6 +162,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(StratowatchError, _library_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _internal_error)
-    for module in (observations, tracks, predictions, engagements, events, tawhiri, health):
+    for module in (
+        observations,
+        tracks,
+        predictions,
+        engagements,
+        events,
+        tawhiri,
+        health,
+        livemap,
+    ):
         app.include_router(module.router)
     return app

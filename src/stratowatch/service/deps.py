@@ -1,19 +1,22 @@
 """Dependencies of the routes: the service state, and the token checks.
 
 A token comes as ``Authorization: Bearer <token>``, or as the ``access_token`` query parameter
-for clients that cannot set headers (a browser's EventSource). No or an unknown/revoked token:
-401; a read token where a write is needed: 403.
+for clients that cannot set headers (a browser's EventSource), or as the live map's session
+cookie (`service.sessions`; read scope only, whatever the token it was made from). No or an
+unknown/revoked token: 401; a read token where a write is needed: 403.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from ..store import TokenInfo
 from .config import Settings
+from .sessions import COOKIE
 from .state import ServiceState
 
 __all__ = [
@@ -32,6 +35,12 @@ TOKEN_CACHE_S = 5.0  # a revoked token is refused within this many seconds
 bearer = HTTPBearer(
     auto_error=False,
     description="An API token from `stratowatch token create --scope read|write`.",
+)
+
+session_cookie = APIKeyCookie(
+    name=COOKIE,
+    auto_error=False,
+    description="The live map's session (POST /map/session with a token): read scope only.",
 )
 
 
@@ -59,13 +68,27 @@ def _token(
             description="The token, for clients that cannot send an Authorization header.",
         ),
     ] = None,
+    sid: Annotated[str | None, Depends(session_cookie)] = None,
 ) -> tuple[bool, TokenInfo | None]:
     token = creds.credentials if creds is not None else access_token
     if not token:
-        return False, None
+        return _session(state, sid)
     if len(token) > 200:
         return True, None
     return True, state.store.verify_token(token, max_age=TOKEN_CACHE_S)
+
+
+def _session(state: ServiceState, sid: str | None) -> tuple[bool, TokenInfo | None]:
+    """The live map's session cookie (`service.sessions`): its token, read scope only."""
+    if not sid:
+        return False, None
+    session = state.sessions.get(sid)
+    if session is None:
+        return True, None
+    info = state.store.verify_token(session.token, max_age=TOKEN_CACHE_S)
+    if info is None:
+        return True, None
+    return True, replace(info, scope="read")
 
 
 def _require(given: tuple[bool, TokenInfo | None], scope: str) -> TokenInfo:

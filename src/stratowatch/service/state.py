@@ -22,6 +22,7 @@ from ..track.tracker import TrackingResult
 from .config import Settings
 from .events import EventBus
 from .jobs import JobRunner
+from .sessions import MapSessions
 
 __all__ = ["ServiceState", "TrackSnapshot"]
 
@@ -49,6 +50,7 @@ class ServiceState:
         self.store = Store(database_url(settings.db, data_dir=settings.data_dir))
         self.wind: WindField = open_wind(settings.wind)
         self.bus = EventBus()
+        self.sessions = MapSessions()
         self.jobs = JobRunner(
             self.store, self.bus, workers=settings.workers, wind_spec=settings.wind
         )

@@ -35,12 +35,25 @@ async def events(
         ),  # fmt: skip
     ] = None,
     last_event_id: Annotated[int | None, Header(alias="Last-Event-ID", ge=0, le=2**62)] = None,
+    last_event_id_q: Annotated[
+        int | None,
+        Query(
+            alias="last_event_id",
+            ge=0,
+            le=2**62,
+            description="As the Last-Event-ID header, for a client that opens a new stream "
+            "after the old one was refused (the header wins).",
+        ),
+    ] = None,
 ) -> StreamingResponse:
     """A ``text/event-stream``: each event has an ``id``, an ``event`` type (``track``,
     ``prediction``, ``engagement``, ``observations``) and JSON ``data`` (``track``: id, status,
     updates and latest position; jobs: id and status). A client that reconnects with
     ``Last-Event-ID`` gets the events it missed (the last 2000 are kept). Browsers' EventSource
-    passes the token as ``?access_token=``."""
+    passes the token as ``?access_token=`` or sends the live map's session cookie; a page
+    that opens a new EventSource (which cannot set headers) gives ``?last_event_id=``."""
+    if last_event_id is None:
+        last_event_id = last_event_id_q
     wanted = None
     if types:
         wanted = frozenset(t.strip() for t in types.split(",") if t.strip())
