@@ -64,7 +64,10 @@ def test_predict_deterministic_with_sigma_zero() -> None:
     ("args", "message"),
     [
         (["--members", "0"], "members must be"),
-        (["--profile", "standard", "--ascent-rate", "-3"], "ascent rate must be > 0"),
+        (
+            ["--profile", "standard", "--ascent-rate", "-3"],
+            "ascent rate must be a positive number of m/s, got -3",
+        ),
         (["--profile", "standard", "--burst-alt", "100"], "is not above the start"),
     ],
 )

@@ -20,12 +20,12 @@ T0 = "2024-03-01T00:00Z"
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"profile": "standard", "ascent_rate": -5.0}, "ascent rate must be > 0"),
+        ({"profile": "standard", "ascent_rate": -5.0}, "ascent rate must be a positive number"),
         ({"profile": "standard", "burst_alt": 500.0}, "burst altitude 500 m is not above"),
         ({"members": 0}, "members must be a whole number >= 1"),
         ({"members": 2.5}, "members must be a whole number"),
         ({"hours": -1.0}, "hours must be > 0"),
-        ({"profile": "descent", "descent_rate": 0.0}, "descent rate must be > 0"),
+        ({"profile": "descent", "descent_rate": 0.0}, "descent rate must be a positive number"),
         ({"profile": "fall"}, "needs beta"),
         ({"profile": "fall", "beta": -3.0}, "beta must be > 0"),
         ({"profile": "standard", "backward": True}, "backward runs support the float profile"),

@@ -14,6 +14,7 @@ from scipy.integrate import quad
 from typer.testing import CliRunner
 
 from stratowatch.atmosphere.standard import RHO0, density
+from stratowatch.atmosphere.uncertainty import uncertainty_calibration
 from stratowatch.cli.main import app
 from stratowatch.predict import predict
 
@@ -40,31 +41,51 @@ def test_chunked_members_equal_the_full_run(profile: str) -> None:
 
 
 def test_rates_and_burst_spread_per_member() -> None:
-    """Calm air: burst altitudes spread by 5 % of the burst altitude, and each member's ascent
-    time is burst / its ascent rate; landing times spread (they did not before)."""
+    """Calm air, values given: each parameter spreads log-normally by the flight-to-flight
+    scatter of one configuration measured on real flights (`uncertainty_calibration`,
+    ``given_sigma_ln``); each member's ascent time is burst / its ascent rate, so landing
+    times spread."""
+    cal = uncertainty_calibration()
+    s_b = cal["burst_alt"]["given_sigma_ln"]
     n = 400
     p = predict(T0, 45.0, -100.0, 0.0, profile="standard", wind="calm", members=n,
-                burst_alt=30_000.0, ascent_rate=5.0, descent_rate=5.0, hours=6.0, seed=2,
+                burst_alt=30_000.0, ascent_rate=5.0, descent_rate=5.0, hours=12.0, seed=2,
                 output_step_s=60.0)  # fmt: skip
     top = np.nanmax(p.alt, axis=1)
-    assert np.std(top) == pytest.approx(1500.0, rel=0.12)
-    assert np.mean(top) == pytest.approx(30_000.0, abs=250.0)
+    assert np.std(np.log(top)) == pytest.approx(s_b, rel=0.12)
+    assert np.median(top) == pytest.approx(30_000.0, rel=0.01)
     flight = p.end_time - float(p.times[0])
     assert np.std(flight) > 300.0  # tens of minutes of landing-time spread
     rep = p.params["uncertainty"]["flight"]
-    assert rep == {"ascent_rate_sigma": 0.5, "burst_alt_sigma": 1500.0, "descent_rate_sigma": 0.5}
+    assert rep == pytest.approx({
+        "ascent_rate_sigma": 5.0 * cal["ascent_rate"]["given_sigma_ln"],
+        "burst_alt_sigma": 30_000.0 * s_b,
+        "descent_rate_sigma": 5.0 * cal["descent_rate"]["given_sigma_ln"],
+    }, rel=1e-3)  # fmt: skip
+    prov = p.params["uncertainty"]["flight_parameters"]
+    assert {k: v["provenance"] for k, v in prov.items()} == {
+        "ascent_rate": "given", "burst_alt": "given", "descent_rate": "given"
+    }  # fmt: skip
     assert not p.params["uncertainty"]["perturbed"]  # calm: no wind error
 
 
 def test_descent_rate_spread_sets_the_landing_time_spread() -> None:
     """Parachute descent from 10 km: time = int dh / (v_sl sqrt(rho0/rho)) scales as 1/v_sl,
-    so a 10 % spread of v_sl gives ~10 % spread of the descent time."""
+    so a 10 % spread of v_sl (an explicit 0.5 m/s) gives ~10 % spread of the descent time,
+    and a prior (no rate given) the spread of ln(rate) measured on real flights."""
     p = predict(T0, 45.0, -100.0, 10_000.0, profile="descent", wind="calm", members=600,
-                descent_rate=5.0, hours=3.0, seed=8)  # fmt: skip
+                descent_rate=5.0, descent_rate_sigma=0.5, hours=3.0, seed=8)  # fmt: skip
     dur = p.end_time - float(p.times[0])
     nominal, _ = quad(lambda h: 1.0 / (5.0 * math.sqrt(RHO0 / float(density(h)))), 0.0, 10_000.0)
     assert np.median(dur) == pytest.approx(nominal, rel=0.02)
-    assert np.std(dur) / nominal == pytest.approx(0.10, rel=0.15)
+    assert np.std(np.log(dur)) == pytest.approx(0.10, rel=0.15)
+    pri = predict(T0, 45.0, -100.0, 10_000.0, profile="descent", wind="calm", members=600,
+                  hours=24.0, seed=8)  # fmt: skip
+    s_pri = uncertainty_calibration()["descent_rate"]["prior_sigma_ln"]
+    dur_p = pri.end_time - float(pri.times[0])
+    assert np.median(dur_p) == pytest.approx(nominal, rel=0.05)
+    assert np.std(np.log(dur_p)) == pytest.approx(s_pri, rel=0.15)
+    assert pri.params["uncertainty"]["flight_parameters"]["descent_rate"]["provenance"] == "prior"
     one = predict(T0, 45.0, -100.0, 10_000.0, profile="descent", wind="calm", members=50,
                   descent_rate=5.0, descent_rate_sigma=0.0, hours=3.0)  # fmt: skip
     assert np.ptp(one.end_time) < 1.0

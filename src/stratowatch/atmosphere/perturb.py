@@ -32,6 +32,11 @@ over a few km in the vertical, with a phase reversal across the tropopause [HL19
 :math:`L_z` = 3 km); soundings' representativeness errors are mesoscale (L = 150 km,
 :math:`L_z` = 1 km). See ``docs/uncertainty.md``.
 
+A model with heavy tails (``tail_dof`` :math:`\nu` finite, measured for flight-measured profiles)
+multiplies member m's whole field by :math:`s_m = \sqrt{(\nu - 2)/\chi^2_\nu}` (its own
+member-keyed draw): a Gaussian scale mixture whose marginal is Student-t with the same RMS
+[AndrewsMallows1974]_.
+
 Members are seeded by their index: member m's modes come from a counter-based stream keyed by
 (seed, m) (SplitMix64 [Steele2014]_ on a key hashed from the seed by numpy's `SeedSequence`), so
 members [a, b) computed alone equal those members of the full ensemble, whatever the chunking.
@@ -47,7 +52,14 @@ import numpy.typing as npt
 from numba import njit, prange
 
 from ..errors import ConfigError, InputError
-from .uncertainty import WindUncertainty, constant_uncertainty, sigma_sc, uncertainty_of
+from ..geo.geodesy import EARTH_RADIUS
+from .uncertainty import (
+    WindUncertainty,
+    constant_uncertainty,
+    sigma_sc,
+    tail_scale,
+    uncertainty_of,
+)
 from .wind import FloatArray, WindField, WindMeta, check_points
 
 __all__ = [
@@ -59,8 +71,6 @@ __all__ = [
     "member_uniforms",
     "seed_key",
 ]
-
-EARTH_RADIUS = 6_371_008.8  # m, mean Earth radius (IUGG)
 
 # ------------------------------------------------------------------ member-keyed random numbers
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -273,6 +283,10 @@ def _make_modes(
     z = member_normals(seed, 0, first, members, 5 * k)
     ph = 2.0 * np.pi * member_uniforms(seed, 1, first, members, 2 * k)
     amp = np.full(members, math.sqrt(2.0 / k))
+    if not math.isinf(unc.tail_dof):
+        # heavy tails: a per-member amplitude of a Gaussian scale mixture, E[s^2] = 1 (its
+        # own member-keyed stream, so the modes of a Gaussian model are unchanged)
+        amp = amp * tail_scale(member_uniforms(seed, 3, first, members, 1)[:, 0], unc.tail_dof)
     if control and first == 0:
         amp[0] = 0.0
     c = np.ascontiguousarray

@@ -64,8 +64,11 @@ def verify_cmd(
         help="ascent (the profile each flight measured before its descent), climatology, calm, "
         "or a wind file.",
     ),
-    descent_rate: float = typer.Option(
-        5.0, "--descent-rate", help="Prior sea-level descent rate for the start at burst, m/s."
+    descent_rate: float | None = typer.Option(
+        None,
+        "--descent-rate",
+        help="Sea-level descent rate expected at burst, m/s (default: the 5 m/s prior, spread "
+        "as real flights' rates are about it).",
     ),
     ground: float | None = typer.Option(
         None,
@@ -85,6 +88,12 @@ def verify_cmd(
         "--descent-exponent",
         help="Exponent of the descent law w ~ rho^-a (default: fitted to the descent so far; "
         "0.5: the parachute law).",
+    ),
+    leave_one_out: bool = typer.Option(
+        False,
+        "--leave-one-out",
+        help="Score each flight with uncertainty constants measured on the other flights "
+        "only (needs >= 3 flights); default: the shipped constants.",
     ),
     markdown: Annotated[
         Path | None,
@@ -107,7 +116,10 @@ def verify_cmd(
     with progress(enabled=not as_json) as bar:
         task = bar.add_task("flights", total=len(items))
         campaign = verify_flights(
-            items, opts, progress=lambda done, total: bar.update(task, completed=done)
+            items,
+            opts,
+            leave_one_out=leave_one_out,
+            progress=lambda done, total: bar.update(task, completed=done),
         )
     if markdown is not None:
         with writing(markdown, option="--markdown"):

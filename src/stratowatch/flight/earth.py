@@ -34,6 +34,8 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from ..geo.geodesy import EARTH_RADIUS
+
 __all__ = [
     "A_WGS84",
     "F_WGS84",
@@ -56,7 +58,7 @@ A_WGS84 = 6378137.0  # m, semi-major axis [NIMA8350]_
 F_WGS84 = 1.0 / 298.257223563  # flattening
 E2_WGS84 = F_WGS84 * (2.0 - F_WGS84)  # first eccentricity squared
 OMEGA_EARTH = 7.292115e-5  # rad/s, Earth rotation rate [NIMA8350]_
-_R_MEAN = 6371008.8  # m, mean Earth radius for the gravity-height law
+_R_MEAN = EARTH_RADIUS  # m, mean Earth radius for the gravity-height law
 _G0 = 9.80665  # m/s2
 
 

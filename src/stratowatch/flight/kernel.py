@@ -40,10 +40,10 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit, prange
 
-from ..atmosphere.perturb import EARTH_RADIUS as _R_PERT
 from ..atmosphere.standard import RHO0, density_scalar
 from ..atmosphere.uncertainty import sigma_sc
 from ..atmosphere.wind import FLAG_REGION, FLAG_TIME, interp_point
+from ..geo.geodesy import EARTH_RADIUS as _R_PERT  # the perturbation field's sphere
 from ..geo.terrain import terrain_height
 from .earth import (
     OMEGA_EARTH,
@@ -230,8 +230,10 @@ def _vrate(kind: int, p: npt.NDArray[np.float64], t_stage: float, t: float, h: f
     if kind == KIND_ASCENT:
         return p[0]
     if kind == KIND_DESCENT:
-        # parachute: v = v_sl sqrt(rho0 / rho(h))
-        return -p[0] * math.sqrt(RHO0 / density_scalar(h))
+        # parachute: v = v_sl (rho0 / rho(h))^k, k = p[1] (0: unset, the drag law's 1/2)
+        if p[1] == 0.0 or p[1] == 0.5:
+            return -p[0] * math.sqrt(RHO0 / density_scalar(h))
+        return -p[0] * (RHO0 / density_scalar(h)) ** p[1]
     if kind == KIND_DRAG:
         # quasi-steady drag descent: v = sqrt(2 beta g / rho)
         return -math.sqrt(2.0 * p[0] * gravity(h) / density_scalar(h))

@@ -12,8 +12,11 @@ Models
 - `Float`: constant altitude, optionally :math:`h = h_0 + A \sin(2\pi (t - t_0)/P)`; an
   isobaric float at pressure p flies at the US1976 altitude of p (`Float.isobaric`).
 - `Ascent`: constant ascent rate (amateur balloons and radiosondes).
-- `ParachuteDescent`: :math:`v = v_{sl}\sqrt{\rho_0/\rho(h)}`, the standard balloon-predictor
-  model (a drag descent at constant :math:`C_D A`) [TAWHIRI]_, [USSA1976]_.
+- `ParachuteDescent`: :math:`v = v_{sl}(\rho_0/\rho(h))^k`; k = 1/2 is the standard
+  balloon-predictor model (a drag descent at constant :math:`C_D A`) [TAWHIRI]_, [USSA1976]_;
+  another k describes a canopy whose drag area or coefficient changes with the dynamic
+  pressure or Reynolds number (several RS41 radiosonde descents follow k ~ 0.3-0.4,
+  ``docs/calibration.md``).
 - `DragDescent`: quasi-steady drag :math:`v = \sqrt{2 m g(h) / (\rho(h) C_D A)}`.
 - `Ballistic`: full 3-D fall with drag relative to the moving air (`flight.kernel`).
 """
@@ -112,21 +115,30 @@ class Ascent:
 
 @dataclass(frozen=True)
 class ParachuteDescent:
-    """Parachute descent with sea-level rate ``sea_level_rate`` (m/s, positive down)."""
+    r"""Parachute descent with sea-level rate ``sea_level_rate`` (m/s, positive down) and
+    density exponent ``exponent`` k: :math:`-w = v_{sl} (\rho_0 / \rho(h))^k` (default 1/2,
+    the drag law at constant :math:`C_D A`; 0 < k <= 1.5)."""
 
     sea_level_rate: float = 5.0
+    exponent: float = 0.5
 
     kind = KIND_DESCENT
 
     def __post_init__(self) -> None:
         _positive("descent rate", self.sea_level_rate, "m/s")
+        k = float(self.exponent)
+        if not (math.isfinite(k) and 0.0 < k <= 1.5):
+            raise ConfigError(
+                f"descent exponent must be in (0, 1.5] (0.5: the parachute drag law), got "
+                f"{self.exponent!r}"
+            )
 
     def params(self) -> tuple[float, float, float, float]:
-        return (self.sea_level_rate, 0.0, 0.0, 0.0)
+        return (self.sea_level_rate, self.exponent, 0.0, 0.0)
 
     def rate(self, t: npt.ArrayLike, alt: npt.ArrayLike, t_stage: float = 0.0) -> FloatArray:
         a = np.asarray(alt, dtype=np.float64)
-        r = -self.sea_level_rate * np.sqrt(RHO0 / density(a))
+        r = -self.sea_level_rate * (RHO0 / density(a)) ** self.exponent
         return np.asarray(np.broadcast_to(r, np.broadcast_shapes(np.shape(t), a.shape)))
 
 

@@ -38,6 +38,7 @@ from ..flight.models import (
 from ..flight.windargs import resolve_wind
 from ..geo.terrain import TerrainModel, flat_terrain
 from ..timeutil import iso, to_epoch
+from .flight_uncertainty import FlightParameter, resolve
 from .regions import (
     ellipse,
     ellipse_polygon,
@@ -336,18 +337,7 @@ def _num(name: str, value: Any, *, positive: bool = False, nonneg: bool = False)
     return v
 
 
-# Default per-member spreads of the flight (1 sigma, relative to the nominal value); see
-# docs/uncertainty.md for the sources.
-ASCENT_RATE_REL_SIGMA = 0.10  # latex balloon ascent rate [Sobester2014]
-BURST_ALT_REL_SIGMA = 0.05  # latex balloon burst altitude (envelope variability) [Sobester2014]
-DESCENT_RATE_REL_SIGMA = 0.10  # parachute descent rate (drag coefficient, mass) [Knacke1992]
 _STREAM_FLIGHT = 2  # member-keyed random stream of the flight parameters (0, 1: wind modes)
-
-
-def _sigma_opt(name: str, value: float | None, default: float) -> float:
-    if value is None:
-        return default
-    return _num(name, value, nonneg=True)
 
 
 def predict(
@@ -364,9 +354,10 @@ def predict(
     float_pressure: float | None = None,
     oscillation_m: float = 0.0,
     oscillation_period_s: float = 0.0,
-    ascent_rate: float = 5.0,
-    burst_alt: float = 30000.0,
-    descent_rate: float = 5.0,
+    ascent_rate: float | FlightParameter | None = None,
+    burst_alt: float | FlightParameter | None = None,
+    descent_rate: float | FlightParameter | None = None,
+    descent_exponent: float | None = None,
     beta: float | None = None,
     wind_sigma: float | None = None,
     uncertainty: WindUncertainty | None = None,
@@ -408,9 +399,16 @@ def predict(
         `WindUncertainty` (overrides both).
     alt_sigma : m, spread of the float altitude (float) or start altitude (descent, fall);
         for ``standard`` a burst-altitude spread when ``burst_alt_sigma`` is not given.
-    ascent_rate_sigma, burst_alt_sigma, descent_rate_sigma : 1-sigma member spreads of the
-        ascent rate (m/s), burst altitude (m) and sea-level descent rate (m/s); None: the
-        documented defaults when members > 1 (10 %, 5 % and 10 % of the nominal values), 0 off.
+    ascent_rate, burst_alt, descent_rate : m/s, m, sea-level m/s; None (not given): the
+        defaults 5 m/s, 30 km, 5 m/s as priors, whose members spread as real flights do
+        about them; a number: a given value, spread by the flight-to-flight scatter of one
+        configuration; a `flight_uncertainty.FlightParameter` (e.g. a descent law fitted to
+        observed fixes, `flight_uncertainty.fitted_descent`) as is. See
+        `predict.flight_uncertainty` and ``docs/uncertainty.md``; ``params["uncertainty"]``
+        says which applied. descent_exponent : k of the descent law
+        -w = v_sl (rho0/rho)^k (None: the parameter's, 1/2 = the parachute drag law).
+    ascent_rate_sigma, burst_alt_sigma, descent_rate_sigma : explicit 1-sigma member spreads
+        (m/s, m, m/s) replacing the provenance's (log-normal, sigma/value); 0 off.
     pos_sigma_m : m, start position spread (each axis); time_sigma_s : s, start time spread.
     backward : integrate back in time (float only): where did it come from?
     seed : random seed; every member's draws depend only on (seed, member index), so
@@ -537,14 +535,22 @@ def predict(
     params: FloatArray | None = None
     vel = None
     rates: dict[str, float] = {}
+    flight_pars: dict[str, FlightParameter] = {}
 
-    def _rate_array(nominal: float, sd: float, name: str, col: int) -> FloatArray:
-        if sd <= 0.0:
-            return np.full(n, nominal)
-        # a rate cannot change sign: members beyond -4 sigma are held at 20 % of nominal
-        r = nominal + sd * z[:, col]
-        rates[f"{name}_sigma"] = sd
-        return np.maximum(r, 0.2 * nominal)
+    def _par(name: str, spec: Any, sd: float | None) -> FlightParameter:
+        sd_chk = None if sd is None else _num(f"{name}_sigma", sd, nonneg=True)
+        par = resolve(name, spec, sd_chk, exponent=descent_exponent if name == "descent_rate"
+                      else None)  # fmt: skip
+        flight_pars[name] = par
+        return par
+
+    def _draw(par: FlightParameter, col: int, col_k: int = 7) -> tuple[FloatArray, FloatArray]:
+        """Per-member values (and exponents) of a flight parameter (columns of z)."""
+        if not ensemble or not par.spread:
+            return np.full(n, par.value), np.full(n, par.exponent)
+        vals, k = par.draw(z[:, col], z[:, col_k])
+        rates[f"{par.name}_sigma"] = par.value * par.sigma_ln  # 1-sigma at the nominal value
+        return vals, k
 
     gnd_here = float(terrain.elevation_at(la, lo))
     if profile == "float":
@@ -558,22 +564,22 @@ def predict(
         flt = Stage(Float(_num("oscillation", oscillation_m), oscillation_period_s), dt_max=dt)
         target = fa + alt_dev
         if fa > al + 1.0:
-            rate = _num("ascent rate", ascent_rate, positive=True)
-            sd = _sigma_opt("ascent_rate_sigma", ascent_rate_sigma,
-                            ASCENT_RATE_REL_SIGMA * rate if ensemble else 0.0)  # fmt: skip
-            stages = [Stage(Ascent(rate), until_above=fa, dt_max=min(dt, 60.0)), flt]
+            apar = _par("ascent_rate", ascent_rate, ascent_rate_sigma)
+            stages = [Stage(Ascent(apar.value), until_above=fa, dt_max=min(dt, 60.0)), flt]
             until_above = np.stack([target, np.full(n, np.nan)], axis=1)
             params = np.zeros((n, 2, 4))
-            params[:, 0, 0] = _rate_array(rate, sd, "ascent_rate", 1)
+            params[:, 0, 0] = _draw(apar, 1)[0]
             params[:, 1, :] = flt.model.params()
         elif fa < al - 1.0:
-            rate = _num("descent rate", descent_rate, positive=True)
-            sd = _sigma_opt("descent_rate_sigma", descent_rate_sigma,
-                            DESCENT_RATE_REL_SIGMA * rate if ensemble else 0.0)  # fmt: skip
-            stages = [Stage(ParachuteDescent(rate), until_below=fa, dt_max=min(dt, 60.0)), flt]
+            dpar = _par("descent_rate", descent_rate, descent_rate_sigma)
+            stages = [
+                Stage(ParachuteDescent(dpar.value, dpar.exponent), until_below=fa,
+                      dt_max=min(dt, 60.0)),
+                flt,
+            ]  # fmt: skip
             until_below = np.stack([target, np.full(n, np.nan)], axis=1)
             params = np.zeros((n, 2, 4))
-            params[:, 0, 0] = _rate_array(rate, sd, "descent_rate", 3)
+            params[:, 0, 0], params[:, 0, 1] = _draw(dpar, 3)
             params[:, 1, :] = flt.model.params()
         else:
             stages = [flt]
@@ -581,44 +587,42 @@ def predict(
         if alt_sd > 0.0 and ensemble:
             rates["float_alt_sigma"] = alt_sd
     elif profile == "standard":
-        rate = _num("ascent rate", ascent_rate, positive=True)
-        drate = _num("descent rate", descent_rate, positive=True)
-        burst = _num("burst altitude", burst_alt)
+        apar = _par("ascent_rate", ascent_rate, ascent_rate_sigma)
+        dpar = _par("descent_rate", descent_rate, descent_rate_sigma)
+        burst_sd = burst_alt_sigma
+        if burst_sd is None and alt_sd > 0.0 and not isinstance(burst_alt, FlightParameter):
+            burst_sd = alt_sd  # --alt-sigma is the burst spread of a standard flight
+        bpar = _par("burst_alt", burst_alt, burst_sd)
+        burst = bpar.value
         if burst <= al:
             raise ConfigError(
                 f"burst altitude {burst:g} m is not above the start altitude {al:g} m"
             )
         if al < gnd_here - 1e-6:
             raise ConfigError(f"start altitude {al:g} m is below the ground ({gnd_here:g} m) there")
-        sd_a = _sigma_opt("ascent_rate_sigma", ascent_rate_sigma,
-                          ASCENT_RATE_REL_SIGMA * rate if ensemble else 0.0)  # fmt: skip
-        sd_d = _sigma_opt("descent_rate_sigma", descent_rate_sigma,
-                          DESCENT_RATE_REL_SIGMA * drate if ensemble else 0.0)  # fmt: skip
-        default_b = (alt_sd if alt_sd > 0.0 else BURST_ALT_REL_SIGMA * burst) if ensemble else 0.0
-        sd_b = _sigma_opt("burst_alt_sigma", burst_alt_sigma, default_b)
         stages = [
-            Stage(Ascent(rate), until_above=burst, dt_max=min(dt, 60.0)),
-            Stage(ParachuteDescent(drate), until_ground=True, dt_max=min(dt, 60.0)),
-        ]
-        burst_m = burst + sd_b * z[:, 2]
-        if sd_b > 0.0:
-            rates["burst_alt_sigma"] = sd_b
+            Stage(Ascent(apar.value), until_above=burst, dt_max=min(dt, 60.0)),
+            Stage(ParachuteDescent(dpar.value, dpar.exponent), until_ground=True,
+                  dt_max=min(dt, 60.0)),
+        ]  # fmt: skip
+        burst_m = _draw(bpar, 2)[0]
         until_above = np.stack([np.maximum(burst_m, al + 1.0), np.full(n, np.nan)], axis=1)
         params = np.zeros((n, 2, 4))
-        params[:, 0, 0] = _rate_array(rate, sd_a, "ascent_rate", 1)
-        params[:, 1, 0] = _rate_array(drate, sd_d, "descent_rate", 3)
+        params[:, 0, 0] = _draw(apar, 1)[0]
+        params[:, 1, 0], params[:, 1, 1] = _draw(dpar, 3)
     elif profile == "descent":
-        drate = _num("descent rate", descent_rate, positive=True)
+        dpar = _par("descent_rate", descent_rate, descent_rate_sigma)
         if al <= gnd_here:
             raise ConfigError(
                 f"start altitude {al:g} m is not above the ground ({gnd_here:g} m) there"
             )
-        sd_d = _sigma_opt("descent_rate_sigma", descent_rate_sigma,
-                          DESCENT_RATE_REL_SIGMA * drate if ensemble else 0.0)  # fmt: skip
-        stages = [Stage(ParachuteDescent(drate), until_ground=True, dt_max=min(dt, 60.0))]
+        stages = [
+            Stage(ParachuteDescent(dpar.value, dpar.exponent), until_ground=True,
+                  dt_max=min(dt, 60.0))
+        ]  # fmt: skip
         alt0 = np.maximum(al + alt_dev, gnd_here + 1.0)
         params = np.zeros((n, 1, 4))
-        params[:, 0, 0] = _rate_array(drate, sd_d, "descent_rate", 3)
+        params[:, 0, 0], params[:, 0, 1] = _draw(dpar, 3)
         if alt_sd > 0.0 and ensemble:
             rates["start_alt_sigma"] = alt_sd
     else:  # fall
@@ -694,6 +698,12 @@ def predict(
     unc_report = _uncertainty_report(
         model, t0, la, lo, al, res, profile, rates, ensemble and not calm
     )
+    if flight_pars:
+        # which spread applied to each flight parameter, and why (provenance)
+        unc_report["flight_parameters"] = {
+            k: {**p.describe(), "members_spread": bool(ensemble and p.spread)}
+            for k, p in flight_pars.items()
+        }
     return Prediction(
         times=times,
         lat=res.lat,

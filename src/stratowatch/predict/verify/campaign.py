@@ -19,13 +19,16 @@ flight.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ...errors import ConfigError
 from .hindcast import FlightInput, FlightVerification, VerifyOptions, verify_flight
 from .scores import wilson_interval
+from .track import Track
 
 __all__ = ["Campaign", "verify_flights", "aggregate", "calibration_markdown"]
 
@@ -39,6 +42,8 @@ class Campaign:
     flights: list[FlightVerification]
     totals: dict[str, Any]
     options: VerifyOptions
+    leave_one_out: bool = False
+    calibrations: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready: ``flights`` (each `FlightVerification.summary`), ``totals``."""
@@ -46,23 +51,77 @@ class Campaign:
             "flights": [f.summary() for f in self.flights],
             "totals": self.totals,
             "options": {k: (None if v != v else v) for k, v in vars(self.options).items()},
+            "leave_one_out": self.leave_one_out,
+            "calibration_by_flight": {
+                name: _constants(cal) for name, cal in self.calibrations.items()
+            },
         }
+
+
+def _constants(cal: dict[str, Any]) -> dict[str, Any]:
+    """The constants of a calibration that `verify` uses (JSON-ready)."""
+    pw, dr = cal["profile_wind"], cal["descent_rate"]
+    return {
+        "flights": pw.get("flights"),
+        "structure_factor": pw["structure_factor"],
+        "tail_dof": pw["tail_dof"],
+        "descent_prior_sigma_ln": dr["prior_sigma_ln"],
+        "fit_rate_model_sigma_ln": dr["fit_rate_model_sigma_ln"],
+        "fit_exponent_model_sigma": dr["fit_exponent_model_sigma"],
+        "exponent_prior_sigma": dr["exponent_prior_sigma"],
+    }
 
 
 def verify_flights(
     flights: Sequence[FlightInput],
     options: VerifyOptions | None = None,
     *,
+    leave_one_out: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> Campaign:
-    """Verify each flight (`verify_flight`) and aggregate the scores (module notes)."""
+    """Verify each flight (`verify_flight`) and aggregate the scores (module notes).
+
+    ``leave_one_out``: score each flight with uncertainty constants measured on the other
+    flights only (`measure.measure_flight`, `measure.calibrate`: profile-wind structure factor
+    and tails, descent-rate prior, descent-law model errors), so that no flight is scored by
+    constants fitted to itself; needs at least three flights. The constants each flight was
+    scored with are in ``Campaign.calibrations`` (by track name)."""
     opts = (options or VerifyOptions()).check()
     results = []
-    for i, f in enumerate(flights):
-        results.append(verify_flight(f, opts))
-        if progress is not None:
-            progress(i + 1, len(flights))
-    return Campaign(flights=results, totals=aggregate(results), options=opts)
+    cals: dict[str, dict[str, Any]] = {}
+    if leave_one_out:
+        from .measure import calibrate, measure_flight
+        from .track import load_track
+
+        if len(flights) < 3:
+            raise ConfigError(
+                f"leave-one-out calibration needs at least 3 flights, got {len(flights)}"
+            )
+        tracks = [f if isinstance(f, Track) else load_track(f) for f in flights]
+        # the constants are measured on the 2-minute schedule of the shipped file, whatever
+        # the scoring schedule, so that they equal its ``leave_one_out`` entries
+        ms = [measure_flight(t, min_height_m=opts.min_height_m, ground=opts.ground) for t in tracks]
+        for i, (f, t) in enumerate(zip(flights, tracks, strict=True)):
+            cal = calibrate([m for j, m in enumerate(ms) if j != i])
+            res = verify_flight(t, replace(opts, calibration=cal))
+            cals[t.name] = cal
+            files = [str(x) for x in ([f] if isinstance(f, str | Path) else f)] if not isinstance(
+                f, Track) else [t.name]  # fmt: skip
+            results.append(replace(res, files=files))
+            if progress is not None:
+                progress(i + 1, len(flights))
+    else:
+        for i, f in enumerate(flights):
+            results.append(verify_flight(f, opts))
+            if progress is not None:
+                progress(i + 1, len(flights))
+    return Campaign(
+        flights=results,
+        totals=aggregate(results),
+        options=opts,
+        leave_one_out=leave_one_out,
+        calibrations=cals,
+    )
 
 
 def _group(starts: list[dict[str, Any]]) -> dict[str, Any]:

@@ -40,19 +40,22 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ...atmosphere.uncertainty import WindUncertainty, sounding_uncertainty
 from ...atmosphere.wind import WindField
 from ...errors import ConfigError
 from ...flight.windargs import resolve_wind
 from ...timeutil import iso
 from ..core import Prediction, predict
+from ..flight_uncertainty import FlightParameter, fitted_descent, given, prior
 from ..regions import distance_km
 from .physics import (
     AscentProfile,
     ascent_profile,
     corrected_profile,
     descent_wind_error,
-    equivalent_parachute_rate,
+    fit_descent_law,
     fit_descent_rate,
+    law_fall_time,
     parachute_fall_time,
 )
 from .scores import score_ensemble
@@ -72,9 +75,14 @@ class VerifyOptions:
 
     members, seed : ensemble size (1: deterministic only) and base seed (start k uses
         ``seed + k``). wind_sigma, descent_rate_sigma : passed to `predict` for the ensembles
-        (None: its defaults, the wind source's own error model and 10 % of the rate).
+        (None: its defaults, the wind source's own error model and the rate's spread by
+        provenance, `predict.flight_uncertainty`).
     wind : None or ``"ascent"`` (the flight's own ascent), else a wind source for `predict`.
-    descent_rate : prior sea-level descent rate for the start at burst (m/s).
+    descent_rate : sea-level descent rate for the start at burst (m/s); None: the prior
+        (5 m/s, spread as real flights' rates are about it), a number: a given rate.
+    calibration : the measured constants to use (a dict shaped like
+        ``data/uncertainty_calibration.json``, e.g. `measure.calibrate` of other flights:
+        `verify_flights` with ``leave_one_out``); None: the shipped ones.
     ground : end altitude (m MSL); None: the log's ground dwell, else its last fix.
     every_s : time between re-predictions (s); 0 disables them. min_height_m : none below
         this height above the ground. rate_window_s : descent fixes used for the rate fit.
@@ -87,7 +95,7 @@ class VerifyOptions:
     wind_sigma: float | None = None
     descent_rate_sigma: float | None = None
     wind: str | None = None
-    descent_rate: float = PRIOR_DESCENT_RATE
+    descent_rate: float | None = None
     ground: float | None = None
     every_s: float = 120.0
     min_height_m: float = 100.0
@@ -96,11 +104,14 @@ class VerifyOptions:
     correction_window_m: float = 1500.0
     correction_scale_m: float = 2000.0
     bin_m: float = 500.0
+    calibration: dict[str, Any] | None = None
 
     def check(self) -> VerifyOptions:
         if int(self.members) < 1:
             raise ConfigError(f"members must be >= 1, got {self.members}")
         for name in ("descent_rate", "bin_m"):
+            if getattr(self, name) is None:
+                continue
             v = float(getattr(self, name))
             if not (math.isfinite(v) and v > 0):
                 raise ConfigError(f"{name} must be a positive number, got {v}")
@@ -190,14 +201,41 @@ Hindcast = FlightVerification
 
 
 def _run(
-    trk: Track, k: int, wind: Any, rate: float, ground: float, hours: float, *,
-    members: int, seed: int, wind_sigma: float | None, rate_sigma: float | None = None,
+    trk: Track, k: int, wind: Any, rate: float | FlightParameter | None, ground: float,
+    hours: float, *, members: int, seed: int, wind_sigma: float | None,
+    rate_sigma: float | None = None, uncertainty: WindUncertainty | None = None,
 ) -> Prediction:  # fmt: skip
     return predict(
         float(trk.time[k]), float(trk.lat[k]), float(trk.lon[k]), float(trk.alt[k]),
         profile="descent", wind=wind, hours=hours, descent_rate=rate, ground=ground,
         members=members, seed=seed, wind_sigma=(0.0 if members == 1 else wind_sigma),
         descent_rate_sigma=(0.0 if members == 1 else rate_sigma), output_step_s=10.0,
+        uncertainty=None if members == 1 or wind_sigma is not None else uncertainty,
+    )  # fmt: skip
+
+
+def _slowest_fall(law: FlightParameter, alt: float, ground: float) -> float:
+    """Fall time (s) from ``alt`` of the slowest member `FlightParameter.draw` can give (rate
+    at -3 sigma, exponent at +-3 sigma pivoted about the anchor)."""
+    z = np.array([-3.0, -3.0, -3.0])
+    z2 = np.array([-3.0, 0.0, 3.0])
+    vals, ks = law.draw(z, z2)
+    return max(
+        law_fall_time(float(v), float(k), alt, ground) for v, k in zip(vals, ks, strict=True)
+    )
+
+
+def _profile_model(profile: AscentProfile, options: VerifyOptions) -> WindUncertainty | None:
+    """The error model of the flight's ascent profile with the constants of
+    ``options.calibration`` (None: the shipped ones, which `profile_wind` applies)."""
+    cal = options.calibration
+    if cal is None:
+        return None
+    pw = cal["profile_wind"]
+    return sounding_uncertainty(
+        profile.alt, profile.lat, profile.lon, profile.time, kind="profile",
+        source=f"{profile.name} ascent", structure_factor=float(pw["structure_factor"]),
+        tail_dof=float(pw["tail_dof"]),
     )  # fmt: skip
 
 
@@ -223,36 +261,64 @@ def predict_start(
         "start_lat": round(float(trk.lat[k]), 5),
         "start_lon": round(float(trk.lon[k]), 5),
     }
-    rate = float(options.descent_rate)
-    rate_from = "prior"
-    base_rate = rate
+    cal = options.calibration
+    law: FlightParameter
+    if options.descent_rate is None:
+        law = prior("descent_rate", calibration=cal)
+    else:
+        law = given("descent_rate", float(options.descent_rate), calibration=cal)
+    rate_from = law.provenance
+    base_rate = law.value
     du = dv = 0.0
     if number > 0:
-        fit = fit_descent_rate(
+        fit = fit_descent_law(
             trk, burst, k, window_s=options.rate_window_s, exponent=options.descent_exponent
         )
         if fit is not None:
-            v_sl, alpha, n_fit = fit
-            rate = equivalent_parachute_rate(v_sl, alpha, float(trk.alt[k]), ground)
-            rate_from = f"fit ({n_fit} pairs, last {options.rate_window_s:g} s)"
-            rec["fitted_law"] = {"v_sl_m_s": round(v_sl, 3), "exponent": round(alpha, 3)}
+            law = fitted_descent(
+                fit.v_sl, fit.exponent, anchor_alt=fit.anchor_alt,
+                rate_sigma_ln=fit.rate_sigma_ln, exponent_sigma=fit.exponent_sigma,
+                pairs=fit.pairs,
+                exponent_fitted=fit.exponent_fitted or options.descent_exponent is not None,
+                calibration=cal,
+            )  # fmt: skip
+            if options.descent_exponent is not None:
+                law = FlightParameter(
+                    name=law.name, value=law.value, sigma_ln=law.sigma_ln,
+                    provenance=law.provenance, basis=law.basis, references=law.references,
+                    exponent=law.exponent, exponent_sigma=0.0, anchor_alt=law.anchor_alt,
+                )  # fmt: skip
+            rate_from = f"fit ({fit.pairs} pairs, last {options.rate_window_s:g} s)"
+            rec["fitted_law"] = {
+                "v_sl_m_s": round(fit.v_sl, 3),
+                "exponent": round(fit.exponent, 3),
+                "anchor_alt_m": round(fit.anchor_alt, 1),
+                "rate_sigma_ln": round(law.sigma_ln, 4),
+                "exponent_sigma": round(law.exponent_sigma, 4),
+            }
         last = fit_descent_rate(trk, burst, k, window_s=60.0, min_pairs=1)
-        base_rate = last[0] if last is not None else rate
+        base_rate = last[0] if last is not None else law.value
         if profile is not None and options.correction_scale_m > 0:
             du, dv, _ = descent_wind_error(
                 trk, profile, burst, k, window_m=options.correction_window_m
             )
-    # the horizon: three times the fall time at this rate (no use of the real landing time)
-    hours = max(3.0 * parachute_fall_time(min(rate, base_rate), float(trk.alt[k]), ground), 3600.0)
-    hours /= 3600.0
+    # the horizon: three times the fall time of the slower law, and long enough for the
+    # slowest ensemble member to land (no use of the real landing)
+    fall = max(
+        law_fall_time(law.value, law.exponent, float(trk.alt[k]), ground),
+        parachute_fall_time(base_rate, float(trk.alt[k]), ground),
+    )
+    slow = _slowest_fall(law, float(trk.alt[k]), ground) if options.members > 1 else 0.0
+    hours = max(3.0 * fall, 1.2 * slow, 3600.0) / 3600.0
     model_wind: Any = wind
     if profile is not None and (du or dv):
         model_wind = corrected_profile(
             profile, du, dv, float(trk.alt[k]), scale_m=options.correction_scale_m
         )
-    run = _run(trk, k, model_wind, rate, ground, hours, members=1, seed=0, wind_sigma=None)
+    run = _run(trk, k, model_wind, law, ground, hours, members=1, seed=0, wind_sigma=None)
     rec.update(
-        descent_rate_m_s=round(rate, 3),
+        descent_rate_m_s=round(law.value, 3),
+        descent_exponent=round(law.exponent, 3),
         rate_from=rate_from,
         wind_correction_m_s=[round(du, 3), round(dv, 3)],
         predicted_end=[round(float(run.end_lat[0]), 5), round(float(run.end_lon[0]), 5)],
@@ -265,16 +331,19 @@ def predict_start(
     ens = None
     if options.members > 1:
         ens = _run(
-            trk, k, model_wind, rate, ground, hours, members=int(options.members),
+            trk, k, model_wind, law, ground, hours, members=int(options.members),
             seed=int(options.seed) + number, wind_sigma=options.wind_sigma,
             rate_sigma=options.descent_rate_sigma,
+            uncertainty=None if profile is None else _profile_model(profile, options),
         )  # fmt: skip
         unc = ens.params.get("uncertainty") or {}
         start_w = unc.get("wind") or {}
         rec["spread"] = {
             "wind_sigma_m_s": [start_w.get("sigma_u_m_s"), start_w.get("sigma_v_m_s")],
             "wind_model": start_w.get("kind"),
+            "wind_tail_dof": start_w.get("tail_dof"),
             "flight": unc.get("flight"),
+            "descent_rate": (unc.get("flight_parameters") or {}).get("descent_rate"),
         }
     return rec, run, ens
 
@@ -457,6 +526,6 @@ def hindcast(
         track,
         VerifyOptions(
             members=members, seed=seed, wind=wind, ground=ground, every_s=every_s,
-            descent_rate=PRIOR_DESCENT_RATE if descent_rate is None else float(descent_rate),
+            descent_rate=None if descent_rate is None else float(descent_rate),
         ),
     )  # fmt: skip

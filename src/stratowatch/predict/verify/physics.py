@@ -37,6 +37,7 @@ the landing errors with ``L_z`` = 0 (no correction), 1, 2, 4 km and without deca
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,6 +56,9 @@ __all__ = [
     "ascent_profile",
     "ascent_wind",
     "fit_descent_rate",
+    "fit_descent_law",
+    "DescentFit",
+    "law_fall_time",
     "equivalent_parachute_rate",
     "parachute_fall_time",
     "descent_wind_error",
@@ -241,6 +245,112 @@ def fit_descent_rate(
         recent = fall
     rate = -p.w[recent] * (rho[recent] / RHO0) ** alpha
     return float(np.median(rate)), alpha, int(recent.sum())
+
+
+@dataclass(frozen=True)
+class DescentFit:
+    """A descent law :math:`-w = v_{sl}(\\rho_0/\\rho)^k` fitted to observed fixes
+    (`fit_descent_law`): ``v_sl`` (m/s), ``exponent`` k, ``anchor_alt`` (m, mean altitude of
+    the pairs that set the rate), the formal 1-sigma errors ``rate_sigma_ln`` (of ln w at the
+    anchor) and ``exponent_sigma`` (inf when k was not fitted but set), ``pairs`` (used for
+    the rate) and ``blocks`` (one-minute blocks behind the exponent)."""
+
+    v_sl: float
+    exponent: float
+    anchor_alt: float
+    rate_sigma_ln: float
+    exponent_sigma: float
+    pairs: int
+    blocks: int
+    exponent_fitted: bool
+
+
+def _block_means(
+    time: FloatArray, values: list[FloatArray], weight: FloatArray, block_s: float
+) -> list[FloatArray]:
+    k = np.floor((time - time[0]) / block_s).astype(np.int64)
+    _, inv = np.unique(k, return_inverse=True)
+    wsum = np.bincount(inv, weights=weight)
+    return [np.bincount(inv, weights=v * weight) / wsum for v in values]
+
+
+def fit_descent_law(
+    track: Track,
+    start: int,
+    upto: int,
+    *,
+    window_s: float = 600.0,
+    min_pairs: int = 3,
+    exponent: float | None = None,
+    settle_s: float = 90.0,
+    min_density_ratio: float = 2.0,
+    block_s: float = 60.0,
+) -> DescentFit | None:
+    """`fit_descent_rate` with the fit's formal uncertainties.
+
+    The point estimates are those of `fit_descent_rate`. Their errors come from one-minute
+    block means of the pairs (``block_s``), so that fixes a second apart, which share their
+    GPS and swinging errors, are not counted as independent: the exponent's standard error
+    is that of the least-squares slope of the block means of log(-w) on log(rho0/rho) (with
+    n - 2 degrees of freedom), and the rate's is the standard deviation of the block means
+    of log(-w (rho/rho0)^k) over the rate window divided by the root of their number (at
+    least 0.5 of a single block's scatter when only one block exists). None when fewer than
+    ``min_pairs`` pairs fall faster than 0.5 m/s."""
+    p = fix_pairs(track, start, upto)
+    fall = p.w < -0.5
+    if int(fall.sum()) < min_pairs:
+        return None
+    rho = density(p.alt)
+    x = np.log(RHO0 / rho)
+    y = np.log(np.maximum(-p.w, 1e-6))
+    alpha = 0.5 if exponent is None else float(exponent)
+    alpha_sigma = math.inf
+    fitted = False
+    blocks = 0
+    if exponent is None:
+        sel = fall & (p.time >= track.time[start] + settle_s)
+        if int(sel.sum()) >= min_pairs and rho[sel].max() >= min_density_ratio * rho[sel].min():
+            wt = p.dt[sel]
+            xm = np.sum(wt * x[sel]) / wt.sum()
+            ym = np.sum(wt * y[sel]) / wt.sum()
+            slope = np.sum(wt * (x[sel] - xm) * (y[sel] - ym)) / max(
+                np.sum(wt * (x[sel] - xm) ** 2), 1e-12
+            )
+            alpha = float(np.clip(slope, 0.2, 0.8))
+            fitted = True
+            xb, yb = _block_means(p.time[sel], [x[sel], y[sel]], wt, block_s)
+            blocks = int(xb.size)
+            sxx = float(np.sum((xb - xb.mean()) ** 2))
+            if blocks >= 4 and sxx > 0.0:
+                b = float(np.sum((xb - xb.mean()) * (yb - yb.mean())) / sxx)
+                res = yb - yb.mean() - b * (xb - xb.mean())
+                alpha_sigma = math.sqrt(float(np.sum(res**2)) / (blocks - 2) / sxx)
+    recent = fall & (p.time >= track.time[upto] - window_s)
+    if int(recent.sum()) < min_pairs:
+        recent = fall
+    m = y[recent] - alpha * x[recent]
+    rate = float(np.exp(np.median(m)))
+    (mb,) = _block_means(p.time[recent], [m], p.dt[recent], block_s)
+    if mb.size >= 2:
+        rate_sigma = float(np.std(mb, ddof=1)) / math.sqrt(mb.size)
+    else:
+        rate_sigma = 0.5 * float(np.std(m)) if m.size > 1 else 0.1
+    anchor = float(np.sum(p.alt[recent] * p.dt[recent]) / p.dt[recent].sum())
+    return DescentFit(
+        v_sl=rate, exponent=alpha, anchor_alt=anchor, rate_sigma_ln=rate_sigma,
+        exponent_sigma=alpha_sigma, pairs=int(recent.sum()), blocks=blocks,
+        exponent_fitted=fitted,
+    )  # fmt: skip
+
+
+def law_fall_time(
+    v_sl: float, exponent: float, alt_from: float, alt_to: float, *, points: int = 400
+) -> float:
+    """Time (s) the law -w = v_sl (rho0/rho)^k takes from ``alt_from`` down to ``alt_to``."""
+    if alt_from <= alt_to:
+        return 0.0
+    h = np.linspace(alt_to, alt_from, points)
+    return float(np.trapezoid((density(h) / RHO0) ** exponent, h)) / v_sl
 
 
 def parachute_fall_time(v_sl: float, alt_from: float, alt_to: float, *, points: int = 400) -> float:
