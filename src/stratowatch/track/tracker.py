@@ -49,8 +49,8 @@ from scipy.stats import chi2
 
 from ..atmosphere.sources import open_wind
 from ..atmosphere.wind import WindField
-from ..errors import ConfigError
-from ..timeutil import iso
+from ..errors import ConfigError, DomainError
+from ..timeutil import iso, to_epoch
 from .filter import LOG2PI, FilterBatch, MotionModel, wind_uv
 from .geometry import enu_offset
 from .likelihood import (
@@ -69,6 +69,7 @@ __all__ = [
     "TrackerConfig",
     "Track",
     "AltitudeEstimate",
+    "TrackHistory",
     "Decision",
     "TrackingResult",
     "track_observations",
@@ -278,6 +279,31 @@ def _from_dict(cls: Any, data: dict[str, Any], base: Any, source: str, table: st
         raise ConfigError(f"{source}: {exc}") from None
 
 
+def _spacing_var(hyp: FloatArray) -> float:
+    """Variance of a uniform spread over one hypothesis-grid spacing (m^2)."""
+    return float(np.median(np.diff(hyp)) ** 2 / 12.0) if hyp.size > 1 else 0.0
+
+
+def _mixture(hyp: FloatArray, w: FloatArray) -> tuple[float, float]:
+    """Mean and standard deviation (m) of the altitude mixture with weights ``w``."""
+    mean = float(np.sum(w * hyp))
+    var = float(np.sum(w * (hyp - mean) ** 2)) + _spacing_var(hyp)
+    return mean, math.sqrt(var)
+
+
+def _normalised(score: FloatArray) -> FloatArray:
+    """Posterior weights exp(score) normalised along the last axis."""
+    w = np.exp(score - score.max(axis=-1, keepdims=True))
+    w /= w.sum(axis=-1, keepdims=True)
+    return w
+
+
+def _altitude_method(hits: int, reported_alt: bool) -> str:
+    if hits < 2:
+        return "prior only (one report)"
+    return "wind drift + reported altitudes" if reported_alt else "wind drift"
+
+
 @dataclass(frozen=True)
 class AltitudeEstimate:
     """Altitude of a track: mean and one-sigma (m), how it was obtained, and for tracks
@@ -292,6 +318,19 @@ class AltitudeEstimate:
     drift_sigma: float | None = None
     drift_weights: FloatArray | None = None
 
+    @staticmethod
+    def from_weights(
+        hypotheses: FloatArray, weights: FloatArray, drift_weights: FloatArray, method: str
+    ) -> AltitudeEstimate:
+        """The estimate of a hypothesis bank from its normalised posterior weights (overall and
+        from the horizontal drift alone): the mixture mean and standard deviation, each
+        hypothesis spread uniformly over one grid spacing (variance spacing^2 / 12)."""
+        mean, sd = _mixture(hypotheses, weights)
+        md, sdd = _mixture(hypotheses, drift_weights)
+        return AltitudeEstimate(
+            mean, sd, method, hypotheses, weights.copy(), md, sdd, drift_weights.copy()
+        )
+
     def describe(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "mean_m": round(self.mean, 1),
@@ -305,14 +344,54 @@ class AltitudeEstimate:
 
 
 @dataclass(frozen=True, eq=False)
+class TrackHistory:
+    """What the filter knew at each recorded state of a track, so that `Track.as_of` can cut
+    the track at any time exactly as a run without the later reports would have left it.
+
+    seq : (n,) the tracker's record number of each state.
+    hits : (n,) the track's update count after each state.
+    source, kind : (n,) source and kind of the report that updated each state (not used when
+        coasting).
+    reported_alt : (n,) whether a reported altitude had been used up to each state.
+    alt_weights, drift_weights : (n, K) posterior weights of the altitude hypotheses after
+        each state (overall, and from the horizontal drift alone); None for a track started
+        with a measured altitude.
+    records : smoother records of every altitude-hypothesis row of the track (kept with
+        ``record_hypotheses``), so a cut track is smoothed along the row most probable at
+        the cut; None otherwise.
+    confirmed_time, ended_time : when the track was confirmed / ended (NaN: not yet).
+    """
+
+    seq: IntArray
+    hits: IntArray
+    source: tuple[str, ...]
+    kind: tuple[str, ...]
+    reported_alt: npt.NDArray[np.bool_]
+    alt_weights: FloatArray | None
+    drift_weights: FloatArray | None
+    records: FloatArray | None
+    confirmed_time: float
+    ended_time: float
+
+    def status_at(self, t: float) -> str:
+        """The track's status (`STATUSES`) after the last scan at or before ``t``."""
+        if self.confirmed_time <= t:
+            return "confirmed"
+        return "deleted" if self.ended_time <= t else "tentative"
+
+
+@dataclass(frozen=True, eq=False)
 class Track:
-    """One track's states (arrays of length n, time-ordered; SI units): filtered, or
-    RTS-smoothed when ``smoothed`` (see `smooth_track`).
+    """One track's states (arrays of length n, time-ordered; SI units): filtered (each state
+    from the reports up to its time: ``kind == "filtered"``), or RTS-smoothed (each state from
+    all the track's reports, hindsight: ``kind == "smoothed"``, see `smooth_track`).
 
     Columns: time (epoch s), lat, lon (deg), alt (m), sigma_e, sigma_n, sigma_alt (m),
     ve, vn, vz (m/s, ground velocity), sigma_ve, sigma_vn (m/s), wind_u, wind_v (m/s, the
     model wind at the state), obs_index (row of the observation that updated it, -1 when
-    coasting).
+    coasting). For a float-altitude track (started without altitude) ``alt``/``sigma_alt``
+    are the hypothesis-mixture estimate: as known at each state when filtered, from all
+    reports when smoothed. ``altitude`` is the estimate after the last state.
     """
 
     track_id: int
@@ -339,9 +418,106 @@ class Track:
     rts: SmootherData | None = field(default=None, repr=False)
     ended: bool = False
     kinds: tuple[str, ...] = ()
+    history: TrackHistory | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return int(self.time.shape[0])
+
+    @property
+    def kind(self) -> Literal["filtered", "smoothed"]:
+        """``filtered`` (causal: each state from the reports up to its time) or ``smoothed``
+        (hindsight: each state from all the track's reports)."""
+        return "smoothed" if self.smoothed else "filtered"
+
+    def as_of(self, t: float | str) -> Track:
+        """This track as it stood at time ``t``: the filtered states at or before ``t``, the
+        altitude estimate, update count, sources and status after the last of them.
+
+        Identical to the track a run without the reports after ``t`` produces (the tracker is
+        sequential; `tests/track/test_as_of.py`), so a forecast from it cannot see later
+        reports. Raises `DomainError` for a smoothed track (its states use later reports:
+        cut the filtered track, then smooth it), a track without history (built by hand) or
+        ``t`` before the track's first state.
+        """
+        when = to_epoch(t)
+        if self.smoothed:
+            raise DomainError(
+                f"track {self.track_id} is smoothed: every state uses all its reports; take "
+                "as_of of the filtered track (then smooth the result if wanted)"
+            )
+        h = self.history
+        if h is None:
+            raise DomainError(
+                f"track {self.track_id} has no filter history (built by hand); as_of needs a "
+                "track from track_observations"
+            )
+        k = int(np.searchsorted(self.time, when, side="right"))
+        if k == 0:
+            raise DomainError(
+                f"track {self.track_id} starts at {iso(self.time[0])}, after {iso(when)}"
+            )
+        if k == len(self) and h.status_at(when) == self.status:
+            return self
+        cut = slice(0, k)
+        hits = int(h.hits[k - 1])
+        if h.alt_weights is not None and h.drift_weights is not None:
+            assert self.altitude.hypotheses is not None
+            altitude = AltitudeEstimate.from_weights(
+                self.altitude.hypotheses,
+                h.alt_weights[k - 1],
+                h.drift_weights[k - 1],
+                _altitude_method(hits, bool(h.reported_alt[k - 1])),
+            )
+        else:
+            altitude = AltitudeEstimate(
+                float(self.alt[k - 1]), float(self.sigma_alt[k - 1]), "measured"
+            )
+        rts = self.rts
+        if rts is not None:
+            if h.records is not None:
+                recs = h.records[h.records[:, 0] <= h.seq[k - 1] + 0.5]
+                rts = _smoother_data(h.seq[cut], recs)
+            else:
+                rts = SmootherData(
+                    uid=rts.uid[cut],
+                    mean=rts.mean[cut],
+                    P=rts.P[cut],
+                    prior=rts.prior[cut],
+                    prior_P=rts.prior_P[cut],
+                    wind=rts.wind[cut],
+                    vreset=rts.vreset[cut],
+                )
+        history = TrackHistory(
+            seq=h.seq[cut],
+            hits=h.hits[cut],
+            source=h.source[:k],
+            kind=h.kind[:k],
+            reported_alt=h.reported_alt[cut],
+            alt_weights=None if h.alt_weights is None else h.alt_weights[cut],
+            drift_weights=None if h.drift_weights is None else h.drift_weights[cut],
+            records=None if h.records is None else h.records[h.records[:, 0] <= h.seq[k - 1] + 0.5],
+            confirmed_time=h.confirmed_time if h.confirmed_time <= when else math.nan,
+            ended_time=h.ended_time if h.ended_time <= when else math.nan,
+        )
+        cols = {
+            name: getattr(self, name)[cut].copy()
+            for name in (
+                "time", "lat", "lon", "alt", "sigma_e", "sigma_n", "sigma_alt", "ve", "vn",
+                "vz", "sigma_ve", "sigma_vn", "wind_u", "wind_v", "obs_index",
+            )
+        }  # fmt: skip
+        return dataclasses.replace(
+            self,
+            **cols,
+            status=h.status_at(when),
+            sources=tuple(sorted({h.source[i] for i in np.flatnonzero(cols["obs_index"] >= 0)})),
+            ended=bool(h.ended_time <= when),
+            kinds=tuple(sorted({h.kind[i] for i in np.flatnonzero(cols["obs_index"] >= 0)})),
+            n_updates=hits,
+            altitude=altitude,
+            rts=rts,
+            history=history,
+        )
 
     def __repr__(self) -> str:
         return (
@@ -494,6 +670,19 @@ class TrackingResult:
     def confirmed(self) -> tuple[Track, ...]:
         return tuple(t for t in self.tracks if t.n_updates >= self.config.confirm_hits)
 
+    def as_of(self, t: float | str) -> TrackingResult:
+        """The result as it stood at time ``t``: the observations up to ``t``, the decisions
+        about them, and every track started by then cut at ``t`` (`Track.as_of`). The same as
+        `track_observations` on the observations up to ``t`` (``as_of=t``)."""
+        when = to_epoch(t)
+        n = int(np.searchsorted(self.observations.time, when, side="right"))
+        return dataclasses.replace(
+            self,
+            tracks=tuple(tr.as_of(when) for tr in self.tracks if tr.time[0] <= when),
+            observations=self.observations.take(np.arange(n)),
+            decisions=tuple(d for d in self.decisions if d.obs_index < n),
+        )
+
 
 class _Recorder:
     """Collects state rows scan by scan (arrays), split into tracks at the end."""
@@ -501,6 +690,7 @@ class _Recorder:
     def __init__(self) -> None:
         self.chunks: list[FloatArray] = []
         self.rts_chunks: list[FloatArray] = []
+        self.weight_chunks: list[FloatArray] = []
         self.n = 0
 
     def add_rts(self, batch: FilterBatch, rows: IntArray, seq: IntArray, is_map: bool) -> None:
@@ -529,9 +719,17 @@ class _Recorder:
         return np.concatenate(self.rts_chunks)
 
     def add(
-        self, batch: FilterBatch, rows: IntArray, track_ids: IntArray, obs_index: IntArray
+        self,
+        batch: FilterBatch,
+        rows: IntArray,
+        track_ids: IntArray,
+        obs_index: IntArray,
+        hits: IntArray,
+        alt: FloatArray,
+        sigma_alt: FloatArray,
     ) -> IntArray:
-        """Record the states of ``rows``; returns their record numbers."""
+        """Record the states of ``rows`` (with the tracks' update counts and altitude
+        estimates); returns their record numbers."""
         if rows.size == 0:
             return np.zeros(0, dtype=np.int64)
         seq = np.arange(self.n, self.n + rows.size, dtype=np.int64)
@@ -546,20 +744,32 @@ class _Recorder:
                     batch.t[rows],
                     batch.lat[rows],
                     batch.lon[rows],
-                    batch.alt[rows],
+                    alt,
                     np.sqrt(P[:, 0, 0]),
                     np.sqrt(P[:, 1, 1]),
-                    np.sqrt(P[:, 2, 2]),
+                    sigma_alt,
                     vel,
                     np.sqrt(P[:, 3, 3]),
                     np.sqrt(P[:, 4, 4]),
                     batch.wind[rows],
                     obs_index.astype(np.float64),
                     seq.astype(np.float64),
+                    hits.astype(np.float64),
                 ]
             )
         )
         return seq
+
+    def add_weights(self, seq: IntArray, w: FloatArray, wd: FloatArray) -> None:
+        """Altitude-hypothesis weights (overall, drift alone) after the states ``seq``."""
+        if seq.size:
+            self.weight_chunks.append(np.column_stack([seq.astype(np.float64), w, wd]))
+
+    def weight_table(self, k: int) -> FloatArray:
+        if not self.weight_chunks:
+            return np.zeros((0, 1 + 2 * k))
+        out = np.concatenate(self.weight_chunks)
+        return out[np.argsort(out[:, 0], kind="stable")]
 
     def table(self) -> FloatArray:
         if not self.chunks:
@@ -589,8 +799,10 @@ class _Tracker:
         self.track_multi = np.zeros(0, dtype=bool)
         self.track_first_row = np.zeros(0, dtype=np.int64)
         self.track_bank = np.zeros(0, dtype=bool)
-        # hypothesis scores of ended float-altitude tracks whose rows were compacted away
-        self.bank_store: dict[int, tuple[FloatArray, FloatArray, FloatArray]] = {}
+        # when each track was confirmed / ended (NaN: not yet), for `Track.as_of`
+        self.confirmed_at: list[float] = []
+        self.ended_at: list[float] = []
+        self.hyp = np.asarray(cfg.alt_hypotheses, dtype=np.float64)
         self.rec = _Recorder()
         self.decisions: list[Decision] = []
         self.gate2 = float(chi2.ppf(cfg.gate_probability, 2))
@@ -625,6 +837,11 @@ class _Tracker:
         first = len(self.status)
         ids = np.arange(first, first + n, dtype=np.int64)
         self.status += [TENTATIVE] * n
+        # one update: confirmed already when confirm_hits is 1 (`STATUSES`)
+        self.confirmed_at += (
+            o.time[idx] if cfg.confirm_hits <= 1 else np.full(n, math.nan)
+        ).tolist()
+        self.ended_at += [math.nan] * n
         self.hits += [1] * n
         self.misses += [0] * n
         self.last_update += o.time[idx].tolist()
@@ -674,10 +891,35 @@ class _Tracker:
         self.record(first_row, ids, idx)
         return ids
 
+    def bank_weights(self, tracks: IntArray) -> tuple[FloatArray, FloatArray]:
+        """Current posterior weights (n, K) of the altitude hypotheses of float-altitude
+        ``tracks``, overall and from the horizontal drift alone (each track's K rows are
+        contiguous from its first row)."""
+        rows = self.track_first_row[tracks][:, None] + np.arange(self.hyp.size)[None, :]
+        prior = self.row_logprior[rows]
+        return (
+            _normalised(self.batch.loglik[rows] + prior),
+            _normalised(self.batch.loglik_h[rows] + prior),
+        )
+
     def record(self, rows: IntArray, tracks: IntArray, obs_index: IntArray) -> None:
-        """Record the states of ``rows`` (one per track); when smoothing, also every other
-        altitude-hypothesis row of float-altitude tracks (the smoother follows one row)."""
-        seq = self.rec.add(self.batch, rows, tracks, obs_index)
+        """Record the states of ``rows`` (one per track) with each track's altitude estimate
+        as known now (the hypothesis mixture for float-altitude tracks); when smoothing, also
+        every other altitude-hypothesis row of float-altitude tracks (the smoother follows one
+        row)."""
+        alt = self.batch.alt[rows].copy()
+        sigma_alt = np.sqrt(self.batch.P[rows, 2, 2])
+        bank = self.track_bank[tracks]
+        if bank.any():
+            w, wd = self.bank_weights(tracks[bank])
+            mean = w @ self.hyp
+            var = np.sum(w * (self.hyp[None, :] - mean[:, None]) ** 2, axis=1)
+            alt[bank] = mean
+            sigma_alt[bank] = np.sqrt(var + _spacing_var(self.hyp))
+        hits = np.asarray(self.hits, dtype=np.int64)[tracks]
+        seq = self.rec.add(self.batch, rows, tracks, obs_index, hits, alt, sigma_alt)
+        if bank.any():
+            self.rec.add_weights(seq[bank], w, wd)
         if not (self.cfg.smooth or self.cfg.record_hypotheses):
             return
         for r, tid, s in zip(rows.tolist(), tracks.tolist(), seq.tolist(), strict=True):
@@ -702,6 +944,7 @@ class _Tracker:
             stale = live[t_scan - last > cfg.max_coast]
             for tid in stale.tolist():
                 self.status[tid] = ENDED
+                self.ended_at[tid] = t_scan
             live = live[t_scan - last <= cfg.max_coast]
         if live.size:
             live_rows = np.flatnonzero(np.isin(self.row_track, live)).astype(np.int64)
@@ -740,8 +983,8 @@ class _Tracker:
 
     def compact(self, min_rows: int = 2000) -> None:
         """Drop the filter rows of ended tracks once they outnumber the live ones (a long feed
-        with clutter would otherwise grow without bound); float-altitude hypothesis scores are
-        kept for the final altitude estimate."""
+        with clutter would otherwise grow without bound); the altitude estimates were recorded
+        with each state."""
         if self.row_track.size < min_rows:
             return
         st = np.asarray(self.status, dtype=np.int64)
@@ -749,13 +992,6 @@ class _Tracker:
         if int(dead.sum()) * 2 < self.row_track.size:
             return
         b = self.batch
-        for tid in np.unique(self.row_track[dead & self.row_bank]).tolist():
-            r = np.flatnonzero(self.row_track == tid)
-            self.bank_store[tid] = (
-                b.loglik[r].copy(),
-                b.loglik_h[r].copy(),
-                self.row_logprior[r].copy(),
-            )
         keep = ~dead
         new_index = np.cumsum(keep) - 1
         b.keep(keep)
@@ -1097,6 +1333,8 @@ class _Tracker:
             self.last_update[tid] = t
             if self.status[tid] == TENTATIVE and self.hits[tid] >= cfg.confirm_hits:
                 self.status[tid] = CONFIRMED
+            if self.hits[tid] >= cfg.confirm_hits and math.isnan(self.confirmed_at[tid]):
+                self.confirmed_at[tid] = t
         for tid in live.tolist():
             if tid in upd:
                 continue
@@ -1107,6 +1345,7 @@ class _Tracker:
                 t - self.last_update[tid] > cfg.max_coast
             ):
                 self.status[tid] = ENDED
+                self.ended_at[tid] = t
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Every scan in time order (`scan` is the step: one call per scan);
@@ -1126,94 +1365,60 @@ class _Tracker:
                 progress(start, n)
 
     # --- results -----------------------------------------------------------------------------
-    def altitude(self, tid: int, states: FloatArray) -> AltitudeEstimate:
-        """Altitude of a track: its last filtered state, or the hypothesis mixture."""
-        if not self.track_bank[tid]:
-            return AltitudeEstimate(float(states[-1, 4]), float(states[-1, 7]), "measured")
-        if tid in self.bank_store:
-            loglik, loglik_h, prior = self.bank_store[tid]
-        else:
-            rows = np.flatnonzero(self.row_track == tid)
-            loglik = self.batch.loglik[rows]
-            loglik_h = self.batch.loglik_h[rows]
-            prior = self.row_logprior[rows]
-        hyp = np.asarray(self.cfg.alt_hypotheses, dtype=np.float64)
-        # within-hypothesis spread: uniform over one grid spacing
-        spacing2 = float(np.median(np.diff(hyp)) ** 2 / 12.0) if hyp.size > 1 else 0.0
-
-        def mix(score: FloatArray) -> tuple[FloatArray, float, float]:
-            w = np.exp(score - score.max())
-            w /= w.sum()
-            mean = float(np.sum(w * hyp))
-            var = float(np.sum(w * (hyp - mean) ** 2)) + spacing2
-            return w, mean, math.sqrt(var)
-
-        w, mean, sd = mix(loglik + prior)
-        wd, md, sdd = mix(loglik_h + prior)
-        used = states[:, 15].astype(np.int64)
-        used = used[used >= 0]
-        had_alt = bool(np.any(np.isfinite(self.obs.alt[used])))
-        method = "wind drift + reported altitudes" if had_alt else "wind drift"
-        if self.hits[tid] < 2:
-            method = "prior only (one report)"
-        return AltitudeEstimate(mean, sd, method, hyp, w, md, sdd, wd)
-
-    def smoother_data(
-        self, seqs: IntArray, rts: FloatArray, map_pos: IntArray, by_uid: FloatArray
-    ) -> SmootherData:
-        """Smoother data of one track's records ``seqs``: the row of its final most probable
-        state when every row was kept (``by_uid``: the rows sorted by uid, record), else its
-        most probable row at each record."""
-        sel = rts[map_pos[seqs]]
-        if by_uid.shape[0] and seqs.size > 1:
-            uid = rts[map_pos[seqs[-1]], 1]
-            a, b = np.searchsorted(by_uid[:, 1], [uid - 0.5, uid + 0.5])
-            chain = by_uid[a:b]
-            if chain.shape[0] == seqs.size and np.array_equal(chain[:, 0], seqs):
-                sel = chain
-        m = sel.shape[0]
-        return SmootherData(
-            uid=sel[:, 1].astype(np.int64),
-            mean=sel[:, 3:9].copy(),
-            P=sel[:, 11:47].reshape(m, 6, 6).copy(),
-            prior=sel[:, 47:53].copy(),
-            prior_P=sel[:, 53:89].reshape(m, 6, 6).copy(),
-            wind=sel[:, 9:11].copy(),
-            vreset=sel[:, 89] > 0.5,
-        )
-
     def result(self, wind_source: str) -> TrackingResult:
         table = self.rec.table()
         table = table[np.lexsort((table[:, 16], table[:, 1], table[:, 0]))]
         rts = self.rec.rts_table()
-        is_map = rts[:, 2] > 0.5
-        map_pos = np.zeros(self.rec.n, dtype=np.int64)
-        map_pos[rts[is_map, 0].astype(np.int64)] = np.flatnonzero(is_map)
-        by_uid = rts[:0]
-        if self.cfg.smooth or self.cfg.record_hypotheses:
-            by_uid = rts[np.lexsort((rts[:, 0], rts[:, 1]))]
+        # every smoother record by record number, the most-probable row's first
+        rts = rts[np.lexsort((-rts[:, 2], rts[:, 0]))]
+        keep_all = self.cfg.smooth or self.cfg.record_hypotheses
+        K = self.hyp.size
+        weights = self.rec.weight_table(K)
+        o = self.obs
         bounds = np.searchsorted(table[:, 0], np.arange(len(self.status) + 1) - 0.5)
         tracks = []
         for tid in range(len(self.status)):
             sel = table[bounds[tid] : bounds[tid + 1]]
-            alt_est = (
-                self.altitude(tid, sel)
-                if len(sel)
-                else AltitudeEstimate(math.nan, math.nan, "none")
+            if not len(sel):
+                continue
+            seqs = sel[:, 16].astype(np.int64)
+            obs_i = sel[:, 15].astype(np.int64)
+            upd = obs_i >= 0
+            src = np.full(len(sel), "", dtype=object)
+            src[upd] = o.source[obs_i[upd]]
+            kind = np.full(len(sel), "", dtype=object)
+            kind[upd] = o.kind[obs_i[upd]]
+            reported = np.zeros(len(sel), dtype=bool)
+            reported[upd] = np.isfinite(o.alt[obs_i[upd]])
+            reported = np.logical_or.accumulate(reported)
+            recs = _records_of(rts, seqs)
+            w = wd = None
+            hits = sel[:, 17].astype(np.int64)
+            if self.track_bank[tid]:
+                wrows = weights[np.searchsorted(weights[:, 0], seqs.astype(np.float64))]
+                w, wd = wrows[:, 1 : 1 + K], wrows[:, 1 + K :]
+                alt_est = AltitudeEstimate.from_weights(
+                    self.hyp, w[-1], wd[-1], _altitude_method(int(hits[-1]), bool(reported[-1]))
+                )
+            else:
+                alt_est = AltitudeEstimate(float(sel[-1, 4]), float(sel[-1, 7]), "measured")
+            chain = keep_all and bool(self.track_bank[tid])
+            history = TrackHistory(
+                seq=seqs,
+                hits=hits,
+                source=tuple(str(x) for x in src),
+                kind=tuple(str(x) for x in kind),
+                reported_alt=reported,
+                alt_weights=w,
+                drift_weights=wd,
+                records=recs if chain else None,
+                confirmed_time=self.confirmed_at[tid],
+                ended_time=self.ended_at[tid],
             )
-            if alt_est.hypotheses is not None:
-                # a float-altitude track: report the estimate, not one hypothesis
-                sel[:, 4] = alt_est.mean
-                sel[:, 7] = alt_est.sigma
-            confirmed = self.hits[tid] >= self.cfg.confirm_hits
-            ended = self.status[tid] == ENDED
-            status = "confirmed" if confirmed else ("deleted" if ended else "tentative")
-            used = sel[:, 15].astype(np.int64)
-            kinds = tuple(sorted({str(k) for k in self.obs.kind[used[used >= 0]].tolist()}))
             tracks.append(
                 Track(
                     track_id=tid,
-                    status=status,
+                    status=history.status_at(math.inf),
                     time=sel[:, 1].copy(),
                     lat=sel[:, 2].copy(),
                     lon=sel[:, 3].copy(),
@@ -1228,22 +1433,55 @@ class _Tracker:
                     sigma_vn=sel[:, 12].copy(),
                     wind_u=sel[:, 13].copy(),
                     wind_v=sel[:, 14].copy(),
-                    obs_index=sel[:, 15].astype(np.int64),
+                    obs_index=obs_i,
                     sources=tuple(sorted(self.sources[tid])),
                     n_updates=self.hits[tid],
                     altitude=alt_est,
-                    rts=self.smoother_data(sel[:, 16].astype(np.int64), rts, map_pos, by_uid),
-                    ended=ended,
-                    kinds=kinds,
+                    rts=_smoother_data(seqs, recs),
+                    ended=not math.isnan(history.ended_time),
+                    kinds=tuple(sorted({history.kind[i] for i in np.flatnonzero(upd)})),
+                    history=history,
                 )
             )
         return TrackingResult(
-            tracks=tuple(t for t in tracks if len(t)),
+            tracks=tuple(tracks),
             observations=self.obs,
             decisions=tuple(sorted(self.decisions, key=lambda d: d.obs_index)),
             wind_source=wind_source,
             config=self.cfg,
         )
+
+
+def _records_of(rts: FloatArray, seqs: IntArray) -> FloatArray:
+    """The smoother records (rows of the recorder's table sorted by record number, the
+    most-probable row first) of the record numbers ``seqs``."""
+    lo = np.searchsorted(rts[:, 0], seqs - 0.5)
+    hi = np.searchsorted(rts[:, 0], seqs + 0.5)
+    counts = hi - lo
+    idx = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+    return rts[idx]
+
+
+def _smoother_data(seqs: IntArray, recs: FloatArray) -> SmootherData:
+    """Smoother data of one track's records ``seqs``: the chain of the row most probable at the
+    last record when every row was kept (``recs`` holds the track's records, sorted by record
+    number), else its most probable row at each record."""
+    sel = recs[recs[:, 2] > 0.5]
+    if recs.shape[0] > sel.shape[0] and seqs.size > 1:
+        uid = sel[-1, 1]
+        chain = recs[recs[:, 1] == uid]
+        if chain.shape[0] == seqs.size and np.array_equal(chain[:, 0], seqs):
+            sel = chain
+    m = sel.shape[0]
+    return SmootherData(
+        uid=sel[:, 1].astype(np.int64),
+        mean=sel[:, 3:9].copy(),
+        P=sel[:, 11:47].reshape(m, 6, 6).copy(),
+        prior=sel[:, 47:53].copy(),
+        prior_P=sel[:, 53:89].reshape(m, 6, 6).copy(),
+        wind=sel[:, 9:11].copy(),
+        vreset=sel[:, 89] > 0.5,
+    )
 
 
 def track_observations(
@@ -1253,6 +1491,7 @@ def track_observations(
     config: TrackerConfig | None = None,
     smooth: bool | None = None,
     progress: Callable[[int, int], None] | None = None,
+    as_of: float | str | None = None,
 ) -> TrackingResult:
     """Turn observations of any kind into tracks.
 
@@ -1261,10 +1500,14 @@ def track_observations(
     places are triangulated into fixes. ``wind`` is a `WindField` or a name for `open_wind`
     (``calm``, ``climatology``, a file). ``smooth`` (default: ``config.smooth``, off) returns
     RTS-smoothed tracks, every state using all reports, instead of filtered ones.
-    ``progress(done, total)`` is called after each scan (reports done of all).
+    ``progress(done, total)`` is called after each scan (reports done of all). ``as_of`` (epoch
+    s or ISO time) uses only the observations at or before that time: what was known then
+    (`TrackingResult.as_of` cuts a finished run the same way).
     """
     field_ = open_wind(wind)
     cfg = config or TrackerConfig.for_wind(field_)
+    if as_of is not None:
+        observations = observations.take(np.flatnonzero(observations.time <= to_epoch(as_of)))
     obs = sightings_to_fixes(observations.without_repeats())
     # the tracker writes temporarily into rows it converts (radar plots): use a private copy
     obs = obs.take(np.arange(len(obs)))
