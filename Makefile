@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 OUT ?= demo-out
 
-.PHONY: install demo test lint bench clean frontend
+.PHONY: install demo test lint bench clean frontend warmup
 
 install: $(STAMP)
 
@@ -14,7 +14,13 @@ $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(MAKE) warmup
 	touch $(STAMP)
+
+# compile the numba kernels into their on-disk cache (and build the land-mask cache) once, so
+# the first `make demo` / `stratowatch ...` does not spend half a minute compiling
+warmup:
+	$(BIN)/stratowatch warmup
 
 demo: install
 	$(BIN)/stratowatch demo --out $(OUT)

@@ -29,8 +29,10 @@ __all__ = [
     "SMALL_DEBRIS_FIELD_M",
     "OVERALL_DEBRIS_FIELD_M",
     "SOURCES",
+    "FORECAST_FROM",
     "Event",
     "load_reports",
+    "outcome_of",
 ]
 
 _DATA = resources.files("stratowatch") / "data"
@@ -84,6 +86,11 @@ COLOMBIA = Event(
     16_800.0,
     "Colombian Air Force statement, 2023-02-03",
 )
+#: The moment the demo replays by default (``stratowatch demo --forecast-from``): the Billings
+#: sighting, 2023-02-01 19:00Z, when the balloon was first seen by the public and the US chose
+#: not to bring it down over land for fear of the debris (Pentagon press secretary, 2023-02-02).
+#: The forecast, its drift correction and its float altitude use only the reports up to then.
+FORECAST_FROM = BILLINGS.time
 #: Reported float altitude, 60,000-65,000 ft.
 FLOAT_ALT_RANGE_M = (18_288.0, 19_812.0)
 #: Payload "in excess of a couple thousand pounds".
@@ -168,9 +175,16 @@ def load_reports(path: str | Path | None = None) -> list[Report]:
     """
     p = REPORTS_PATH if path is None else Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = p.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise InputError("cannot read reports file", path=p, value=str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            "not a UTF-8 text file",
+            path=p,
+            value=f"byte {exc.start}: {exc.object[exc.start : exc.start + 4]!r}",
+            expected="a UTF-8 CSV of reports",
+        ) from None
     rows = list(csv.DictReader(text.splitlines()))
     need = ("time_utc", "lat", "lon", "radius_km")
     if not rows:
@@ -202,6 +216,33 @@ def load_reports(path: str | Path | None = None) -> list[Report]:
         dt_h = _float(row, "time_uncertainty_h", p, line, optional=True)
         alt = _float(row, "alt_m", p, line, optional=True)
         alt_sigma = _float(row, "alt_uncertainty_m", p, line, optional=True)
+        if dt_h is not None and dt_h < 0:
+            raise InputError(
+                "negative time uncertainty",
+                path=p,
+                line=line,
+                field="time_uncertainty_h",
+                value=dt_h,
+                expected="hours >= 0",
+            )
+        if alt is not None and not -500.0 <= alt <= 100_000.0:
+            raise InputError(
+                "altitude out of range",
+                path=p,
+                line=line,
+                field="alt_m",
+                value=alt,
+                expected="-500..100000 m",
+            )
+        if alt_sigma is not None and alt_sigma <= 0:
+            raise InputError(
+                "altitude uncertainty must be positive",
+                path=p,
+                line=line,
+                field="alt_uncertainty_m",
+                value=alt_sigma,
+                expected="metres > 0",
+            )
         out.append(
             Report(
                 time=t,
@@ -218,3 +259,11 @@ def load_reports(path: str | Path | None = None) -> list[Report]:
         )
     out.sort(key=lambda r: r.time)
     return out
+
+
+def outcome_of(reports: list[Report]) -> Report | None:
+    """The incident's outcome in a reports file: its last row of kind ``engagement`` (where
+    and when the object was brought down), or None. The demo scores its forecast against it
+    and never uses it before."""
+    ends = [r for r in reports if r.kind == "engagement"]
+    return ends[-1] if ends else None

@@ -162,6 +162,13 @@ def predict_cmd(
     member_paths: bool = typer.Option(
         False, "--member-paths", help="Include every member's path in --out."
     ),
+    scheduler: str | None = typer.Option(
+        None,
+        "--scheduler",
+        help="Where the members run: inprocess (default), threads[:N], local[:N] (a Dask "
+        "LocalCluster), a Dask scheduler address tcp://host:8786 or a scheduler file; "
+        "default $STRATOWATCH_SCHEDULER. Same seed, same result on any of them.",
+    ),
     allow_stale_wind: bool = typer.Option(
         False,
         "--allow-stale-wind",
@@ -171,10 +178,13 @@ def predict_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (last line)."),
 ) -> None:
     """Predict where a balloon goes (or came from, --backward), with an ensemble corridor."""
+    import numpy as np
+
     from ..atmosphere.sources import open_wind
-    from ..predict import predict as run_predict
+    from ..predict.core import plan_prediction
     from ..report.flight import write_prediction
     from ..report.words import flight_words
+    from ..scale import open_engine, run_prediction
 
     t0 = to_epoch(time)
     lat, lon, alt = check_position(lat, lon, alt)  # type: ignore[assignment]
@@ -195,15 +205,18 @@ def predict_cmd(
         for w in warnings:
             err_console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False, soft_wrap=True)
     gnd = _ground_spec(ground, lat, lon, hours)
-    chunk = max(500, math.ceil(members / 20)) if members > 0 else 1
     t_start = _time.perf_counter()
-    with progress(enabled=not as_json) as bar:
+    # the key points (burst, highest point) need the members' paths; float32 (~1 m) when
+    # float64 would take more than 512 MiB
+    n_out = math.floor(hours * 3600.0 / output_step + 1e-9) + 1 if output_step > 0 else 1
+    big = 24.0 * max(members, 1) * n_out > 512 * 2**20
+    with progress(enabled=not as_json) as bar, open_engine(scheduler) as eng:
         task = bar.add_task("members", total=max(members, 1))
 
         def report(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        pred = run_predict(
+        plan = plan_prediction(
             time,
             lat,
             lon,
@@ -228,11 +241,19 @@ def predict_cmd(
             backward=backward,
             seed=seed,
             output_step_s=output_step,
-            progress=report,
-            chunk=chunk,
         )
+        pred = run_prediction(
+            plan,
+            engine=eng,
+            paths=True,
+            path_dtype=np.float32 if big else np.float64,
+            progress=report,
+        )
+        engine_info = eng.describe()
     total = _time.perf_counter() - t_start
     summary = pred.summary()
+    if engine_info["engine"] != "inprocess":
+        summary["engine"] = engine_info
     summary["warnings"] = warnings + list(summary.get("warnings", []))
     words = flight_words(pred)
     summary.update(words.as_json())

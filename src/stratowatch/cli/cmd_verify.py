@@ -99,6 +99,13 @@ def verify_cmd(
             "--markdown", help="Also write the calibration tables (Markdown) to this file."
         ),
     ] = None,
+    scheduler: str | None = typer.Option(
+        None,
+        "--scheduler",
+        help="Where the flights run, one task each: inprocess (default), threads[:N], "
+        "local[:N] (a Dask LocalCluster), tcp://host:8786 or a scheduler file; default "
+        "$STRATOWATCH_SCHEDULER. Same figures on any of them.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (last line)."),
 ) -> None:
     """Predict tracked balloons' descents from burst and every few minutes on the way down,
@@ -114,14 +121,25 @@ def verify_cmd(
         descent_exponent=descent_exponent,
     ).check()  # fmt: skip
     items = _flights(flights)
-    with progress(enabled=not as_json) as bar:
+    from ..scale import open_engine
+    from ..scale.campaign import run_campaign
+
+    with progress(enabled=not as_json) as bar, open_engine(scheduler) as eng:
         task = bar.add_task("flights", total=len(items))
-        campaign = verify_flights(
-            items,
-            opts,
-            leave_one_out=leave_one_out,
-            progress=lambda done, total: bar.update(task, completed=done),
-        )
+        if leave_one_out:  # the constants of each flight need the others': in-process
+            campaign = verify_flights(
+                items,
+                opts,
+                leave_one_out=True,
+                progress=lambda done, total: bar.update(task, completed=done),
+            )
+        else:
+            campaign = run_campaign(
+                items,
+                opts,
+                engine=eng,
+                progress=lambda done, total: bar.update(task, completed=done),
+            )
     if markdown is not None:
         with writing(markdown, option="--markdown"):
             markdown.write_text(calibration_markdown(campaign))

@@ -21,9 +21,11 @@ from . import (
     cmd_predict,
     cmd_reach,
     cmd_serve,
+    cmd_sweep,
     cmd_token,
     cmd_track,
     cmd_verify,
+    cmd_warmup,
     cmd_wind,
 )
 from .common import err_console
@@ -74,6 +76,8 @@ for _module in (cmd_wind, cmd_predict, cmd_verify, cmd_track, cmd_assess, cmd_en
 for _module in (cmd_serve, cmd_token):  # the service
     _module.register(app)
 cmd_reach.register(app)
+cmd_sweep.register(app)
+cmd_warmup.register(app)
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ its types without creating an import cycle (see docs/architecture.md).
 from __future__ import annotations
 
 from .observations import Observations, make_observations
-from .track import AltitudeEstimate, SmootherData, Track, TrackEstimate
+from .track import AltitudeEstimate, SmootherData, Track, TrackEstimate, TrackHistory
 
 __all__ = [
     "AltitudeEstimate",
@@ -15,5 +15,6 @@ __all__ = [
     "SmootherData",
     "Track",
     "TrackEstimate",
+    "TrackHistory",
     "make_observations",
 ]

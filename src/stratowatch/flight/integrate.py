@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -20,7 +21,7 @@ from .kernel import END_DONE, END_REGION, END_STEPS, END_TIME, END_WINDTIME, run
 from .models import Stage
 from .windargs import KernelWind, kernel_wind
 
-__all__ = ["RunResult", "integrate", "END_NAMES"]
+__all__ = ["RunResult", "integrate", "join_results", "END_NAMES"]
 
 FloatArray = npt.NDArray[np.float64]
 END_NAMES = {
@@ -40,6 +41,8 @@ class RunResult:
     end_time, end_lat, end_lon, end_alt, end_speed, end_lead : (n,) last state (epoch s, deg,
     deg, m, m/s, s since the member's start). reason : (n,) ``END_*`` code; stage : (n,) index
     of the stage each member ended in; flags : (n,) OR of wind-domain flags; steps : (n,).
+    warnings : the wind's own warnings (``meta_warnings``) and counts of members that flew
+    above the wind's top (``alt_max``, m) or stopped early.
     """
 
     lat: FloatArray
@@ -56,6 +59,57 @@ class RunResult:
     flags: npt.NDArray[np.int8]
     steps: npt.NDArray[np.int64]
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    meta_warnings: tuple[str, ...] = field(default_factory=tuple)
+    alt_max: float = math.inf
+
+
+def _run_warnings(
+    meta_warnings: Sequence[str],
+    flags: npt.NDArray[np.int8],
+    reason: npt.NDArray[np.int8],
+    alt_max: float,
+) -> tuple[str, ...]:
+    warnings = list(meta_warnings)
+    above = int(np.count_nonzero(flags & FLAG_ABOVE))
+    if above:
+        warnings.append(
+            f"{above} member(s) flew above the wind data's top "
+            f"({alt_max:.0f} m); its highest level was used there"
+        )
+    for code, label in (
+        (END_REGION, "left the wind data's region"),
+        (END_STEPS, "hit the step limit"),
+    ):
+        c = int(np.count_nonzero(reason == code))
+        if c:
+            warnings.append(f"{c} member(s) {label} and stopped early")
+    c = int(np.count_nonzero(reason == END_WINDTIME))
+    if c:
+        warnings.append(f"{c} member(s) left the wind data's time span and stopped early")
+    return tuple(warnings)
+
+
+def join_results(results: Sequence[RunResult]) -> RunResult:
+    """Members of several runs (chunks of one ensemble, in member order) as one `RunResult`;
+    the warnings are counted again over all of them. One run is returned as it is."""
+    if not results:
+        raise ConfigError("nothing to join: no runs given")
+    if len(results) == 1:
+        return results[0]
+    first = results[0]
+    cat = {
+        name: np.concatenate([getattr(r, name) for r in results])
+        for name in (
+            "lat", "lon", "alt", "end_time", "end_lat", "end_lon", "end_alt", "end_speed",
+            "end_lead", "reason", "stage", "flags", "steps",
+        )
+    }  # fmt: skip
+    return RunResult(
+        **cat,
+        warnings=_run_warnings(first.meta_warnings, cat["flags"], cat["reason"], first.alt_max),
+        meta_warnings=first.meta_warnings,
+        alt_max=first.alt_max,
+    )
 
 
 def _as_members(name: str, value: npt.ArrayLike, n: int) -> FloatArray:
@@ -92,6 +146,7 @@ def integrate(
     params: npt.ArrayLike | None = None,
     out_step: float = 600.0,
     keep_paths: bool = True,
+    path_dtype: Any = np.float64,
     chunk: int = 20_000,
     progress: Callable[[int, int], None] | None = None,
     max_steps: int = 1_000_000,
@@ -110,6 +165,7 @@ def integrate(
     until_above, until_below : (n, S) per-member terminator overrides (NaN: stage default).
     params : (n, S, 4) per-member model parameters replacing the stages' own (``Model.params``).
     out_step : s between stored path points; ``keep_paths=False`` stores only the start.
+    path_dtype : float64 (default) or float32 (half the memory, ~1 m) for the stored paths.
     chunk : members per kernel call (bounds memory); ``progress(done, total)`` after each.
     ground : where stages with ``until_ground`` end: a height (m above MSL), a
         `geo.terrain.TerrainModel` (the path ends where it meets the DEM's ground), or None
@@ -185,13 +241,17 @@ def integrate(
     dz_max = np.array([st.dz_max for st in stages], dtype=np.float64)
     n_out = int(math.floor(duration / out_step + 1e-9)) + 1 if keep_paths else 1
     direction = -1.0 if backward else 1.0
-    out = np.full((3, n, n_out), np.nan)
+    dtype = np.dtype(path_dtype)
+    if dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
+        raise ConfigError(f"path_dtype must be float64 or float32, got {path_dtype!r}")
+    chunk = max(int(chunk), 1)
+    # one kernel call in float64: its own output is the result (no second copy)
+    out = None if (chunk >= n and dtype == np.float64) else np.full((3, n, n_out), np.nan, dtype)
     end = np.empty((n, 6))
     flags = np.empty(n, dtype=np.int8)
     reason = np.empty(n, dtype=np.int8)
     stage = np.empty(n, dtype=np.int64)
     steps = np.empty(n, dtype=np.int64)
-    chunk = max(int(chunk), 1)
     for a in range(0, n, chunk):
         b = min(a + chunk, n)
         o, e, f, r, s, k = run_members(
@@ -222,7 +282,11 @@ def integrate(
             terr_elev,
             terr_p,
         )
-        out[:, a:b] = o
+        if out is None:
+            out = o
+        else:
+            out[:, a:b] = o
+        del o
         end[a:b] = e
         flags[a:b] = f
         reason[a:b] = r
@@ -230,23 +294,8 @@ def integrate(
         steps[a:b] = k
         if progress is not None:
             progress(b, n)
-    warnings = list(kw.meta.warnings)
-    above = int(np.count_nonzero(flags & FLAG_ABOVE))
-    if above:
-        warnings.append(
-            f"{above} member(s) flew above the wind data's top "
-            f"({kw.meta.alt_max:.0f} m); its highest level was used there"
-        )
-    for code, label in (
-        (END_REGION, "left the wind data's region"),
-        (END_STEPS, "hit the step limit"),
-    ):
-        c = int(np.count_nonzero(reason == code))
-        if c:
-            warnings.append(f"{c} member(s) {label} and stopped early")
-    c = int(np.count_nonzero(reason == END_WINDTIME))
-    if c:
-        warnings.append(f"{c} member(s) left the wind data's time span and stopped early")
+    assert out is not None
+    meta_warnings = tuple(kw.meta.warnings)
     return RunResult(
         lat=out[0],
         lon=out[1],
@@ -261,5 +310,7 @@ def integrate(
         stage=stage,
         flags=flags,
         steps=steps,
-        warnings=tuple(warnings),
+        warnings=_run_warnings(meta_warnings, flags, reason, kw.meta.alt_max),
+        meta_warnings=meta_warnings,
+        alt_max=float(kw.meta.alt_max),
     )

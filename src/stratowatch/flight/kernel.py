@@ -431,7 +431,7 @@ def _ballistic_step(
     return latn, lonn, hn, vx * e + cx * phi, vy * e + cy * phi, vz * e + cz * phi, f2
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def run_members(
     t0: npt.NDArray[np.float64],
     lat0: npt.NDArray[np.float64],

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import math
 import time as _time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -26,7 +26,7 @@ from ..atmosphere.perturb import PerturbedWind, member_normals
 from ..atmosphere.uncertainty import WindUncertainty, constant_uncertainty, uncertainty_of
 from ..atmosphere.wind import WindField, wind_times
 from ..errors import ConfigError, DomainError, InputError
-from ..flight.integrate import integrate
+from ..flight.integrate import RunResult, integrate, join_results
 from ..flight.kernel import END_DONE, END_TIME, END_WINDTIME
 from ..flight.models import (
     Ascent,
@@ -49,7 +49,7 @@ from .regions import (
     wrap180,
 )
 
-__all__ = ["predict", "Prediction", "Profile"]
+__all__ = ["predict", "plan_prediction", "Prediction", "PredictPlan", "PredictChunk", "Profile"]
 
 FloatArray = npt.NDArray[np.float64]
 Profile = Literal["float", "standard", "descent", "fall"]
@@ -87,7 +87,19 @@ class Prediction:
 
     @property
     def members(self) -> int:
-        return int(self.lat.shape[0])
+        return int(self.end_lat.shape[0])
+
+    @property
+    def has_paths(self) -> bool:
+        """False when the prediction kept only the start and end states (``paths=False``)."""
+        return bool(self.params.get("paths", True))
+
+    def _need_paths(self, what: str) -> None:
+        if not self.has_paths:
+            raise ConfigError(
+                f"{what} needs the members' paths: this prediction was run with paths=False "
+                "(start and end states only)"
+            )
 
     @property
     def end(self) -> dict[str, float]:
@@ -110,6 +122,8 @@ class Prediction:
         ``lat``, ``lon``, ``alt`` arrays of shape (members,), NaN for members stopped before."""
         t = to_epoch(time)
         lead = (t - self.times[0]) * (-1.0 if self.backward else 1.0)
+        if abs(lead) > 1e-6:
+            self._need_paths("positions_at a later time")
         step = abs(float(self.times[1] - self.times[0])) if self.times.size > 1 else 0.0
         span = step * (self.times.size - 1)
         if not (-1e-6 <= lead <= span + 1e-6):
@@ -132,6 +146,7 @@ class Prediction:
 
     def median_path(self) -> dict[str, FloatArray]:
         """Median (lat, lon, alt) over the members alive at each output time, and the count."""
+        self._need_paths("median_path")
         nt = self.times.size
         lat = np.full(nt, np.nan)
         lon = np.full(nt, np.nan)
@@ -150,6 +165,7 @@ class Prediction:
         ``time`` (epoch s), ``level``, centre ``lat``/``lon``, ``semi_major_km``,
         ``semi_minor_km``, ``orientation_deg`` (clockwise from north), ``coverage`` and ``n``
         (see `predict.regions.ellipse`). Times with fewer than 3 members alive are skipped."""
+        self._need_paths("regions")
         out = []
         for k in range(0, self.times.size, max(int(every), 1)):
             for lv in levels:
@@ -178,6 +194,7 @@ class Prediction:
         (``times``), member paths on request, 50/90 % region polygons every
         ``region_every_s`` (``time``), the members' end points (at most ``max_points``) and,
         for backward runs, the origin cells."""
+        self._need_paths("to_features")
         feats: list[dict[str, Any]] = []
         mp = self.median_path()
         ok = np.isfinite(mp["lat"])
@@ -340,7 +357,355 @@ def _num(name: str, value: Any, *, positive: bool = False, nonneg: bool = False)
 _STREAM_FLIGHT = 2  # member-keyed random stream of the flight parameters (0, 1: wind modes)
 
 
-def predict(
+@dataclass(frozen=True, eq=False)
+class PredictPlan:
+    """Everything `predict` decides before integrating: validated parameters, the stages, the
+    wind and its error model. `run` integrates any range of members, `finish` turns the
+    chunks into a `Prediction`; `predict` is ``plan.finish([plan.run(a, c) for chunks])``.
+
+    Every member's draws depend only on (``seed``, member index), so the chunks can run in any
+    order, in threads or on other machines (`stratowatch.scale`), with identical results. A
+    plan is picklable (its wind and terrain travel with it: ship it once per worker).
+    """
+
+    t0: float
+    lat: float
+    lon: float
+    alt: float
+    profile: str
+    hours: float
+    members: int
+    first: int
+    seed: int
+    backward: bool
+    ensemble: bool
+    output_step_s: float
+    dt_s: float
+    alt_sigma: float
+    pos_sigma_m: float
+    time_sigma_s: float
+    wind_sigma: float | None
+    base: Any
+    model: WindUncertainty | None
+    perturb: bool
+    perturbed_report: bool
+    terrain: TerrainModel
+    stages: tuple[Stage, ...]
+    case: str
+    ascent: FlightParameter | None = None
+    descent: FlightParameter | None = None
+    burst: FlightParameter | None = None
+    target: float = 0.0
+    gnd_here: float = 0.0
+    float_params: tuple[float, ...] = ()
+    rates: dict[str, float] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def source(self) -> str:
+        """The wind source's name."""
+        return str(self.base.meta.source)
+
+    def field_for(self, first: int, count: int) -> tuple[Any, npt.NDArray[np.int64] | None]:
+        """The wind the members ``first .. first + count - 1`` fly (a `PerturbedWind` holding
+        just their modes when perturbed) and their wind-member indices (None: the default)."""
+        if self.perturb:
+            assert self.model is not None
+            pw = PerturbedWind(
+                self.base, members=count, uncertainty=self.model, seed=self.seed,
+                first_member=first,
+            )  # fmt: skip
+            return pw, None
+        m = int(getattr(self.base.meta, "members", 1) or 1)
+        if m > 1:
+            # an ensemble wind given as such: member i flies its member i % m (global index)
+            return self.base, (first + np.arange(count, dtype=np.int64)) % m
+        return self.base, None
+
+    def _draw(
+        self, par: FlightParameter | None, z: FloatArray, col: int, col_k: int = 7
+    ) -> tuple[FloatArray, FloatArray]:
+        """Per-member values (and descent-law exponents) of a flight parameter, from the
+        members' normal draws ``z`` (columns ``col`` and ``col_k``)."""
+        assert par is not None
+        n = z.shape[0]
+        if not self.ensemble or not par.spread:
+            return np.full(n, par.value), np.full(n, par.exponent)
+        vals, k = par.draw(z[:, col], z[:, col_k])
+        return np.asarray(vals, dtype=np.float64), np.asarray(k, dtype=np.float64)
+
+    def run(
+        self, first: int, count: int, *, paths: bool = True, path_dtype: Any = np.float64
+    ) -> PredictChunk:
+        """Integrate members ``first .. first + count - 1`` (global indices, within the plan's
+        range or beyond it: any member of the same ensemble). ``paths=False`` keeps only the
+        start of each path (the end states are always kept); ``path_dtype`` float32 halves
+        the memory of the stored paths (about 1 m of resolution)."""
+        n = int(count)
+        if n < 1:
+            raise ConfigError(f"a chunk needs at least one member, got {count!r}")
+        field_, member = self.field_for(int(first), n)
+        z = member_normals(self.seed, _STREAM_FLIGHT, int(first), n, 8) if self.ensemble else (
+            np.zeros((n, 8))
+        )  # fmt: skip
+        la, lo, al = self.lat, self.lon, self.alt
+        t_start = np.full(n, self.t0)
+        lat0 = np.full(n, la)
+        lon0 = np.full(n, lo)
+        alt0 = np.full(n, al)
+        if self.ensemble and self.pos_sigma_m > 0.0:
+            lat0, lon0 = from_local_en(
+                self.pos_sigma_m * z[:, 4], self.pos_sigma_m * z[:, 5], la, lo
+            )
+        if self.ensemble and self.time_sigma_s > 0.0:
+            t_start = self.t0 + self.time_sigma_s * z[:, 6]
+        alt_dev = self.alt_sigma * z[:, 0]
+        until_above: FloatArray | None = None
+        until_below: FloatArray | None = None
+        params: FloatArray | None = None
+        vel = None
+        nan = np.full(n, np.nan)
+        if self.case == "float_ascend":
+            until_above = np.stack([self.target + alt_dev, nan], axis=1)
+            params = np.zeros((n, 2, 4))
+            params[:, 0, 0] = self._draw(self.ascent, z, 1)[0]
+            params[:, 1, :] = self.float_params
+        elif self.case == "float_descend":
+            until_below = np.stack([self.target + alt_dev, nan], axis=1)
+            params = np.zeros((n, 2, 4))
+            params[:, 0, 0], params[:, 0, 1] = self._draw(self.descent, z, 3)
+            params[:, 1, :] = self.float_params
+        elif self.case == "float":
+            alt0 = self.target + alt_dev
+        elif self.case == "standard":
+            burst_m = self._draw(self.burst, z, 2)[0]
+            until_above = np.stack([np.maximum(burst_m, al + 1.0), nan], axis=1)
+            params = np.zeros((n, 2, 4))
+            params[:, 0, 0] = self._draw(self.ascent, z, 1)[0]
+            params[:, 1, 0], params[:, 1, 1] = self._draw(self.descent, z, 3)
+        elif self.case == "descent":
+            alt0 = np.maximum(al + alt_dev, self.gnd_here + 1.0)
+            params = np.zeros((n, 1, 4))
+            params[:, 0, 0], params[:, 0, 1] = self._draw(self.descent, z, 3)
+        else:  # fall
+            alt0 = np.maximum(al + alt_dev, self.gnd_here + 1.0)
+            mem = np.arange(n) % int(getattr(field_.meta, "members", 1) or 1)
+            u, v = field_.uv(t_start, lat0, lon0, alt0, mem) if n > 1 else field_.uv(
+                t_start, lat0, lon0, alt0
+            )  # fmt: skip
+            vel = np.stack([np.asarray(u), np.asarray(v), np.zeros(n)], axis=1)
+        top = float(np.max(alt0))
+        if until_above is not None:
+            top = max(top, float(np.nanmax(until_above)))
+        res = integrate(
+            list(self.stages),
+            field_,
+            t_start,
+            lat0,
+            lon0,
+            alt0,
+            duration=self.hours * 3600.0,
+            backward=self.backward,
+            vel=vel,
+            member=member,
+            until_above=until_above,
+            until_below=until_below,
+            params=params,
+            out_step=self.output_step_s,
+            keep_paths=paths,
+            path_dtype=path_dtype,
+            chunk=n,
+            ground=self.terrain,
+        )
+        return PredictChunk(
+            first=int(first), result=res, top=top,
+            t_min=float(np.min(t_start)), t_max=float(np.max(t_start)), paths=bool(paths),
+        )  # fmt: skip
+
+    def chunks(self, size: int) -> list[tuple[int, int]]:
+        """(first, count) of consecutive chunks of at most ``size`` members covering the plan."""
+        size = max(int(size), 1)
+        return [(self.first + a, min(size, self.members - a)) for a in range(0, self.members, size)]
+
+    def collect(
+        self,
+        chunks: Iterable[PredictChunk],
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> tuple[list[PredictChunk], tuple[Any, Any, Any] | None]:
+        """Gather chunks as they arrive (any order): each one's paths are copied into arrays
+        for all the plan's members and dropped from the chunk, so memory holds the paths
+        once. Returns the (path-less) chunks and the (lat, lon, alt) paths, or None when the
+        chunks kept no paths or there is a single chunk. ``progress(done, total)`` after each."""
+        got: list[PredictChunk] = []
+        store: Any = None
+        done = 0
+        single = True
+        for c in chunks:
+            if got or c.count != self.members:
+                single = False
+            if c.paths and not single:
+                r = c.result
+                if store is None:
+                    nt = r.lat.shape[1]
+                    store = np.full((3, self.members, nt), np.nan, dtype=r.lat.dtype)
+                    for g in got:  # a first chunk kept whole while it looked like the only one
+                        a = g.first - self.first
+                        store[:, a : a + g.count] = (g.result.lat, g.result.lon, g.result.alt)
+                    got = [g.without_paths() for g in got]
+                a = c.first - self.first
+                if not (0 <= a and a + c.count <= self.members):
+                    raise ConfigError(
+                        f"chunk {c.first}..{c.first + c.count - 1} is outside the plan's members"
+                    )
+                store[:, a : a + c.count] = (r.lat, r.lon, r.alt)
+                c = c.without_paths()
+            got.append(c)
+            done += c.count
+            if progress is not None:
+                progress(done, self.members)
+        if store is None:
+            return got, None
+        return got, (store[0], store[1], store[2])
+
+    def finish(
+        self,
+        chunks: Sequence[PredictChunk],
+        *,
+        paths: tuple[Any, Any, Any] | None = None,
+        elapsed_s: float = 0.0,
+    ) -> Prediction:
+        """Join the chunks (in member order, whatever order they came in) into the
+        `Prediction` of the plan's members; warnings and the uncertainty report are computed
+        on the joined members, so any chunking gives the same result. ``paths``: the
+        members' (lat, lon, alt) paths gathered by `collect` (None: the chunks' own)."""
+        parts = sorted(chunks, key=lambda c: c.first)
+        pos = self.first
+        for c in parts:
+            if c.first != pos:
+                raise ConfigError(
+                    f"chunks do not cover members {self.first}..{self.first + self.members - 1}"
+                    f" without gaps or overlaps (member {pos} expected, chunk starts at "
+                    f"{c.first})"
+                )
+            pos += c.count
+        if pos != self.first + self.members:
+            raise ConfigError(
+                f"chunks cover {pos - self.first} of the plan's {self.members} members"
+            )
+        res = join_results([c.result for c in parts])
+        if paths is not None:
+            res = replace(res, lat=paths[0], lon=paths[1], alt=paths[2])
+        n = self.members
+        meta = self.base.meta
+        warnings = list(self.warnings)
+        if max(c.top for c in parts) > meta.alt_max + 1.0:
+            warnings.append(
+                f"altitude above the wind data's top ({meta.alt_max:.0f} m): its highest "
+                "level's wind is used there"
+            )
+        left = int(np.count_nonzero(res.reason == END_WINDTIME))
+        if left:
+            assert meta.time_start is not None and meta.time_end is not None
+            edge = meta.time_start if self.backward else meta.time_end
+            text = (
+                f"{left} of {n} member(s) were still flying when the wind data ends at "
+                f"{iso(edge)} ({meta.source}, {iso(meta.time_start)} .. {iso(meta.time_end)})"
+            )
+            if 2 * left >= n:
+                raise DomainError(
+                    f"{text}: the flight itself leaves the wind's time span; use a wind that "
+                    "covers it"
+                )
+            warnings.append(f"{text}: they stop there (not landed)")
+        said_above = any("above the wind data's top" in w for w in warnings)
+        for w in res.warnings:
+            if w not in warnings and not (said_above and "above the wind data's top" in w):
+                warnings.append(w)
+        landed = res.reason == END_DONE
+        if self.profile in ("standard", "descent", "fall"):
+            short = int(np.count_nonzero(res.reason == END_TIME))
+            if short:
+                warnings.append(f"{short} member(s) still airborne at the {self.hours:g} h horizon")
+        # gaps in the wind's times that the flight interpolated across
+        t_lo = float(np.nanmin([min(c.t_min for c in parts), np.nanmin(res.end_time)]))
+        t_hi = float(np.nanmax([max(c.t_max for c in parts), np.nanmax(res.end_time)]))
+        warnings.extend(_gap_warnings(self.base, t_lo, t_hi))
+        sign = -1.0 if self.backward else 1.0
+        times = self.t0 + sign * self.output_step_s * np.arange(res.lat.shape[1], dtype=np.float64)
+        unc_report = _uncertainty_report(
+            self.model, self.t0, self.lat, self.lon, self.alt, res, self.profile,
+            self.rates, self.perturbed_report,
+        )  # fmt: skip
+        pars = {k: p for k, p in (("ascent_rate", self.ascent), ("descent_rate", self.descent),
+                                  ("burst_alt", self.burst)) if p is not None}  # fmt: skip
+        if pars:
+            # which spread applied to each flight parameter, and why (provenance)
+            unc_report["flight_parameters"] = {
+                k: {**p.describe(), "members_spread": bool(self.ensemble and p.spread)}
+                for k, p in pars.items()
+            }
+        return Prediction(
+            times=times,
+            lat=res.lat,
+            lon=res.lon,  # the kernel returns longitudes in [-180, 180] (no copy)
+            alt=res.alt,
+            end_time=res.end_time,
+            end_lat=res.end_lat,
+            end_lon=wrap180(res.end_lon),
+            end_alt=res.end_alt,
+            landed=landed,
+            profile=self.profile,
+            backward=bool(self.backward),
+            wind_source=meta.source,
+            warnings=warnings,
+            elapsed_s=elapsed_s,
+            params={
+                "time": iso(self.t0),
+                "lat": self.lat,
+                "lon": self.lon,
+                "alt": self.alt,
+                "hours": self.hours,
+                "members": n,
+                "first_member": self.first,
+                "wind_sigma": self.wind_sigma,
+                "alt_sigma": self.alt_sigma,
+                "pos_sigma_m": self.pos_sigma_m,
+                "time_sigma_s": self.time_sigma_s,
+                "seed": int(self.seed),
+                "ground": self.terrain.describe(),
+                "uncertainty": unc_report,
+                "paths": all(c.paths for c in parts),
+            },
+            member_steps=int(res.steps.sum()),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class PredictChunk:
+    """Members ``first .. first + count - 1`` of a `PredictPlan`, integrated (`PredictPlan.run`):
+    their `RunResult`, the highest altitude they start at or aim for (``top``, m) and the
+    range of their start times (epoch s)."""
+
+    first: int
+    result: RunResult
+    top: float
+    t_min: float
+    t_max: float
+    paths: bool = True
+
+    @property
+    def count(self) -> int:
+        return int(self.result.end_time.shape[0])
+
+    def without_paths(self) -> PredictChunk:
+        """The chunk with its paths dropped (once they were copied elsewhere)."""
+        r = self.result
+        empty = np.empty((self.count, 0), dtype=r.lat.dtype)
+        return replace(self, result=replace(r, lat=empty, lon=empty, alt=empty))
+
+
+def plan_prediction(
     time: Any,
     lat: float,
     lon: float,
@@ -373,57 +738,10 @@ def predict(
     output_step_s: float = 600.0,
     ground: float | TerrainModel | None = 0.0,
     dt_s: float = 600.0,
-    progress: Callable[[int, int], None] | None = None,
-    chunk: int = 20_000,
-) -> Prediction:
-    """Predict where a balloon (or a falling object) goes, as an ensemble.
-
-    Parameters
-    ----------
-    time : start (ISO string, datetime, datetime64 or epoch s, UTC).
-    lat, lon : degrees; alt : m above MSL, where the object is at ``time``.
-    profile : ``float`` (ascend to ``float_alt`` if above ``alt``, then float until the
-        horizon), ``standard`` (ascend at ``ascent_rate`` to ``burst_alt``, then parachute
-        descent at ``descent_rate`` m/s sea-level to the ground), ``descent`` (parachute descent
-        from now), ``fall`` (ballistic fall, ``beta`` kg/m2, released with the wind's velocity).
-    wind : ``climatology``, ``calm``, a wind file path, or a `WindField`.
-    hours : the longest a member may fly (h). A member stops earlier when it lands or leaves
-        the wind region; the wind data need cover only the flight itself.
-    members : ensemble size (>= 1).
-    float_alt / float_pressure : float altitude (m), or pressure (Pa, US1976 altitude);
-        default: the start altitude. oscillation_m, oscillation_period_s : optional float
-        oscillation amplitude (m) and period (s).
-    wind_sigma : m/s, a fixed RMS wind error per component for perturbed members instead of
-        the wind source's own error model (default None: the model the source carries,
-        `atmosphere.uncertainty`; 0 turns perturbations off). uncertainty : an explicit
-        `WindUncertainty` (overrides both).
-    alt_sigma : m, spread of the float altitude (float) or start altitude (descent, fall);
-        for ``standard`` a burst-altitude spread when ``burst_alt_sigma`` is not given.
-    ascent_rate, burst_alt, descent_rate : m/s, m, sea-level m/s; None (not given): the
-        defaults 5 m/s, 30 km, 5 m/s as priors, whose members spread as real flights do
-        about them; a number: a given value, spread by the flight-to-flight scatter of one
-        configuration; a `flight_uncertainty.FlightParameter` (e.g. a descent law fitted to
-        observed fixes, `flight_uncertainty.fitted_descent`) as is. See
-        `predict.flight_uncertainty` and ``docs/uncertainty.md``; ``params["uncertainty"]``
-        says which applied. descent_exponent : k of the descent law
-        -w = v_sl (rho0/rho)^k (None: the parameter's, 1/2 = the parachute drag law).
-    ascent_rate_sigma, burst_alt_sigma, descent_rate_sigma : explicit 1-sigma member spreads
-        (m/s, m, m/s) replacing the provenance's (log-normal, sigma/value); 0 off.
-    pos_sigma_m : m, start position spread (each axis); time_sigma_s : s, start time spread.
-    backward : integrate back in time (float only): where did it come from?
-    seed : random seed; every member's draws depend only on (seed, member index), so
-        ``first_member`` = a with ``members`` = b - a computes members [a, b) of any larger
-        ensemble exactly (chunking). output_step_s : s between path points;
-    ground : where descents end: a height (m above MSL), a `geo.terrain.TerrainModel` (the path
-        ends where it meets the DEM's ground), or None (sea level). dt_s : largest time step (s;
-        the wind grid and the vertical motion bound it further); progress :
-        ``callable(done, total)`` per chunk.
-
-    Raises
-    ------
-    ConfigError for impossible parameters, DomainError when the flight itself starts or goes
-    outside the wind data's time span, InputError for bad coordinates or times.
-    """
+) -> PredictPlan:
+    """Validate a prediction's parameters and decide everything but the integration: the
+    `PredictPlan` that `predict` runs (same parameters, see there). Raises what `predict`
+    raises for bad parameters."""
     t0 = to_epoch(time)
     la = _num("lat", lat)
     lo = _num("lon", lon)
@@ -490,8 +808,8 @@ def predict(
                     "--hours or use a wind that covers it"
                 )
     # the wind error model (and the perturbed ensemble drawn from it)
-    field_: Any = base
     model: WindUncertainty | None = None
+    perturb = False
     if wind_sigma is not None:
         _num("wind_sigma", wind_sigma, nonneg=True)
     if isinstance(base, PerturbedWind):
@@ -511,46 +829,22 @@ def predict(
         else:
             model = uncertainty_of(base)
         if float(np.max(model.sigma_u)) > 0.0 or float(np.max(model.sigma_v)) > 0.0:
-            field_ = PerturbedWind(
-                base, members=n, uncertainty=model, seed=seed, first_member=first
-            )
+            perturb = True
         else:
             model = None
     elif wind_sigma:
         warnings.append("wind_sigma ignored for a single member (deterministic run)")
-    # per-member flight draws: one keyed stream per member (chunking-invariant)
-    z = member_normals(seed, _STREAM_FLIGHT, first, n, 8) if ensemble else np.zeros((n, 8))
-    t_start = np.full(n, t0)
-    lat0 = np.full(n, la)
-    lon0 = np.full(n, lo)
-    alt0 = np.full(n, al)
-    if ensemble and pos_sd > 0.0:
-        lat0, lon0 = from_local_en(pos_sd * z[:, 4], pos_sd * z[:, 5], la, lo)
-    if ensemble and time_sd > 0.0:
-        t_start = t0 + time_sd * z[:, 6]
-    alt_dev = alt_sd * z[:, 0]
     stages: list[Stage]
-    until_above: FloatArray | None = None
-    until_below: FloatArray | None = None
-    params: FloatArray | None = None
-    vel = None
     rates: dict[str, float] = {}
-    flight_pars: dict[str, FlightParameter] = {}
+    extra: dict[str, Any] = {}
 
     def _par(name: str, spec: Any, sd: float | None) -> FlightParameter:
         sd_chk = None if sd is None else _num(f"{name}_sigma", sd, nonneg=True)
         par = resolve(name, spec, sd_chk, exponent=descent_exponent if name == "descent_rate"
                       else None)  # fmt: skip
-        flight_pars[name] = par
+        if ensemble and par.spread:
+            rates[f"{par.name}_sigma"] = par.value * par.sigma_ln  # 1-sigma at the nominal
         return par
-
-    def _draw(par: FlightParameter, col: int, col_k: int = 7) -> tuple[FloatArray, FloatArray]:
-        """Per-member values (and exponents) of a flight parameter (columns of z)."""
-        if not ensemble or not par.spread:
-            return np.full(n, par.value), np.full(n, par.exponent)
-        vals, k = par.draw(z[:, col], z[:, col_k])
-        rates[f"{par.name}_sigma"] = par.value * par.sigma_ln  # 1-sigma at the nominal value
-        return vals, k
 
     gnd_here = float(terrain.elevation_at(la, lo))
     if profile == "float":
@@ -562,14 +856,12 @@ def predict(
             else (al if float_alt is None else _num("float_alt", float_alt))
         )
         flt = Stage(Float(_num("oscillation", oscillation_m), oscillation_period_s), dt_max=dt)
-        target = fa + alt_dev
+        extra["target"] = fa
+        extra["float_params"] = tuple(float(x) for x in flt.model.params())
         if fa > al + 1.0:
             apar = _par("ascent_rate", ascent_rate, ascent_rate_sigma)
             stages = [Stage(Ascent(apar.value), until_above=fa, dt_max=min(dt, 60.0)), flt]
-            until_above = np.stack([target, np.full(n, np.nan)], axis=1)
-            params = np.zeros((n, 2, 4))
-            params[:, 0, 0] = _draw(apar, 1)[0]
-            params[:, 1, :] = flt.model.params()
+            extra.update(case="float_ascend", ascent=apar)
         elif fa < al - 1.0:
             dpar = _par("descent_rate", descent_rate, descent_rate_sigma)
             stages = [
@@ -577,13 +869,10 @@ def predict(
                       dt_max=min(dt, 60.0)),
                 flt,
             ]  # fmt: skip
-            until_below = np.stack([target, np.full(n, np.nan)], axis=1)
-            params = np.zeros((n, 2, 4))
-            params[:, 0, 0], params[:, 0, 1] = _draw(dpar, 3)
-            params[:, 1, :] = flt.model.params()
+            extra.update(case="float_descend", descent=dpar)
         else:
             stages = [flt]
-            alt0 = target
+            extra["case"] = "float"
         if alt_sd > 0.0 and ensemble:
             rates["float_alt_sigma"] = alt_sd
     elif profile == "standard":
@@ -605,11 +894,7 @@ def predict(
             Stage(ParachuteDescent(dpar.value, dpar.exponent), until_ground=True,
                   dt_max=min(dt, 60.0)),
         ]  # fmt: skip
-        burst_m = _draw(bpar, 2)[0]
-        until_above = np.stack([np.maximum(burst_m, al + 1.0), np.full(n, np.nan)], axis=1)
-        params = np.zeros((n, 2, 4))
-        params[:, 0, 0] = _draw(apar, 1)[0]
-        params[:, 1, 0], params[:, 1, 1] = _draw(dpar, 3)
+        extra.update(case="standard", target=burst, ascent=apar, descent=dpar, burst=bpar)
     elif profile == "descent":
         dpar = _par("descent_rate", descent_rate, descent_rate_sigma)
         if al <= gnd_here:
@@ -620,9 +905,7 @@ def predict(
             Stage(ParachuteDescent(dpar.value, dpar.exponent), until_ground=True,
                   dt_max=min(dt, 60.0))
         ]  # fmt: skip
-        alt0 = np.maximum(al + alt_dev, gnd_here + 1.0)
-        params = np.zeros((n, 1, 4))
-        params[:, 0, 0], params[:, 0, 1] = _draw(dpar, 3)
+        extra.update(case="descent", descent=dpar)
         if alt_sd > 0.0 and ensemble:
             rates["start_alt_sigma"] = alt_sd
     else:  # fall
@@ -634,121 +917,143 @@ def predict(
                 f"start altitude {al:g} m is not above the ground ({gnd_here:g} m) there"
             )
         stages = [Stage(Ballistic(b), until_ground=True, dt_max=min(dt, 10.0), dz_max=400.0)]
-        alt0 = np.maximum(al + alt_dev, gnd_here + 1.0)
-        mem = np.arange(n) % int(getattr(field_.meta, "members", 1) or 1)
-        u, v = field_.uv(t_start, lat0, lon0, alt0, mem) if n > 1 else field_.uv(
-            t_start, lat0, lon0, alt0
-        )  # fmt: skip
-        vel = np.stack([np.asarray(u), np.asarray(v), np.zeros(n)], axis=1)
+        extra["case"] = "fall"
         if alt_sd > 0.0 and ensemble:
             rates["start_alt_sigma"] = alt_sd
-    if alt0.max() > meta.alt_max + 1.0 or (
-        until_above is not None and np.nanmax(until_above) > meta.alt_max + 1.0
-    ):
-        warnings.append(
-            f"altitude above the wind data's top ({meta.alt_max:.0f} m): its highest level's "
-            "wind is used there"
-        )
+    return PredictPlan(
+        t0=t0, lat=la, lon=lo, alt=al, profile=profile, hours=h, members=n, first=first,
+        seed=int(seed), backward=bool(backward), ensemble=ensemble, output_step_s=step,
+        dt_s=dt, alt_sigma=alt_sd, pos_sigma_m=pos_sd, time_sigma_s=time_sd,
+        wind_sigma=None if wind_sigma is None else float(wind_sigma), base=base, model=model,
+        perturb=perturb, perturbed_report=ensemble and not calm, terrain=terrain, stages=tuple(stages), gnd_here=gnd_here,
+        rates=rates, warnings=tuple(warnings), **extra,
+    )  # fmt: skip
+
+
+def predict(
+    time: Any,
+    lat: float,
+    lon: float,
+    alt: float,
+    *,
+    profile: Profile = "float",
+    wind: str | WindField | Any = "climatology",
+    hours: float = 48.0,
+    members: int = 1,
+    float_alt: float | None = None,
+    float_pressure: float | None = None,
+    oscillation_m: float = 0.0,
+    oscillation_period_s: float = 0.0,
+    ascent_rate: float | FlightParameter | None = None,
+    burst_alt: float | FlightParameter | None = None,
+    descent_rate: float | FlightParameter | None = None,
+    descent_exponent: float | None = None,
+    beta: float | None = None,
+    wind_sigma: float | None = None,
+    uncertainty: WindUncertainty | None = None,
+    alt_sigma: float = 0.0,
+    ascent_rate_sigma: float | None = None,
+    burst_alt_sigma: float | None = None,
+    descent_rate_sigma: float | None = None,
+    pos_sigma_m: float = 0.0,
+    time_sigma_s: float = 0.0,
+    backward: bool = False,
+    seed: int = 0,
+    first_member: int = 0,
+    output_step_s: float = 600.0,
+    ground: float | TerrainModel | None = 0.0,
+    dt_s: float = 600.0,
+    progress: Callable[[int, int], None] | None = None,
+    chunk: int = 20_000,
+    paths: bool = True,
+    path_dtype: Any = np.float64,
+) -> Prediction:
+    """Predict where a balloon (or a falling object) goes, as an ensemble.
+
+    Parameters
+    ----------
+    time : start (ISO string, datetime, datetime64 or epoch s, UTC).
+    lat, lon : degrees; alt : m above MSL, where the object is at ``time``.
+    profile : ``float`` (ascend to ``float_alt`` if above ``alt``, then float until the
+        horizon), ``standard`` (ascend at ``ascent_rate`` to ``burst_alt``, then parachute
+        descent at ``descent_rate`` m/s sea-level to the ground), ``descent`` (parachute descent
+        from now), ``fall`` (ballistic fall, ``beta`` kg/m2, released with the wind's velocity).
+    wind : ``climatology``, ``calm``, a wind file path, or a `WindField`.
+    hours : the longest a member may fly (h). A member stops earlier when it lands or leaves
+        the wind region; the wind data need cover only the flight itself.
+    members : ensemble size (>= 1).
+    float_alt / float_pressure : float altitude (m), or pressure (Pa, US1976 altitude);
+        default: the start altitude. oscillation_m, oscillation_period_s : optional float
+        oscillation amplitude (m) and period (s).
+    wind_sigma : m/s, a fixed RMS wind error per component for perturbed members instead of
+        the wind source's own error model (default None: the model the source carries,
+        `atmosphere.uncertainty`; 0 turns perturbations off). uncertainty : an explicit
+        `WindUncertainty` (overrides both).
+    alt_sigma : m, spread of the float altitude (float) or start altitude (descent, fall);
+        for ``standard`` a burst-altitude spread when ``burst_alt_sigma`` is not given.
+    ascent_rate, burst_alt, descent_rate : m/s, m, sea-level m/s; None (not given): the
+        defaults 5 m/s, 30 km, 5 m/s as priors, whose members spread as real flights do
+        about them; a number: a given value, spread by the flight-to-flight scatter of one
+        configuration; a `flight_uncertainty.FlightParameter` (e.g. a descent law fitted to
+        observed fixes, `flight_uncertainty.fitted_descent`) as is. See
+        `predict.flight_uncertainty` and ``docs/uncertainty.md``; ``params["uncertainty"]``
+        says which applied. descent_exponent : k of the descent law
+        -w = v_sl (rho0/rho)^k (None: the parameter's, 1/2 = the parachute drag law).
+    ascent_rate_sigma, burst_alt_sigma, descent_rate_sigma : explicit 1-sigma member spreads
+        (m/s, m, m/s) replacing the provenance's (log-normal, sigma/value); 0 off.
+    pos_sigma_m : m, start position spread (each axis); time_sigma_s : s, start time spread.
+    backward : integrate back in time (float only): where did it come from?
+    seed : random seed; every member's draws depend only on (seed, member index), so
+        ``first_member`` = a with ``members`` = b - a computes members [a, b) of any larger
+        ensemble exactly (chunking). output_step_s : s between path points;
+    ground : where descents end: a height (m above MSL), a `geo.terrain.TerrainModel` (the path
+        ends where it meets the DEM's ground), or None (sea level). dt_s : largest time step (s;
+        the wind grid and the vertical motion bound it further); progress :
+        ``callable(done, total)`` per chunk of ``chunk`` members (each chunk holds only its
+        own members' wind perturbations: bounded memory).
+    paths : keep every member's path (default); False keeps only the start and end states
+        (the end point, regions of the end and the summary need no more; a 100,000-member
+        run then needs a few MB instead of ~700 MB). path_dtype : float64 (default) or
+        float32 (half the memory; ~1 m resolution) for the stored paths.
+
+    Raises
+    ------
+    ConfigError for impossible parameters, DomainError when the flight itself starts or goes
+    outside the wind data's time span, InputError for bad coordinates or times.
+
+    Notes
+    -----
+    ``predict`` is `plan_prediction` + `PredictPlan.run` per chunk + `PredictPlan.finish`;
+    `stratowatch.scale` runs the same chunks on threads or a Dask cluster.
+    """
+    plan = plan_prediction(
+        time, lat, lon, alt, profile=profile, wind=wind, hours=hours, members=members,
+        float_alt=float_alt, float_pressure=float_pressure, oscillation_m=oscillation_m,
+        oscillation_period_s=oscillation_period_s, ascent_rate=ascent_rate,
+        burst_alt=burst_alt, descent_rate=descent_rate, descent_exponent=descent_exponent,
+        beta=beta, wind_sigma=wind_sigma,
+        uncertainty=uncertainty, alt_sigma=alt_sigma, ascent_rate_sigma=ascent_rate_sigma,
+        burst_alt_sigma=burst_alt_sigma, descent_rate_sigma=descent_rate_sigma,
+        pos_sigma_m=pos_sigma_m, time_sigma_s=time_sigma_s, backward=backward, seed=seed,
+        first_member=first_member, output_step_s=output_step_s, ground=ground, dt_s=dt_s,
+    )  # fmt: skip
     t_run = _time.perf_counter()
-    res = integrate(
-        stages,
-        field_,
-        t_start,
-        lat0,
-        lon0,
-        alt0,
-        duration=duration,
-        backward=backward,
-        vel=vel,
-        until_above=until_above,
-        until_below=until_below,
-        params=params,
-        out_step=step,
-        chunk=chunk,
-        progress=progress,
-        ground=terrain,
+    runs = (
+        plan.run(first, count, paths=paths, path_dtype=path_dtype)
+        for first, count in plan.chunks(chunk)
     )
-    elapsed = _time.perf_counter() - t_run
-    left = int(np.count_nonzero(res.reason == END_WINDTIME))
-    if left:
-        assert meta.time_start is not None and meta.time_end is not None
-        edge = meta.time_start if backward else meta.time_end
-        text = (
-            f"{left} of {n} member(s) were still flying when the wind data ends at {iso(edge)} "
-            f"({meta.source}, {iso(meta.time_start)} .. {iso(meta.time_end)})"
-        )
-        if 2 * left >= n:
-            raise DomainError(
-                f"{text}: the flight itself leaves the wind's time span; use a wind that covers it"
-            )
-        warnings.append(f"{text}: they stop there (not landed)")
-    said_above = any("above the wind data's top" in w for w in warnings)
-    for w in res.warnings:
-        if w not in warnings and not (said_above and "above the wind data's top" in w):
-            warnings.append(w)
-    landed = res.reason == END_DONE
-    if profile in ("standard", "descent", "fall"):
-        short = int(np.count_nonzero(res.reason == END_TIME))
-        if short:
-            warnings.append(f"{short} member(s) still airborne at the {h:g} h horizon")
-    # gaps in the wind's times that the flight interpolated across
-    warnings.extend(_gap_warnings(base, t_start, res.end_time))
-    sign = -1.0 if backward else 1.0
-    times = t0 + sign * step * np.arange(res.lat.shape[1], dtype=np.float64)
-    unc_report = _uncertainty_report(
-        model, t0, la, lo, al, res, profile, rates, ensemble and not calm
-    )
-    if flight_pars:
-        # which spread applied to each flight parameter, and why (provenance)
-        unc_report["flight_parameters"] = {
-            k: {**p.describe(), "members_spread": bool(ensemble and p.spread)}
-            for k, p in flight_pars.items()
-        }
-    return Prediction(
-        times=times,
-        lat=res.lat,
-        lon=res.lon,  # the kernel returns longitudes in [-180, 180] (no copy: bounded memory)
-        alt=res.alt,
-        end_time=res.end_time,
-        end_lat=res.end_lat,
-        end_lon=wrap180(res.end_lon),
-        end_alt=res.end_alt,
-        landed=landed,
-        profile=profile,
-        backward=bool(backward),
-        wind_source=meta.source,
-        warnings=warnings,
-        elapsed_s=elapsed,
-        params={
-            "time": iso(t0),
-            "lat": la,
-            "lon": lo,
-            "alt": al,
-            "hours": h,
-            "members": n,
-            "first_member": first,
-            "wind_sigma": None if wind_sigma is None else float(wind_sigma),
-            "alt_sigma": alt_sd,
-            "pos_sigma_m": pos_sd,
-            "time_sigma_s": time_sd,
-            "seed": int(seed),
-            "ground": terrain.describe(),
-            "uncertainty": unc_report,
-        },
-        member_steps=int(res.steps.sum()),
-    )
+    done, stored = plan.collect(runs, progress=progress)
+    return plan.finish(done, paths=stored, elapsed_s=_time.perf_counter() - t_run)
 
 
-def _gap_warnings(wind: Any, t_start: FloatArray, t_end: FloatArray) -> list[str]:
+def _gap_warnings(wind: Any, lo_t: float, hi_t: float) -> list[str]:
     """Warnings for gaps between the wind's valid times (more than twice its usual step)
-    that the members' flights span."""
+    that the members' flights span (``lo_t`` .. ``hi_t``, epoch s)."""
     times = wind_times(wind)
     if times is None or times.size < 3:
         return []
     d = np.diff(times)
     usual = float(np.median(d))
-    lo_t = float(np.nanmin(np.minimum(t_start, t_end)))
-    hi_t = float(np.nanmax(np.maximum(t_start, t_end)))
     out = []
     for k in np.flatnonzero(d > 2.0 * usual):
         a, b = float(times[k]), float(times[k + 1])

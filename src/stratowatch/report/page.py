@@ -203,6 +203,10 @@ def demo_page(summary: dict[str, Any], fc: dict[str, Any], *, forecast: Any | No
             ),
         ),
     ]
+    steer = summary.get("steering")
+    if steer:
+        mo = steer["motion"]
+        headline.append(("Could it steer? (known at the start)", str(mo.get("headline", ""))))
     tables = [
         Table(
             "Coverage of the later reports by the forecast from Billings",
@@ -297,9 +301,27 @@ def demo_page(summary: dict[str, Any], fc: dict[str, Any], *, forecast: Any | No
             "filtered (track - wind) up to the Billings state.",
         ),
     ]
+    if steer:
+        tables.append(
+            Table(
+                "Could it steer? Earliest arrival over each site if it steers by altitude",
+                ["site", "earliest (UTC)", "hours", "with the wind's error: hours", "p passive"],
+                [
+                    [
+                        w.get("name"),
+                        w.get("earliest_time"),
+                        w.get("earliest_hours"),
+                        w.get("earliest_hours_90"),
+                        w.get("p_passive"),
+                    ]
+                    for w in steer["worst_case"]
+                ],
+                note=steer["line"],
+            )
+        )
     wins = en["windows"]
-    shot = summary["scenario"]["shootdown"]
-    events = [(_epoch_of(shot["time"]), "real shoot-down")]
+    shot = summary["scenario"].get("shootdown")
+    events = [] if shot is None else [(_epoch_of(shot["time"]), "real shoot-down")]
     if rec is not None:
         events.append((_epoch_of(rec["time"]), "recommended"))
     floor = EC_PLOT_FLOOR * en["threshold"]
@@ -371,6 +393,12 @@ def demo_page(summary: dict[str, Any], fc: dict[str, Any], *, forecast: Any | No
         ("windows", "Engagement windows (Ec)"),
         ("track", "Track"),
         ("reports", "Reports (uncertainty circles)"),
+        ("reach", "Could it steer: reachable by altitude"),
+        ("reach_wind90", "Reachable with the wind's error (90 %)"),
+        ("reach_start", "Reach: start"),
+        ("reach_sites", "Reach: earliest arrival at sites"),
+        ("motion_passive", "Path so far: best passive fit"),
+        ("motion_schedule", "Path so far: best altitude schedule"),
     ]
     legend = [
         (ec_color(0.01 * en["threshold"], en["threshold"]), f"Ec < {0.1 * en['threshold']:g}"),

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from ..core.observations import Observations
 from ..core.track import Track
-from ..timeutil import iso
+from ..timeutil import iso, to_epoch
 from .config import TrackerConfig
 from .likelihood import clip_probability, probability_relation
 
@@ -136,3 +139,16 @@ class TrackingResult:
     @property
     def confirmed(self) -> tuple[Track, ...]:
         return tuple(t for t in self.tracks if t.n_updates >= self.config.confirm_hits)
+
+    def as_of(self, t: float | str) -> TrackingResult:
+        """The result as it stood at time ``t``: the observations up to ``t``, the decisions
+        about them, and every track started by then cut at ``t`` (`Track.as_of`). The same as
+        `track_observations` on the observations up to ``t`` (``as_of=t``)."""
+        when = to_epoch(t)
+        n = int(np.searchsorted(self.observations.time, when, side="right"))
+        return dataclasses.replace(
+            self,
+            tracks=tuple(tr.as_of(when) for tr in self.tracks if tr.time[0] <= when),
+            observations=self.observations.take(np.arange(n)),
+            decisions=tuple(d for d in self.decisions if d.obs_index < n),
+        )

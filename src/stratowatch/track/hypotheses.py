@@ -9,7 +9,6 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from ..core.track import AltitudeEstimate
 from .filter import wind_uv
 from .recording import _Recording
 from .state import TENTATIVE
@@ -43,6 +42,11 @@ class _Hypotheses(_Recording):
         first = len(self.status)
         ids = np.arange(first, first + n, dtype=np.int64)
         self.status += [TENTATIVE] * n
+        # one update: confirmed already when confirm_hits is 1 (`STATUSES`)
+        self.confirmed_at += (
+            o.time[idx] if cfg.confirm_hits <= 1 else np.full(n, math.nan)
+        ).tolist()
+        self.ended_at += [math.nan] * n
         self.hits += [1] * n
         self.misses += [0] * n
         self.last_update += o.time[idx].tolist()
@@ -103,35 +107,3 @@ class _Hypotheses(_Recording):
         finally:
             o.lat[i], o.lon[i], o.alt[i], o.sigma_h[i], o.sigma_alt[i] = saved
         return tid
-
-    def altitude(self, tid: int, states: FloatArray) -> AltitudeEstimate:
-        """Altitude of a track: its last filtered state, or the hypothesis mixture."""
-        if not self.track_bank[tid]:
-            return AltitudeEstimate(float(states[-1, 4]), float(states[-1, 7]), "measured")
-        if tid in self.bank_store:
-            loglik, loglik_h, prior = self.bank_store[tid]
-        else:
-            rows = np.flatnonzero(self.row_track == tid)
-            loglik = self.batch.loglik[rows]
-            loglik_h = self.batch.loglik_h[rows]
-            prior = self.row_logprior[rows]
-        hyp = np.asarray(self.cfg.alt_hypotheses, dtype=np.float64)
-        # within-hypothesis spread: uniform over one grid spacing
-        spacing2 = float(np.median(np.diff(hyp)) ** 2 / 12.0) if hyp.size > 1 else 0.0
-
-        def mix(score: FloatArray) -> tuple[FloatArray, float, float]:
-            w = np.exp(score - score.max())
-            w /= w.sum()
-            mean = float(np.sum(w * hyp))
-            var = float(np.sum(w * (hyp - mean) ** 2)) + spacing2
-            return w, mean, math.sqrt(var)
-
-        w, mean, sd = mix(loglik + prior)
-        wd, md, sdd = mix(loglik_h + prior)
-        used = states[:, 15].astype(np.int64)
-        used = used[used >= 0]
-        had_alt = bool(np.any(np.isfinite(self.obs.alt[used])))
-        method = "wind drift + reported altitudes" if had_alt else "wind drift"
-        if self.hits[tid] < 2:
-            method = "prior only (one report)"
-        return AltitudeEstimate(mean, sd, method, hyp, w, md, sdd, wd)

@@ -1,12 +1,12 @@
-"""Recording: the states of each update (and, for smoothing, of every altitude hypothesis)
-and the smoother data of a finished track."""
+"""Recording: the states of each update with the altitude estimate known then (and, for
+smoothing, of every altitude hypothesis), and the smoother records of a finished track."""
 
 from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
 
-from ..core.track import SmootherData
+from ..core.track import _normalised, _spacing_var
 from .state import _State
 
 FloatArray = npt.NDArray[np.float64]
@@ -14,10 +14,35 @@ IntArray = npt.NDArray[np.int64]
 
 
 class _Recording(_State):
+    def bank_weights(self, tracks: IntArray) -> tuple[FloatArray, FloatArray]:
+        """Current posterior weights (n, K) of the altitude hypotheses of float-altitude
+        ``tracks``, overall and from the horizontal drift alone (each track's K rows are
+        contiguous from its first row)."""
+        rows = self.track_first_row[tracks][:, None] + np.arange(self.hyp.size)[None, :]
+        prior = self.row_logprior[rows]
+        return (
+            _normalised(self.batch.loglik[rows] + prior),
+            _normalised(self.batch.loglik_h[rows] + prior),
+        )
+
     def record(self, rows: IntArray, tracks: IntArray, obs_index: IntArray) -> None:
-        """Record the states of ``rows`` (one per track); when smoothing, also every other
-        altitude-hypothesis row of float-altitude tracks (the smoother follows one row)."""
-        seq = self.rec.add(self.batch, rows, tracks, obs_index)
+        """Record the states of ``rows`` (one per track) with each track's altitude estimate
+        as known now (the hypothesis mixture for float-altitude tracks); when smoothing, also
+        every other altitude-hypothesis row of float-altitude tracks (the smoother follows one
+        row)."""
+        alt = self.batch.alt[rows].copy()
+        sigma_alt = np.sqrt(self.batch.P[rows, 2, 2])
+        bank = self.track_bank[tracks]
+        if bank.any():
+            w, wd = self.bank_weights(tracks[bank])
+            mean = w @ self.hyp
+            var = np.sum(w * (self.hyp[None, :] - mean[:, None]) ** 2, axis=1)
+            alt[bank] = mean
+            sigma_alt[bank] = np.sqrt(var + _spacing_var(self.hyp))
+        hits = np.asarray(self.hits, dtype=np.int64)[tracks]
+        seq = self.rec.add(self.batch, rows, tracks, obs_index, hits, alt, sigma_alt)
+        if bank.any():
+            self.rec.add_weights(seq[bank], w, wd)
         if not (self.cfg.smooth or self.cfg.record_hypotheses):
             return
         for r, tid, s in zip(rows.tolist(), tracks.tolist(), seq.tolist(), strict=True):
@@ -29,26 +54,12 @@ class _Recording(_State):
                     self.batch, others.astype(np.int64), np.full(others.size, s), False
                 )
 
-    def smoother_data(
-        self, seqs: IntArray, rts: FloatArray, map_pos: IntArray, by_uid: FloatArray
-    ) -> SmootherData:
-        """Smoother data of one track's records ``seqs``: the row of its final most probable
-        state when every row was kept (``by_uid``: the rows sorted by uid, record), else its
-        most probable row at each record."""
-        sel = rts[map_pos[seqs]]
-        if by_uid.shape[0] and seqs.size > 1:
-            uid = rts[map_pos[seqs[-1]], 1]
-            a, b = np.searchsorted(by_uid[:, 1], [uid - 0.5, uid + 0.5])
-            chain = by_uid[a:b]
-            if chain.shape[0] == seqs.size and np.array_equal(chain[:, 0], seqs):
-                sel = chain
-        m = sel.shape[0]
-        return SmootherData(
-            uid=sel[:, 1].astype(np.int64),
-            mean=sel[:, 3:9].copy(),
-            P=sel[:, 11:47].reshape(m, 6, 6).copy(),
-            prior=sel[:, 47:53].copy(),
-            prior_P=sel[:, 53:89].reshape(m, 6, 6).copy(),
-            wind=sel[:, 9:11].copy(),
-            vreset=sel[:, 89] > 0.5,
-        )
+
+def _records_of(rts: FloatArray, seqs: IntArray) -> FloatArray:
+    """The smoother records (rows of the recorder's table sorted by record number, the
+    most-probable row first) of the record numbers ``seqs``."""
+    lo = np.searchsorted(rts[:, 0], seqs - 0.5)
+    hi = np.searchsorted(rts[:, 0], seqs + 0.5)
+    counts = hi - lo
+    idx = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+    return rts[idx]

@@ -18,7 +18,9 @@ frame at each mean: x_{k+1}^s - x_{k+1|k} is taken in the frame of the prior mea
 A float-altitude track (started without altitude) carries one filter row per candidate
 altitude; it is smoothed along the row of its final most probable altitude when the tracker
 kept every row (``smooth=True``), otherwise along its most probable rows, restarting where that
-row changes. Its reported altitude stays the hypothesis-mixture estimate.
+row changes. Its smoothed altitude is the hypothesis-mixture estimate from all the track's
+reports (``track.altitude``) at every state, where the filtered states carry the estimate as
+known at each state.
 """
 
 from __future__ import annotations
@@ -109,10 +111,10 @@ def smooth_track(track: Track, wind: WindField | None = None) -> Track:
         track,
         lat=xs[:, 0],
         lon=xs[:, 1],
-        alt=track.alt.copy() if float_alt else xs[:, 2],
+        alt=np.full(n, track.altitude.mean) if float_alt else xs[:, 2],
         sigma_e=np.sqrt(var[:, 0]),
         sigma_n=np.sqrt(var[:, 1]),
-        sigma_alt=track.sigma_alt.copy() if float_alt else np.sqrt(var[:, 2]),
+        sigma_alt=np.full(n, track.altitude.sigma) if float_alt else np.sqrt(var[:, 2]),
         ve=wu + xs[:, 3],
         vn=wv + xs[:, 4],
         vz=xs[:, 5],

@@ -25,6 +25,7 @@ class _Recorder:
     def __init__(self) -> None:
         self.chunks: list[FloatArray] = []
         self.rts_chunks: list[FloatArray] = []
+        self.weight_chunks: list[FloatArray] = []
         self.n = 0
 
     def add_rts(self, batch: FilterBatch, rows: IntArray, seq: IntArray, is_map: bool) -> None:
@@ -53,9 +54,17 @@ class _Recorder:
         return np.concatenate(self.rts_chunks)
 
     def add(
-        self, batch: FilterBatch, rows: IntArray, track_ids: IntArray, obs_index: IntArray
+        self,
+        batch: FilterBatch,
+        rows: IntArray,
+        track_ids: IntArray,
+        obs_index: IntArray,
+        hits: IntArray,
+        alt: FloatArray,
+        sigma_alt: FloatArray,
     ) -> IntArray:
-        """Record the states of ``rows``; returns their record numbers."""
+        """Record the states of ``rows`` (with the tracks' update counts and altitude
+        estimates); returns their record numbers."""
         if rows.size == 0:
             return np.zeros(0, dtype=np.int64)
         seq = np.arange(self.n, self.n + rows.size, dtype=np.int64)
@@ -70,20 +79,32 @@ class _Recorder:
                     batch.t[rows],
                     batch.lat[rows],
                     batch.lon[rows],
-                    batch.alt[rows],
+                    alt,
                     np.sqrt(P[:, 0, 0]),
                     np.sqrt(P[:, 1, 1]),
-                    np.sqrt(P[:, 2, 2]),
+                    sigma_alt,
                     vel,
                     np.sqrt(P[:, 3, 3]),
                     np.sqrt(P[:, 4, 4]),
                     batch.wind[rows],
                     obs_index.astype(np.float64),
                     seq.astype(np.float64),
+                    hits.astype(np.float64),
                 ]
             )
         )
         return seq
+
+    def add_weights(self, seq: IntArray, w: FloatArray, wd: FloatArray) -> None:
+        """Altitude-hypothesis weights (overall, drift alone) after the states ``seq``."""
+        if seq.size:
+            self.weight_chunks.append(np.column_stack([seq.astype(np.float64), w, wd]))
+
+    def weight_table(self, k: int) -> FloatArray:
+        if not self.weight_chunks:
+            return np.zeros((0, 1 + 2 * k))
+        out = np.concatenate(self.weight_chunks)
+        return out[np.argsort(out[:, 0], kind="stable")]
 
     def table(self) -> FloatArray:
         if not self.chunks:
@@ -115,8 +136,10 @@ class _State:
         self.track_multi = np.zeros(0, dtype=bool)
         self.track_first_row = np.zeros(0, dtype=np.int64)
         self.track_bank = np.zeros(0, dtype=bool)
-        # hypothesis scores of ended float-altitude tracks whose rows were compacted away
-        self.bank_store: dict[int, tuple[FloatArray, FloatArray, FloatArray]] = {}
+        # when each track was confirmed / ended (NaN: not yet), for `Track.as_of`
+        self.confirmed_at: list[float] = []
+        self.ended_at: list[float] = []
+        self.hyp = np.asarray(cfg.alt_hypotheses, dtype=np.float64)
         self.rec = _Recorder()
         self.decisions: list[Decision] = []
         self.gate2 = float(chi2.ppf(cfg.gate_probability, 2))

@@ -44,10 +44,18 @@ import numpy.typing as npt
 from ..atmosphere.sources import open_wind
 from ..atmosphere.wind import WindField
 from ..core.observations import Observations
-from ..core.track import AltitudeEstimate, Track
+from ..core.track import (
+    AltitudeEstimate,
+    Track,
+    TrackHistory,
+    _altitude_method,
+    _smoother_data,
+)
+from ..timeutil import to_epoch
 from .association import _Association
 from .config import TrackerConfig
 from .decision import STATUSES, Decision, TrackingResult
+from .recording import _records_of
 from .smoother import smooth_track
 from .state import CONFIRMED, ENDED, TENTATIVE
 from .triangulate import sightings_to_fixes
@@ -56,6 +64,7 @@ __all__ = [
     "TrackerConfig",
     "Track",
     "AltitudeEstimate",
+    "TrackHistory",
     "Decision",
     "TrackingResult",
     "STATUSES",
@@ -82,6 +91,7 @@ class _Tracker(_Association):
             stale = live[t_scan - last > cfg.max_coast]
             for tid in stale.tolist():
                 self.status[tid] = ENDED
+                self.ended_at[tid] = t_scan
             live = live[t_scan - last <= cfg.max_coast]
         if live.size:
             live_rows = np.flatnonzero(np.isin(self.row_track, live)).astype(np.int64)
@@ -120,8 +130,8 @@ class _Tracker(_Association):
 
     def compact(self, min_rows: int = 2000) -> None:
         """Drop the filter rows of ended tracks once they outnumber the live ones (a long feed
-        with clutter would otherwise grow without bound); float-altitude hypothesis scores are
-        kept for the final altitude estimate."""
+        with clutter would otherwise grow without bound); the altitude estimates were recorded
+        with each state."""
         if self.row_track.size < min_rows:
             return
         st = np.asarray(self.status, dtype=np.int64)
@@ -129,13 +139,6 @@ class _Tracker(_Association):
         if int(dead.sum()) * 2 < self.row_track.size:
             return
         b = self.batch
-        for tid in np.unique(self.row_track[dead & self.row_bank]).tolist():
-            r = np.flatnonzero(self.row_track == tid)
-            self.bank_store[tid] = (
-                b.loglik[r].copy(),
-                b.loglik_h[r].copy(),
-                self.row_logprior[r].copy(),
-            )
         keep = ~dead
         new_index = np.cumsum(keep) - 1
         b.keep(keep)
@@ -160,6 +163,8 @@ class _Tracker(_Association):
             self.last_update[tid] = t
             if self.status[tid] == TENTATIVE and self.hits[tid] >= cfg.confirm_hits:
                 self.status[tid] = CONFIRMED
+            if self.hits[tid] >= cfg.confirm_hits and math.isnan(self.confirmed_at[tid]):
+                self.confirmed_at[tid] = t
         for tid in live.tolist():
             if tid in upd:
                 continue
@@ -170,6 +175,7 @@ class _Tracker(_Association):
                 t - self.last_update[tid] > cfg.max_coast
             ):
                 self.status[tid] = ENDED
+                self.ended_at[tid] = t
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Every scan in time order (`scan` is the step: one call per scan);
@@ -192,34 +198,56 @@ class _Tracker(_Association):
         table = self.rec.table()
         table = table[np.lexsort((table[:, 16], table[:, 1], table[:, 0]))]
         rts = self.rec.rts_table()
-        is_map = rts[:, 2] > 0.5
-        map_pos = np.zeros(self.rec.n, dtype=np.int64)
-        map_pos[rts[is_map, 0].astype(np.int64)] = np.flatnonzero(is_map)
-        by_uid = rts[:0]
-        if self.cfg.smooth or self.cfg.record_hypotheses:
-            by_uid = rts[np.lexsort((rts[:, 0], rts[:, 1]))]
+        # every smoother record by record number, the most-probable row's first
+        rts = rts[np.lexsort((-rts[:, 2], rts[:, 0]))]
+        keep_all = self.cfg.smooth or self.cfg.record_hypotheses
+        K = self.hyp.size
+        weights = self.rec.weight_table(K)
+        o = self.obs
         bounds = np.searchsorted(table[:, 0], np.arange(len(self.status) + 1) - 0.5)
         tracks = []
         for tid in range(len(self.status)):
             sel = table[bounds[tid] : bounds[tid + 1]]
-            alt_est = (
-                self.altitude(tid, sel)
-                if len(sel)
-                else AltitudeEstimate(math.nan, math.nan, "none")
+            if not len(sel):
+                continue
+            seqs = sel[:, 16].astype(np.int64)
+            obs_i = sel[:, 15].astype(np.int64)
+            upd = obs_i >= 0
+            src = np.full(len(sel), "", dtype=object)
+            src[upd] = o.source[obs_i[upd]]
+            kind = np.full(len(sel), "", dtype=object)
+            kind[upd] = o.kind[obs_i[upd]]
+            reported = np.zeros(len(sel), dtype=bool)
+            reported[upd] = np.isfinite(o.alt[obs_i[upd]])
+            reported = np.logical_or.accumulate(reported)
+            recs = _records_of(rts, seqs)
+            w = wd = None
+            hits = sel[:, 17].astype(np.int64)
+            if self.track_bank[tid]:
+                wrows = weights[np.searchsorted(weights[:, 0], seqs.astype(np.float64))]
+                w, wd = wrows[:, 1 : 1 + K], wrows[:, 1 + K :]
+                alt_est = AltitudeEstimate.from_weights(
+                    self.hyp, w[-1], wd[-1], _altitude_method(int(hits[-1]), bool(reported[-1]))
+                )
+            else:
+                alt_est = AltitudeEstimate(float(sel[-1, 4]), float(sel[-1, 7]), "measured")
+            chain = keep_all and bool(self.track_bank[tid])
+            history = TrackHistory(
+                seq=seqs,
+                hits=hits,
+                source=tuple(str(x) for x in src),
+                kind=tuple(str(x) for x in kind),
+                reported_alt=reported,
+                alt_weights=w,
+                drift_weights=wd,
+                records=recs if chain else None,
+                confirmed_time=self.confirmed_at[tid],
+                ended_time=self.ended_at[tid],
             )
-            if alt_est.hypotheses is not None:
-                # a float-altitude track: report the estimate, not one hypothesis
-                sel[:, 4] = alt_est.mean
-                sel[:, 7] = alt_est.sigma
-            confirmed = self.hits[tid] >= self.cfg.confirm_hits
-            ended = self.status[tid] == ENDED
-            status = "confirmed" if confirmed else ("deleted" if ended else "tentative")
-            used = sel[:, 15].astype(np.int64)
-            kinds = tuple(sorted({str(k) for k in self.obs.kind[used[used >= 0]].tolist()}))
             tracks.append(
                 Track(
                     track_id=tid,
-                    status=status,
+                    status=history.status_at(math.inf),
                     time=sel[:, 1].copy(),
                     lat=sel[:, 2].copy(),
                     lon=sel[:, 3].copy(),
@@ -234,17 +262,18 @@ class _Tracker(_Association):
                     sigma_vn=sel[:, 12].copy(),
                     wind_u=sel[:, 13].copy(),
                     wind_v=sel[:, 14].copy(),
-                    obs_index=sel[:, 15].astype(np.int64),
+                    obs_index=obs_i,
                     sources=tuple(sorted(self.sources[tid])),
                     n_updates=self.hits[tid],
                     altitude=alt_est,
-                    rts=self.smoother_data(sel[:, 16].astype(np.int64), rts, map_pos, by_uid),
-                    ended=ended,
-                    kinds=kinds,
+                    rts=_smoother_data(seqs, recs),
+                    ended=not math.isnan(history.ended_time),
+                    kinds=tuple(sorted({history.kind[i] for i in np.flatnonzero(upd)})),
+                    history=history,
                 )
             )
         return TrackingResult(
-            tracks=tuple(t for t in tracks if len(t)),
+            tracks=tuple(tracks),
             observations=self.obs,
             decisions=tuple(sorted(self.decisions, key=lambda d: d.obs_index)),
             wind_source=wind_source,
@@ -259,6 +288,7 @@ def track_observations(
     config: TrackerConfig | None = None,
     smooth: bool | None = None,
     progress: Callable[[int, int], None] | None = None,
+    as_of: float | str | None = None,
 ) -> TrackingResult:
     """Turn observations of any kind into tracks.
 
@@ -267,10 +297,14 @@ def track_observations(
     places are triangulated into fixes. ``wind`` is a `WindField` or a name for `open_wind`
     (``calm``, ``climatology``, a file). ``smooth`` (default: ``config.smooth``, off) returns
     RTS-smoothed tracks, every state using all reports, instead of filtered ones.
-    ``progress(done, total)`` is called after each scan (reports done of all).
+    ``progress(done, total)`` is called after each scan (reports done of all). ``as_of`` (epoch
+    s or ISO time) uses only the observations at or before that time: what was known then
+    (`TrackingResult.as_of` cuts a finished run the same way).
     """
     field_ = open_wind(wind)
     cfg = config or TrackerConfig.for_wind(field_)
+    if as_of is not None:
+        observations = observations.take(np.flatnonzero(observations.time <= to_epoch(as_of)))
     obs = sightings_to_fixes(observations.without_repeats())
     # the tracker writes temporarily into rows it converts (radar plots): use a private copy
     obs = obs.take(np.arange(len(obs)))

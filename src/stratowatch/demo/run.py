@@ -1,0 +1,177 @@
+"""`run_demo`: the stages in order, timed, and the outputs written."""
+
+from __future__ import annotations
+
+import json
+import time as _time
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..atmosphere import open_wind
+from ..errors import InputError
+from ..report.page import demo_page
+from ..scenario import REPORTS_PATH, SOURCES, load_reports, outcome_of
+from ..timeutil import iso
+from .config import STAGES, DemoConfig, DemoResult, Progress
+from .engagement import stage_engagement
+from .forecast import stage_forecast
+from .hindsight import stage_hindsight
+from .origin import stage_origin
+from .overflight import stage_overflight
+from .report import _jsonable, _report_view, _write_outputs
+from .reports import forecast_start, stage_reports
+from .scoring import stage_coverage, stage_outcome, stage_uncorrected
+from .steering import hindsight_motion, stage_steering
+from .summary import DemoSummary
+from .tracking import stage_track
+
+__all__ = ["run_demo"]
+
+
+def run_demo(
+    out_dir: str | Path,
+    *,
+    config: DemoConfig | None = None,
+    progress: Progress | None = None,
+) -> DemoResult:
+    """Run the whole demo and write its files into ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : folder for ``summary.json``, ``report.html``, ``layers.geojson/.kml/.czml``.
+    config : settings; `DemoConfig()` by default (the shipped 2023 reports, forecast from the
+        Billings report).
+    progress : optional ``callable(stage, done, total)`` called as each stage finishes.
+    """
+    cfg = config or DemoConfig()
+    cfg.check()
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError("output path exists and is not a folder", path=out, expected="a folder")
+    # read and check the inputs before anything is written
+    reports = load_reports(cfg.reports)
+    forecast_start(reports, cfg.forecast_from)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".stratowatch-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise InputError(
+            "cannot write to the output folder",
+            path=out,
+            value=exc.strerror,
+            expected="a writable folder",
+        ) from None
+    timings: dict[str, float] = {}
+    t_all = _time.perf_counter()
+    clock = [_time.perf_counter()]
+
+    def done(stage: str) -> None:
+        now = _time.perf_counter()
+        timings[stage] = round(now - clock[0], 3)
+        clock[0] = now
+        if progress is not None:
+            progress(stage, STAGES.index(stage) + 1, len(STAGES))
+
+    wind = open_wind(cfg.wind)
+    reports, feats = stage_reports(cfg)
+    done("reports")
+    tracking, smooth, track_summary, f = stage_track(cfg, wind, reports)
+    feats += f
+    done("track")
+    _, origin, f = stage_origin(cfg, reports, track_summary, wind)
+    feats = f + feats
+    done("origin")
+    # --- what was known at the forecast start: the forecast and what follows from it
+    pred, fwind, forecast, f = stage_forecast(cfg, tracking, wind, reports)
+    feats = f + feats
+    done("forecast")
+    overflight, aviation, f = stage_overflight(cfg, pred)
+    feats += f
+    done("overflight")
+    engagement, _, f = stage_engagement(cfg, pred, fwind)
+    feats += f
+    done("engagement")
+    steering, f = stage_steering(
+        cfg,
+        tracking,
+        wind,
+        start=forecast_start(reports, cfg.forecast_from)[0].time,
+        hours=float(forecast["hours"]),
+    )
+    feats += f
+    done("steering")
+    # --- scored afterwards against the later reports and the outcome
+    coverage = stage_coverage(pred, reports)
+    uncorrected = stage_uncorrected(cfg, pred, wind, reports, forecast)
+    done("coverage")
+    outcome_event = outcome_of(reports)
+    outcome, f = stage_outcome(cfg, pred, fwind, engagement, outcome_event)
+    feats += f
+    done("outcome")
+    # --- hindsight: the whole reconstructed track
+    hindsight, f = stage_hindsight(cfg, smooth, tracking, wind)
+    feats += f
+    if hindsight is not None:
+        hindsight["motion"] = hindsight_motion(cfg, tracking, wind)
+    done("hindsight")
+    file_sources = list(dict.fromkeys(r.source for r in reports if r.source))
+    shipped = cfg.reports.resolve() == REPORTS_PATH.resolve()
+    summary: dict[str, Any] = {
+        "scenario": {
+            "name": "February 2023 high-altitude balloon (public reports)"
+            if shipped
+            else f"reports from {cfg.reports.name}",
+            "reports_file": cfg.reports.name,
+            "sources": list(SOURCES) if shipped else file_sources,
+            "outcome": None
+            if outcome_event is None
+            else {
+                "time": outcome_event.time_iso,
+                "lat": outcome_event.lat,
+                "lon": outcome_event.lon,
+            },
+        },
+        "track": track_summary,
+        "origin": origin,
+        "forecast": forecast,
+        "overflight": overflight,
+        "aviation": aviation,
+        "engagement": engagement,
+        "steering": steering,
+        "coverage": coverage,
+        "uncorrected": uncorrected,
+        "outcome": outcome,
+        "hindsight": hindsight,
+        "run": {
+            "version": __version__,
+            "seed": cfg.seed,
+            "members": cfg.members,
+            "reports": str(cfg.reports),
+            "forecast_from": None if cfg.forecast_from is None else iso(cfg.forecast_from),
+            "forecast_start_rule": forecast_start(reports, cfg.forecast_from)[1],
+            "wind": wind.meta.source,
+            "elapsed_s": 0.0,
+            "stages_s": timings,
+        },
+    }
+    fc = {
+        "type": "FeatureCollection",
+        "name": f"stratowatch demo: {summary['scenario']['name']}",
+        "features": feats,
+    }
+    summary["run"]["elapsed_s"] = round(_time.perf_counter() - t_all, 2)
+    # the typed summary: a key no model declares (so not in the documented schema) fails here
+    typed = DemoSummary.model_validate(_jsonable(summary))
+    summary = typed.to_json_dict()
+    page = demo_page(_report_view(summary), fc, forecast=pred)
+    files = _write_outputs(out, summary, fc, page)
+    done("outputs")
+    summary["run"]["elapsed_s"] = round(_time.perf_counter() - t_all, 2)
+    summary["run"]["stages_s"] = dict(timings)
+    typed = DemoSummary.model_validate(summary)
+    summary = typed.to_json_dict()
+    files["summary"].write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
+    return DemoResult(summary=summary, features=fc, files=files, timings=timings, model=typed)
