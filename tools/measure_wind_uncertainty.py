@@ -1,6 +1,6 @@
 """Re-measure the embedded climatology's wind error and write the table the package ships.
 
-Measures, with `stratowatch.atmosphere.uncertainty.measure_climatology_error`, the RMS
+Measures, with `stratowatch.atmosphere.error_measure.measure_climatology_error`, the RMS
 difference between the HWM93 monthly climatology and the real winds in the project's shared
 data (the two global GFS fields and the radiosonde profiles), by altitude (2 km bins) and
 absolute-latitude band (15 deg), and the correlation scales of that error; then forms the
@@ -29,12 +29,11 @@ from pathlib import Path
 
 import numpy as np
 
+from stratowatch.atmosphere.error_measure import form_climatology_table, measure_climatology_error
 from stratowatch.atmosphere.uncertainty import (
     CLIMATOLOGY_FILE,
     CLIMATOLOGY_GRIDDED,
     CLIMATOLOGY_SOUNDINGS,
-    form_climatology_table,
-    measure_climatology_error,
 )
 
 ROOT = Path(__file__).resolve().parents[1]

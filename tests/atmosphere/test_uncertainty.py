@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from stratowatch.atmosphere import CalmWind, open_wind
+from stratowatch.atmosphere.error_measure import form_climatology_table, measure_climatology_error
 from stratowatch.atmosphere.perturb import PerturbedWind, member_normals
 from stratowatch.atmosphere.uncertainty import (
     CLIMATOLOGY_FILE,
@@ -23,8 +24,6 @@ from stratowatch.atmosphere.uncertainty import (
     climatology_uncertainty,
     constant_uncertainty,
     forecast_uncertainty,
-    form_climatology_table,
-    measure_climatology_error,
     sounding_uncertainty,
 )
 from stratowatch.errors import ConfigError

@@ -93,7 +93,7 @@ def level_bandwidth(level: int) -> float:
     """Gaussian kernel sigma (m, north-south) of pyramid ``level``; 0 for the raw cells."""
     if level < 0:
         return 0.0
-    return KERNEL_CELLS * np.radians(level_step(level)) * EARTH_RADIUS
+    return float(KERNEL_CELLS * np.radians(level_step(level)) * EARTH_RADIUS)
 
 
 def level_for(bandwidth: npt.ArrayLike) -> npt.NDArray[np.int64]:

@@ -335,7 +335,10 @@ def _place(
     la, lo = offset_m(b_lat[ee, q], b_lon[ee, q], np.tile(dx, n_place), np.tile(dy, n_place))
     la = np.clip(la, -90.0, 90.0)
     lo = (lo + 180.0) % 360.0 - 180.0
-    rep = lambda a: np.tile(a, n_place)  # noqa: E731
+
+    def rep(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        return np.tile(a, n_place)
+
     return Impacts(
         classes=imp.classes,
         members=imp.members,

@@ -35,6 +35,7 @@ the sines and cosines the next evaluation needs.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -149,7 +150,7 @@ def _pert_sum(
 
 @njit(cache=True)
 def _pert_value_sc(
-    m: int, t: float, sp: float, cp: float, sl: float, cl: float, alt: float, pert: tuple
+    m: int, t: float, sp: float, cp: float, sl: float, cl: float, alt: float, pert: tuple[Any, ...]
 ) -> tuple[float, float]:
     """Wind error (du, dv) of member m at one point from the sines and cosines of its latitude
     and longitude: the mode sum of `atmosphere.perturb` (sum_k cos(k.x + kr h + omega t +
@@ -170,7 +171,7 @@ def _pert_value_sc(
 
 @njit(cache=True)
 def _pert_value(
-    m: int, t: float, lat: float, lon: float, alt: float, pert: tuple
+    m: int, t: float, lat: float, lon: float, alt: float, pert: tuple[Any, ...]
 ) -> tuple[float, float]:
     """`_pert_value_sc` at a point given in degrees."""
     la = math.radians(lat)
@@ -179,7 +180,9 @@ def _pert_value(
 
 
 @njit(cache=True, inline="always")
-def _base_wind(t: float, lat: float, lon: float, h: float, grid: tuple) -> tuple[float, float, int]:
+def _base_wind(
+    t: float, lat: float, lon: float, h: float, grid: tuple[Any, ...]
+) -> tuple[float, float, int]:
     return interp_point(
         t,
         lat,
@@ -205,8 +208,8 @@ def _wind(
     lon: float,
     h: float,
     m: int,
-    grid: tuple,
-    pert: tuple,
+    grid: tuple[Any, ...],
+    pert: tuple[Any, ...],
     use_pert: bool,
 ) -> tuple[float, float, int]:
     """Base wind plus member m's perturbation (exact) at one point."""
@@ -225,15 +228,15 @@ def _vrate(kind: int, p: npt.NDArray[np.float64], t_stage: float, t: float, h: f
         # optional oscillation  h = h0 + A sin(2 pi (t - t_stage) / P)
         if p[0] != 0.0 and p[1] > 0.0:
             om = _TWO_PI / p[1]
-            return p[0] * om * math.cos(om * (t - t_stage))
+            return float(p[0] * om * math.cos(om * (t - t_stage)))
         return 0.0
     if kind == KIND_ASCENT:
-        return p[0]
+        return float(p[0])
     if kind == KIND_DESCENT:
         # parachute: v = v_sl (rho0 / rho(h))^k, k = p[1] (0: unset, the drag law's 1/2)
         if p[1] == 0.0 or p[1] == 0.5:
-            return -p[0] * math.sqrt(RHO0 / density_scalar(h))
-        return -p[0] * (RHO0 / density_scalar(h)) ** p[1]
+            return float(-p[0] * math.sqrt(RHO0 / density_scalar(h)))
+        return float(-p[0] * (RHO0 / density_scalar(h)) ** p[1])
     if kind == KIND_DRAG:
         # quasi-steady drag descent: v = sqrt(2 beta g / rho)
         return -math.sqrt(2.0 * p[0] * gravity(h) / density_scalar(h))
@@ -254,8 +257,8 @@ def _advect_step(
     v1: float,
     w1: float,
     m: int,
-    grid: tuple,
-    pert: tuple,
+    grid: tuple[Any, ...],
+    pert: tuple[Any, ...],
     use_pert: bool,
     prev_du: float,
     prev_dv: float,
@@ -334,8 +337,8 @@ def _ballistic_forcing(
     vz: float,
     beta: float,
     m: int,
-    grid: tuple,
-    pert: tuple,
+    grid: tuple[Any, ...],
+    pert: tuple[Any, ...],
     use_pert: bool,
 ) -> tuple[float, float, float, float, int, float, float, float, float]:
     """Drag rate k (1/s) and c = k w + F (m/s2, ECEF) of dv/dt = -k v + c at a state
@@ -387,8 +390,8 @@ def _ballistic_step(
     w1y: float,
     w1z: float,
     m: int,
-    grid: tuple,
-    pert: tuple,
+    grid: tuple[Any, ...],
+    pert: tuple[Any, ...],
     use_pert: bool,
 ) -> tuple[float, float, float, float, float, float, int]:
     """One step of the ballistic equations from ECEF (x0, y0, z0) at height h0 (see module
@@ -452,8 +455,8 @@ def run_members(
     stop_region: bool,
     stop_time: bool,
     member: npt.NDArray[np.int64],
-    grid: tuple,
-    pert: tuple,
+    grid: tuple[Any, ...],
+    pert: tuple[Any, ...],
     use_pert: bool,
     max_steps: int,
     on_ground: npt.NDArray[np.int64],

@@ -12,7 +12,7 @@ Every source says what kind of error it has:
 - **climatology** (the embedded HWM93 monthly mean): it knows nothing of the day's weather,
   so its error is the day-to-day variability plus its own bias. The table (by altitude and
   latitude band) is *measured* against the real gridded winds and soundings of the project's
-  shared data by `measure_climatology_error` (``tools/measure_wind_uncertainty.py`` re-runs
+  shared data by `stratowatch.atmosphere.error_measure.measure_climatology_error` (``tools/measure_wind_uncertainty.py`` re-runs
   it and writes ``data/wind_uncertainty_climatology.json``), with a floor from the published
   amplitude of the quasi-biennial oscillation [Baldwin2001]_ where two dates cannot sample it.
 - **forecast / analysis** files (GFS GRIB, ERA5 NetCDF): the error grows with the forecast
@@ -69,7 +69,6 @@ from .by_source import (
     uncertainty_calibration,
     uncertainty_of,
 )
-from .measure import form_climatology_table, measure_climatology_error
 from .model import (
     ADVECTION_SPEED,
     ANALYSIS_FLOOR,
@@ -94,10 +93,8 @@ __all__ = [
     "forecast_uncertainty",
     "sounding_uncertainty",
     "uncertainty_of",
-    "measure_climatology_error",
     "sigma_sc",
     "sigma_points",
-    "form_climatology_table",
     "FORECAST_GROWTH",
     "CLIMATOLOGY_FILE",
     "CLIMATOLOGY_GRIDDED",

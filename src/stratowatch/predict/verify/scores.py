@@ -81,7 +81,7 @@ def energy_score(points: npt.ArrayLike, y: npt.ArrayLike, *, chunk: int = 2048) 
     for i0 in range(0, n, chunk):
         blk = p[i0 : i0 + chunk]
         total += float(np.sqrt(((blk[:, None, :] - p[None, :, :]) ** 2).sum(axis=2)).sum())
-    return first - total / (2.0 * n * n)
+    return float(first - total / (2.0 * n * n))
 
 
 def gaussian_crps(mu: float, sigma: float, y: float) -> float:

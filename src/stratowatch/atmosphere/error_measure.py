@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from ...errors import InputError
-from ...geo.geodesy import EARTH_RADIUS
-from .model import PERSISTENCE_S, QBO_SIGMA, FloatArray, WindUncertainty
+from ..errors import InputError
+from ..geo.geodesy import EARTH_RADIUS
+from .uncertainty.model import PERSISTENCE_S, QBO_SIGMA, FloatArray, WindUncertainty
 
 
 # ---------------------------------------------------------------------- measurement
@@ -39,9 +39,9 @@ def measure_climatology_error(
     ``vertical_m``, ``mesoscale_fraction_100km`` (the structure function's r^(2/3) part at 100
     km as a fraction of 2 var), ``samples``.
     """
-    from ..climatology import climatology_wind
-    from ..sources import open_wind
-    from ..wind import GriddedWind
+    from .climatology import climatology_wind
+    from .sources import open_wind
+    from .wind import GriddedWind
 
     clim = climatology_wind()
     alt_edges = np.arange(0.0, alt_max + alt_step, alt_step)
