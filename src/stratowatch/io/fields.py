@@ -144,9 +144,9 @@ def _time(row: dict[str, str], key: str, line: int) -> float:
         ) from None
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: Path, *, expected: str = "a UTF-8 CSV, JSON or APRS text file") -> str:
     """The file as text (UTF-8, optional BOM); a binary or mis-encoded file is an InputError
-    naming the line of the first bad byte."""
+    naming the line of the first bad byte (``expected`` says what the file should have been)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -159,7 +159,7 @@ def _read_text(path: Path) -> str:
             path=path,
             line=data.count(b"\n", 0, exc.start) + 1,
             value=data[exc.start : exc.start + 8],
-            expected="a UTF-8 CSV, JSON or APRS text file",
+            expected=expected,
         ) from None
 
 

@@ -40,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import InputError
+from .fields import _read_text
 
 __all__ = ["PositionLog", "read_position_log", "read_log", "looks_like_log"]
 
@@ -212,23 +213,6 @@ class _Collector:
         )
 
 
-def _read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", path=path) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            "not a UTF-8 text file",
-            path=path,
-            line=data.count(b"\n", 0, exc.start) + 1,
-            value=data[exc.start : exc.start + 8],
-            expected="a text flight log",
-        ) from None
-
-
 def _header_map(header: Sequence[str]) -> dict[str, int]:
     """Column index of each of time/lat/lon/alt/source found in ``header``."""
     names = [h.strip().lower() for h in header]
@@ -264,7 +248,7 @@ def looks_like_log(path: str | Path) -> bool:
 def read_position_log(path: str | Path, *, strict: bool = False) -> PositionLog:
     """Read a delimited position log (see the module notes for columns and rules)."""
     p = Path(path)
-    text = _read_text(p)
+    text = _read_text(p, expected="a text flight log")
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     if not first:
         raise InputError("empty file", path=p, expected="a header row and one fix per row")

@@ -234,6 +234,24 @@ class _Association(_Hypotheses):
                 )
         return assigned_t, assigned_o
 
+    def _angle_innovation(
+        self, rows: IntArray, i: int
+    ) -> tuple[FloatArray, FloatArray, FloatArray, int]:
+        """`FilterBatch.angle_innovation` of observation ``i`` (a sighting or radar plot)
+        against every row of ``rows``."""
+        o = self.obs
+        n = rows.size
+        return self.batch.angle_innovation(
+            rows,
+            *(
+                np.full(n, float(col[i]))
+                for col in (
+                    o.sensor_lat, o.sensor_lon, o.sensor_alt, o.az, o.el, o.range,
+                    o.sigma_ang, o.sigma_range,
+                )
+            ),
+        )  # fmt: skip
+
     def associate_angle(self, live: IntArray, i: int) -> int | None:
         """EKF update of the best-gated track with one sighting / radar plot, else a radar plot
         starts a track (converted to a position); a lone sighting is skipped."""
@@ -241,18 +259,7 @@ class _Association(_Hypotheses):
         kind = str(o.kind[i])
         if live.size:
             rows = self.map_rows(live)
-            n = rows.size
-            y, H, R, k = self.batch.angle_innovation(
-                rows,
-                np.full(n, o.sensor_lat[i]),
-                np.full(n, o.sensor_lon[i]),
-                np.full(n, o.sensor_alt[i]),
-                np.full(n, o.az[i]),
-                np.full(n, o.el[i]),
-                np.full(n, o.range[i]),
-                np.full(n, o.sigma_ang[i]),
-                np.full(n, o.sigma_range[i]),
-            )
+            y, H, R, k = self._angle_innovation(rows, i)
             P = self.batch.P[rows]
             S = H @ P @ np.swapaxes(H, 1, 2) + R
             d2 = np.einsum("mi,mij,mj->m", y, np.linalg.inv(S), y)
@@ -261,18 +268,7 @@ class _Association(_Hypotheses):
             if d2[b] < gate:
                 tid = int(live[b])
                 row_sel = np.flatnonzero(self.row_track == tid).astype(np.int64)
-                m = row_sel.size
-                y2, H2, R2, _ = self.batch.angle_innovation(
-                    row_sel,
-                    np.full(m, o.sensor_lat[i]),
-                    np.full(m, o.sensor_lon[i]),
-                    np.full(m, o.sensor_alt[i]),
-                    np.full(m, o.az[i]),
-                    np.full(m, o.el[i]),
-                    np.full(m, o.range[i]),
-                    np.full(m, o.sigma_ang[i]),
-                    np.full(m, o.sigma_range[i]),
-                )
+                y2, H2, R2, _ = self._angle_innovation(row_sel, i)
                 self.batch.update(row_sel, y2, H2, R2, n_h=1)
                 self.decisions.append(
                     Decision(
