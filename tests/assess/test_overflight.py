@@ -144,3 +144,73 @@ def test_read_path_tracker_state_file(tmp_path: Path) -> None:
     assert t1.members == 1 and t1.times.size == 2
     with pytest.raises(InputError, match="no such track"):
         read_path(p, track_id="T9")
+
+
+def _random_ensemble(seed: int, lat0: float, lon0: float, spread_deg: float) -> FlightPath:
+    """Members wandering from (lat0, lon0): random walks of ~100 km per 10-min step (fast, to
+    cross the dateline and reach the pole within the path) plus a few NaN-free loiterers."""
+    rng = np.random.default_rng(seed)
+    t = T0 + np.arange(0, 48 * 3600 + 1, 600.0)
+    m = 60
+    lat = lat0 + np.cumsum(rng.normal(0.0, spread_deg, (m, t.size)), axis=1)
+    lat = 90.0 - np.abs(((lat + 90.0) % 360.0) - 180.0)  # reflect at the poles
+    lon = (lon0 + np.cumsum(rng.normal(0.0, 2 * spread_deg, (m, t.size)), axis=1) + 180) % 360
+    lon[:5] = lon0 + 180.0  # members standing still at the start
+    lat[:5] = lat0
+    return FlightPath.from_arrays(t, lat, lon - 180.0, 18_000.0)
+
+
+@pytest.mark.parametrize(
+    ("lat0", "lon0", "spread"),
+    [(46.0, -110.0, 0.3), (60.0, 179.5, 0.8), (-89.0, 0.0, 0.5), (0.0, 10.0, 3.0)],
+)
+def test_site_overflight_prefilter_is_exact(lat0: float, lon0: float, spread: float) -> None:
+    """The spherical prefilter only skips segments that cannot matter: closest distance, its
+    time and the dwell are bit-identical to computing every point in WGS84, for sites near,
+    far, at the antipode and on the dateline, small and large radii."""
+    from stratowatch.assess.overflight import (
+        _site_segments,
+        _site_segments_exact,
+        _sphere_xy,
+        _unit_vectors,
+    )
+    from stratowatch.geo import local_xy
+
+    path = _random_ensemble(int(abs(lat0) + abs(lon0)), lat0, lon0, spread)
+    sites = [
+        Site("on the start", lat0, lon0, 5000.0),
+        Site("near", lat0 + 0.7, lon0 - 0.5, 50_000.0),
+        Site("far", -lat0 / 2, lon0 + 90.0, 20_000.0),
+        Site("antipode", -lat0, lon0 - 180.0 if lon0 > 0 else lon0 + 180.0, 10_000.0),
+        Site("huge", lat0 - 3.0 if lat0 > -80 else lat0 + 3.0, lon0, 800_000.0),
+    ]
+    for site in sites:
+        fast = _site_segments(path, site)
+        exact = _site_segments_exact(path, site)
+        for a, b in zip(fast, exact, strict=True):
+            np.testing.assert_array_equal(a, b, err_msg=site.name)
+        # the error bound holds with room to spare where it is used
+        xa, ya, bound = _sphere_xy(_unit_vectors(path.lat, path.lon), site.lat, site.lon)
+        x, y = local_xy(path.lat, path.lon, site.lat, site.lon)
+        ok = np.isfinite(bound)
+        assert np.all(np.hypot(xa - x, ya - y)[ok] < 0.5 * bound[ok])
+
+
+def test_airports_prefilter_is_exact() -> None:
+    """The k-d tree prefilter of `airports_near` keeps every airport within the radius: the
+    same airports, distances and times as measuring every airport exactly."""
+    from stratowatch.assess import aviation
+
+    t = T0 + np.arange(0, 12 * 3600 + 1, 600.0)
+    path = FlightPath.from_arrays(
+        t, np.linspace(47.5, 39.0, t.size), np.linspace(-112.0, -95.0, t.size), 18_300.0
+    )
+    fast = {r: aviation.airports_near(path, r) for r in (10_000.0, 50_000.0, 250_000.0)}
+    keep = aviation._maybe_near
+    try:
+        aviation._maybe_near = lambda alat, *_: np.ones(alat.size, dtype=bool)  # type: ignore[assignment]
+        for r, got in fast.items():
+            assert got == aviation.airports_near(path, r)
+            assert got and all(a.distance <= r for a in got)
+    finally:
+        aviation._maybe_near = keep

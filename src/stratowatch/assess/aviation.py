@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import InputError
-from ..geo import FT, haversine
+from ..geo import EARTH_RADIUS, FT, haversine
 from ..timeutil import iso
 from .path import FlightPath
 
@@ -106,6 +106,28 @@ def _airports() -> tuple[npt.NDArray[Any], FloatArray, FloatArray]:
         return _AIRPORTS
 
 
+def _maybe_near(
+    alat: FloatArray, alon: FloatArray, lat: FloatArray, lon: FloatArray, radius: float
+) -> npt.NDArray[np.bool_]:
+    """Airports that may be within ``radius`` (m) of one of the points: their great-circle
+    distance on the mean sphere (k-d tree on unit vectors) is within 2 % + 1 km of the radius.
+    The sphere's distance differs from the WGS84 geodesic by less than 0.6 %, so an airport left
+    out is farther than ``radius``; the kept ones are measured exactly (`geo.haversine`)."""
+    from scipy.spatial import cKDTree
+
+    def unit(la: FloatArray, lo: FloatArray) -> FloatArray:
+        p, q = np.radians(la), np.radians(lo)
+        return np.column_stack([np.cos(p) * np.cos(q), np.cos(p) * np.sin(q), np.sin(p)])
+
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    if alat.size == 0 or not ok.any():
+        return np.zeros(alat.size, dtype=bool)
+    angle = min((1.02 * radius + 1000.0) / EARTH_RADIUS, np.pi)
+    chord = 2.0 * np.sin(0.5 * angle)
+    d, _ = cKDTree(unit(lat[ok], lon[ok])).query(unit(alat, alon), distance_upper_bound=chord)
+    return np.asarray(np.isfinite(d))
+
+
 def airports_near(
     path: FlightPath, radius: float = 50_000.0, *, scheduled_only: bool = True, step: float = 300.0
 ) -> list[Airport]:
@@ -129,6 +151,7 @@ def airports_near(
     pad = np.degrees(radius / 6.371e6) + 0.1
     sel &= (alat >= lat.min() - pad) & (alat <= lat.max() + pad)
     idx = np.nonzero(sel)[0]
+    idx = idx[_maybe_near(alat[idx], alon[idx], lat, lon, radius)]
     out: list[Airport] = []
     chunk = 2000
     for start in range(0, idx.size, chunk):  # bounded memory: chunks of airports x path points
