@@ -31,18 +31,19 @@ def _debris_wind(cfg: DemoConfig, wind: WindField, seed_offset: int = 7) -> Any:
 
 
 def stage_engagement(
-    cfg: DemoConfig, pred: Any, wind: WindField
+    cfg: DemoConfig, pred: Any, wind: WindField, *, path: Any = None
 ) -> tuple[dict[str, Any], Any, list[dict[str, Any]]]:
     """Engagement windows along the forecast (Ec, P(land)) to its horizon, the recommendation,
     the window at the forecast start, and the debris footprints of the start and the
-    recommended windows. Uses the forecast alone (no outcome)."""
+    recommended windows. Uses the forecast alone (no outcome). ``path``: the forecast as a
+    `FlightPath` when the caller has it (else made from ``pred``)."""
     from ..assess.debris import debris_assessment
     from ..assess.engage import plan_engagement
     from ..assess.path import FlightPath
 
     # the debris falls in an ensemble of the forecast's (bias-corrected) wind
     dwind = _debris_wind(cfg, wind)
-    path = FlightPath.from_prediction(pred)
+    path = FlightPath.from_prediction(pred) if path is None else path
     hours = (float(path.times[-1]) - float(path.times[0])) / 3600.0
     plan = plan_engagement(
         path,

@@ -13,15 +13,16 @@ __all__ = ["stage_overflight"]
 
 
 def stage_overflight(
-    cfg: DemoConfig, pred: Any
+    cfg: DemoConfig, pred: Any, *, path: Any = None
 ) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
-    """Overflight of the example sites, border crossings and the aviation statement."""
+    """Overflight of the example sites, border crossings and the aviation statement.
+    ``path``: the forecast as a `FlightPath` when the caller has it (else made from ``pred``)."""
     from ..assess.aviation import assess_aviation
     from ..assess.overflight import border_crossings, site_overflight
     from ..assess.path import FlightPath
     from ..geo import read_sites
 
-    path = FlightPath.from_prediction(pred)
+    path = FlightPath.from_prediction(pred) if path is None else path
     sites = read_sites(cfg.sites)
     over = site_overflight(path, sites)
     # border crossings on a random subset of the (exchangeable) members, hourly: p to +-0.03

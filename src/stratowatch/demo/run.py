@@ -44,6 +44,8 @@ def run_demo(
         Billings report).
     progress : optional ``callable(stage, done, total)`` called as each stage finishes.
     """
+    from ..assess.path import FlightPath
+
     cfg = config or DemoConfig()
     cfg.check()
     out = Path(out_dir)
@@ -88,10 +90,12 @@ def run_demo(
     pred, fwind, forecast, f = stage_forecast(cfg, tracking, wind, reports)
     feats = f + feats
     done("forecast")
-    overflight, aviation, f = stage_overflight(cfg, pred)
+    # the forecast's members as a FlightPath, made once for the stages that read it
+    fpath = FlightPath.from_prediction(pred)
+    overflight, aviation, f = stage_overflight(cfg, pred, path=fpath)
     feats += f
     done("overflight")
-    engagement, _, f = stage_engagement(cfg, pred, fwind)
+    engagement, _, f = stage_engagement(cfg, pred, fwind, path=fpath)
     feats += f
     done("engagement")
     steering, f = stage_steering(
@@ -108,7 +112,7 @@ def run_demo(
     uncorrected = stage_uncorrected(cfg, pred, wind, reports, forecast)
     done("coverage")
     outcome_event = outcome_of(reports)
-    outcome, f = stage_outcome(cfg, pred, fwind, engagement, outcome_event)
+    outcome, f = stage_outcome(cfg, pred, fwind, engagement, outcome_event, path=fpath)
     feats += f
     done("outcome")
     # --- hindsight: the whole reconstructed track

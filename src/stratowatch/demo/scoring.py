@@ -90,12 +90,15 @@ def stage_outcome(
     wind: WindField,
     engagement: dict[str, Any],
     outcome: Report | None,
+    *,
+    path: Any = None,
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """The forecast against what really happened, at the same time: where the forecast's
     members were at the outcome's time against the real position (distance from the median,
     inside the 50/90 % regions), what the planner made of that moment from the forecast alone,
     and the real point scored alike (hindsight: it uses the real position). None when the file
-    has no outcome (a row of kind ``engagement``) after the forecast start."""
+    has no outcome (a row of kind ``engagement``) after the forecast start. ``path``: the
+    forecast as a `FlightPath` when the caller has it (else made from ``pred``)."""
     from ..assess.engage import plan_engagement
     from ..assess.path import FlightPath
 
@@ -132,7 +135,7 @@ def stage_outcome(
     if outcome.time <= t1:
         at = coverage_of(pred, outcome.time, outcome.lat, outcome.lon)
         fc_window = plan_engagement(
-            FlightPath.from_prediction(pred),
+            FlightPath.from_prediction(pred) if path is None else path,
             dwind,
             start=outcome.time,
             hours=0,
