@@ -243,3 +243,30 @@ def test_rural_background_follows_state_census() -> None:
     assert pop.us_state_background["SC"] > 10 * pop.us_state_background["WY"]
     g = pop.grid(46.78, 47.78, -107.7, -106.3, step=0.02)
     assert float(np.median(g.density)) * 1e6 < 0.3
+
+
+def test_land_mask_bits_built_or_loaded_have_one_numba_type(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The packed land mask is read-only whether built in this process or memory-mapped from
+    the cache, so the compiled kernels have one signature: the warm-up's compilation serves the
+    first real run (issue 14's cold start; a writable array made the first demo compile the
+    land kernels again)."""
+    import sys
+    import types
+
+    import numba
+
+    from stratowatch.geo import land
+
+    # a small stand-in for global_land_mask (its real mask is ~1 GB)
+    fake = types.ModuleType("global_land_mask")
+    fake.globe = types.SimpleNamespace(_mask=np.zeros((8, 16), dtype=bool))  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "global_land_mask", fake)
+    monkeypatch.setenv("STRATOWATCH_CACHE", str(tmp_path))
+    monkeypatch.setattr(land, "_BITS", None)
+    built = land.land_mask_bits()
+    assert (tmp_path / "globe_land_bits.npy").is_file()
+    loaded = np.asarray(np.load(tmp_path / "globe_land_bits.npy", mmap_mode="r"))
+    assert not built.flags.writeable and not loaded.flags.writeable
+    assert numba.typeof(built) == numba.typeof(loaded)

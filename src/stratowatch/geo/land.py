@@ -68,6 +68,9 @@ def land_mask_bits() -> npt.NDArray[np.uint8]:
             tmp.replace(path)
         except OSError:
             pass  # read-only home: keep the in-memory copy
+        # read-only like the memory-mapped copy later processes load: one numba signature, so
+        # the kernels the install's warm-up compiles are the ones a first real run uses
+        bits.flags.writeable = False
         _BITS = bits
         return _BITS
 
