@@ -150,7 +150,7 @@ def _pert_sum(
     return su, sv
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _pert_value_sc(
     m: int, t: float, sp: float, cp: float, sl: float, cl: float, alt: float, pert: tuple[Any, ...]
 ) -> tuple[float, float]:
@@ -331,7 +331,7 @@ def _latlon_rates(sp: float, cp: float, h: float, u: float, v: float) -> tuple[f
     return dlat, dlon
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _dense_fill(
     out: npt.NDArray[np.float64],
     i: int,

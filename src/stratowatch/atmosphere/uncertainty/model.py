@@ -309,7 +309,7 @@ def _node(x: float, x0: float, dx: float, n: int) -> tuple[int, int, float]:
     return i, i + 1, f - i
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def sigma_sc(
     t: float, sp: float, cp: float, sl: float, cl: float, alt: float, unc: tuple
 ) -> tuple[float, float]:
