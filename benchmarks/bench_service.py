@@ -66,6 +66,7 @@ def ingest(
 ) -> dict[str, Any]:
     per_client = rate / clients / batch  # posts per second per client
     lat: list[list[float]] = [[] for _ in range(clients)]
+    timing: list[list[dict[str, float]]] = [[] for _ in range(clients)]
     errors = [0] * clients
     sent = [0] * clients
     start = time.perf_counter() + 0.5
@@ -87,6 +88,9 @@ def ingest(
                 dt = time.perf_counter() - t
                 if r.status_code == 200 and r.json()["accepted"] == batch:
                     lat[c].append(dt)
+                    spans = _server_timing(r.headers.get("server-timing", ""))
+                    spans["outside"] = dt * 1e3 - sum(spans.values())
+                    timing[c].append(spans)
                     sent[c] += batch
                 else:
                     errors[c] += 1
@@ -99,7 +103,30 @@ def ingest(
         th.join()
     wall = time.perf_counter() - start
     all_lat = [x for xs in lat for x in xs]
-    return {"lat": all_lat, "sent": sum(sent), "errors": sum(errors), "wall": wall}
+    all_timing = [x for xs in timing for x in xs]
+    return {"lat": all_lat, "timing": all_timing, "sent": sum(sent), "errors": sum(errors),
+            "wall": wall}  # fmt: skip
+
+
+def _server_timing(header: str) -> dict[str, float]:
+    """``name;dur=ms, ...`` -> {name: ms}."""
+    out = {}
+    for part in header.split(","):
+        name, _, rest = part.strip().partition(";dur=")
+        if name and rest:
+            out[name] = float(rest)
+    return out
+
+
+def breakdown(timing: list[dict[str, float]]) -> str:
+    """p50 / p99 of each span of the server's ``Server-Timing`` header, and of the time outside
+    them (client, HTTP, event loop before the stamp and after the handler)."""
+    names = list(dict.fromkeys(k for t in timing for k in t))
+    return ", ".join(
+        f"{n} {_pct([t[n] for t in timing if n in t], 50):.1f}/"
+        f"{_pct([t[n] for t in timing if n in t], 99):.1f}"
+        for n in names
+    )
 
 
 def store_baseline(db: str, *, batch: int, n: int) -> list[float]:
@@ -149,7 +176,7 @@ def main() -> int:
     ap.add_argument("--rate", type=float, default=200.0, help="observations/s in total")
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--batch", type=int, default=5, help="observations per POST")
-    ap.add_argument("--tawhiri-seconds", type=float, default=20.0)
+    ap.add_argument("--tawhiri-seconds", type=float, default=20.0, help="0: skip Tawhiri")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-service-"))
     db = f"sqlite:///{tmp / 'sw.db'}"
@@ -218,8 +245,17 @@ def main() -> int:
             f"p99 {_pct(base_ms, 99):.1f} ms -> service/commit p50 ratio "
             f"{p50 / _pct(base_ms, 50):.1f}x"
         )
+        print(
+            "  where the time goes, p50/p99 ms (Server-Timing: wait = arrival to the handler, "
+            "read = library readers, commit = durable insert, reply; outside = the rest of "
+            "the round trip):"
+        )
+        print(f"    {breakdown(res['timing'])}")
         print(f"  baseline, GET /healthz round trip: p50 {_pct(hz_ms, 50):.1f} ms")
         print(f"  live tracker caught up {lag:.2f} s after the last post ({n_tracks} tracks)")
+        if args.tawhiri_seconds <= 0:
+            print(f"\nload average at the end {os.getloadavg()[0]:.1f}")
+            return 0
         # Tawhiri
         ref_n = 0
         t = time.perf_counter()
