@@ -4,7 +4,10 @@
    apart) to ``POST /v1/observations`` in batches of ``--batch`` (5), open loop at ``--rate``
    (200) observations/s in total for ``--duration`` (60) s. Prints the achieved rate and the
    p50/p99 latency of the acknowledged (committed) posts (goal: p99 < 100 ms), and how long the
-   live tracker took to catch up after the last post. Baseline measured in the same run: the
+   live tracker took to catch up after the last post. The load starts once the service is in
+   its steady state (the live tracker process has started and replayed the store). Where the
+   time goes: each reply's ``Server-Timing`` spans (wait, read, commit, reply), and the CPU the
+   server process and its tracker process used. Baseline measured in the same run: the
    same batches written straight to the store in process (``Store.add_observations``, the
    commit the service waits for), and the ``/healthz`` round trip.
 2. Tawhiri: ``GET /api/v1/`` standard profile (5 m/s to 30 km, 5 m/s descent) on the embedded
@@ -12,7 +15,8 @@
    against the library's own rate for the same flight (``predict(..., profile="standard")``
    in process).
 
-Run: ``.venv/bin/python benchmarks/bench_service.py [--duration 60] [--rate 200]``.
+Run: ``.venv/bin/python benchmarks/bench_service.py [--duration 60] [--rate 200]``; while
+developing, ``--duration 15 --tawhiri-seconds 0`` (ingest only, short).
 """
 
 from __future__ import annotations
@@ -129,6 +133,26 @@ def breakdown(timing: list[dict[str, float]]) -> str:
     )
 
 
+def _cpu_s(pid: int) -> tuple[float, float]:
+    """(CPU s of process ``pid``, CPU s of its children still running), from /proc (Linux;
+    NaN elsewhere)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def one(p: int) -> float:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+
+    try:
+        own = one(pid)
+        kids = 0.0
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                kids += one(int(child))
+        return own, kids
+    except (OSError, ValueError, IndexError):
+        return float("nan"), float("nan")
+
+
 def store_baseline(db: str, *, batch: int, n: int) -> list[float]:
     """The commit alone: the same batches straight into a store in process."""
     store = Store(db)
@@ -200,10 +224,21 @@ def main() -> int:
                 print("server did not start; log in", tmp / "server.log")
                 return 1
             time.sleep(0.2)
+        # steady state: the live tracker (its own process) has started and replayed the store
+        t_ready = time.monotonic()
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"},
+                          timeout=30) as http:  # fmt: skip
+            while http.get("/v1/tracks").json()["catching_up"]:
+                if time.monotonic() - t_ready > 300:
+                    print("the live tracker did not start; log in", tmp / "server.log")
+                    return 1
+                time.sleep(0.2)
+        ready_s = time.monotonic() - t_ready
         load = os.getloadavg()[0]
         print(
             f"stratowatch serve on SQLite (WAL, synchronous=FULL), loopback; load average {load:.1f}"
         )
+        print(f"  (live tracker ready {ready_s:.1f} s after the server answered)")
         # healthz round trip: the HTTP floor
         hz = []
         with httpx.Client(base_url=url, timeout=30) as http:
@@ -211,8 +246,10 @@ def main() -> int:
                 t = time.perf_counter()
                 http.get("/healthz")
                 hz.append(time.perf_counter() - t)
+        cpu0 = _cpu_s(proc.pid)
         res = ingest(url, token, clients=args.clients, rate=args.rate, batch=args.batch,
                      duration=args.duration)  # fmt: skip
+        cpu1 = _cpu_s(proc.pid)
         t_end = time.perf_counter()
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"},
                           timeout=60) as http:  # fmt: skip
@@ -251,6 +288,12 @@ def main() -> int:
             "the round trip):"
         )
         print(f"    {breakdown(res['timing'])}")
+        posts = len(res["lat"]) + res["errors"]
+        print(
+            f"  CPU during the load: server process {(cpu1[0] - cpu0[0]) / res['wall']:.2f} "
+            f"core ({(cpu1[0] - cpu0[0]) * 1e3 / max(posts, 1):.1f} ms a post), its child "
+            f"processes (the live tracker) {(cpu1[1] - cpu0[1]) / res['wall']:.2f} core"
+        )
         print(f"  baseline, GET /healthz round trip: p50 {_pct(hz_ms, 50):.1f} ms")
         print(f"  live tracker caught up {lag:.2f} s after the last post ({n_tracks} tracks)")
         if args.tawhiri_seconds <= 0:

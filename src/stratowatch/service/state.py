@@ -107,7 +107,7 @@ def _tracker_main(
     nice: int,
 ) -> None:
     """The tracker process: replay the store, then track each batch from ``inbox`` and send
-    ``(kind, payload)`` messages to ``outbox``: ``snapshot`` (blob, reports, as_of,
+    ``(kind, payload)`` messages through the pipe end ``outbox``: ``snapshot`` (blob, reports, as_of,
     catching_up, rows taken from the inbox, events). Exits on None, or when the server
     process is gone (``kill -9``: no orphan left behind)."""
     logging.basicConfig(level=logging.WARNING)
@@ -123,7 +123,7 @@ def _tracker_main(
         last = tracker.last_time
         blob = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
         as_of = None if not math.isfinite(last) else last
-        outbox.put(("snapshot", (blob, len(tracker), as_of, catching_up, taken, events)))
+        outbox.send(("snapshot", (blob, len(tracker), as_of, catching_up, taken, events)))
 
     # start-up: everything stored so far; batches of rows up to that id may also be in the
     # inbox (committed while the replay read): they are dropped below
@@ -221,6 +221,7 @@ class TrackerProcess:
         self._fed = 0  # rows fed to the current child
         self._taken = 0  # rows it has taken
         self._stop_event = threading.Event()
+        self._closing = False
         self._restarts = 0
         self._proc: Any = None
         self._inbox: Any = None
@@ -236,8 +237,13 @@ class TrackerProcess:
         self._reader.start()
 
     def _spawn(self) -> None:
+        if self._inbox is not None:  # the old child is gone: let the queue's thread end
+            self._inbox.cancel_join_thread()
+            self._inbox.close()
         self._inbox = self._ctx.Queue()
-        self._outbox = self._ctx.Queue()
+        # snapshots come back through a one-way pipe whose sending end only the child keeps
+        # open: when the child dies, even in the middle of a message, the reader gets EOF
+        self._outbox, send = self._ctx.Pipe(duplex=False)
         self._fed = 0
         self._taken = 0
         snap = self.snapshot
@@ -249,7 +255,7 @@ class TrackerProcess:
                 self.wind_spec,
                 self.checkpoint_every,
                 self._inbox,
-                self._outbox,
+                send,
                 os.getpid(),
                 self.nice,
             ),
@@ -257,6 +263,7 @@ class TrackerProcess:
             daemon=True,
         )
         self._proc.start()
+        send.close()
 
     def feed(self, rows: Sequence[StoredObservation]) -> None:
         """Committed rows for the tracker; returns at once (the queue's own thread sends)."""
@@ -275,41 +282,52 @@ class TrackerProcess:
                 lambda: self._taken >= target and not self.snapshot.catching_up, timeout
             )
 
+    def health(self) -> dict[str, Any]:
+        """``status`` (running, starting), ``pid`` and ``pending`` (fed, not yet taken)."""
+        with self._cond:
+            proc = self._proc
+            return {
+                "status": "starting" if self.snapshot.catching_up else "running",
+                "pid": None if proc is None else proc.pid,
+                "pending": max(self._fed - self._taken, 0),
+            }
+
     def _read_loop(self) -> None:
-        while True:
+        while not self._stop_event.is_set():
             with self._cond:
                 outbox, proc = self._outbox, self._proc
             try:
-                kind, payload = outbox.get(timeout=POLL_S)
-            except queue.Empty:
-                if self._stop_event.is_set():
+                if not outbox.poll(POLL_S):
+                    continue
+                kind, payload = outbox.recv()
+            except (EOFError, OSError):  # the child is gone
+                if self._closing:
                     return
-                if not proc.is_alive():
-                    # a crash at start-up would repeat: wait longer before each new try
-                    wait = min(RESTART_S * 2**self._restarts, 300.0)
-                    log.error(
-                        "the tracker process stopped (exit code %s); starting it again in %.0f s",
-                        proc.exitcode,
-                        wait,
-                    )
-                    self._restarts += 1
-                    if self._stop_event.wait(wait):
-                        return
-                    with self._cond:
-                        self._spawn()
+                proc.join(timeout=5.0)
+                # a crash at start-up would repeat: wait longer before each new try
+                wait = min(RESTART_S * 2**self._restarts, 300.0)
+                log.error(
+                    "the tracker process stopped (exit code %s); starting it again in %.0f s",
+                    proc.exitcode,
+                    wait,
+                )
+                self._restarts += 1
+                if self._stop_event.wait(wait):
+                    return
+                with self._cond:
+                    outbox.close()
+                    self._spawn()
                 continue
-            except (EOFError, OSError):
-                return
             if kind != "snapshot":
                 continue
             blob, n, as_of, catching_up, taken, events = payload
             with self._cond:
-                if outbox is not self._outbox:  # from a child that was replaced
-                    continue
                 self.snapshot = TrackSnapshot(
                     blob, n, as_of, self.snapshot.version + 1, catching_up
                 )
                 self._taken = taken
+                if not catching_up:
+                    self._restarts = 0
                 self._cond.notify_all()
             for type_, data in events:
                 try:
@@ -318,19 +336,20 @@ class TrackerProcess:
                     log.exception("publishing a %s event failed", type_)
 
     def stop(self) -> None:
-        self._stop_event.set()
+        # the reader keeps reading (the child may be sending) until the child has ended
+        self._closing = True
         with self._cond:
             proc, inbox = self._proc, self._inbox
-        if proc is None:
-            return
-        try:
-            inbox.put(None)
-        except (OSError, ValueError):
-            pass
-        proc.join(timeout=5.0)
-        if proc.is_alive():
-            proc.terminate()
-            proc.join(timeout=5.0)
+        if proc is not None:
+            try:
+                inbox.put(None)
+            except (OSError, ValueError):
+                pass
+            proc.join(timeout=10.0)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join(timeout=5.0)
+        self._stop_event.set()
         if self._reader is not None:
             self._reader.join(timeout=POLL_S + 1.0)
 
