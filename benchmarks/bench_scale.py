@@ -37,9 +37,13 @@ CLI = str(Path(sys.executable).parent / "stratowatch")
 ENGINES = ("inprocess", "local:1", "local:2")
 
 
+LAST_CPU: list[float] = [0.0]
+
+
 def run_rss(args: list[str]) -> tuple[float, float, dict[str, Any]]:
     """Wall seconds, peak RSS (MiB) of the command's own process (the Dask workers are its
-    children's children, not counted) and its JSON."""
+    children's children, not counted) and its JSON; its CPU seconds (user + system, all its
+    threads) go to ``LAST_CPU[0]`` (on a loaded machine the CPU time is the steadier figure)."""
     t0 = time.perf_counter()
     pid = os.posix_spawn(
         CLI, [CLI, *args], os.environ,
@@ -54,6 +58,7 @@ def run_rss(args: list[str]) -> tuple[float, float, dict[str, Any]]:
         raise SystemExit(
             f"{' '.join(args)} failed:\n{Path('/tmp/bench_scale.err').read_text()[-3000:]}"
         )
+    LAST_CPU[0] = usage.ru_utime + usage.ru_stime
     out = Path("/tmp/bench_scale.out").read_text()
     return wall, usage.ru_maxrss / 1024, json.loads(out.strip().splitlines()[-1])
 
@@ -103,7 +108,11 @@ def main() -> int:
     for eng in ENGINES:
         wall, rss, obj = run_rss([*predict, "--scheduler", eng])
         times[eng], outs[eng] = wall, strip(obj)
-        extra = f", peak memory {rss:.0f} MiB" if eng == "inprocess" else ""
+        extra = (
+            f", peak memory {rss:.0f} MiB, CPU {LAST_CPU[0]:.1f} s (all threads)"
+            if eng == "inprocess"
+            else ""
+        )
         print(f"predict {ns.members:,} members x {ns.hours:g} h, {eng}: {wall:.1f} s{extra}",
               flush=True)  # fmt: skip
     same = outs["local:1"] == outs["inprocess"] == outs["local:2"]

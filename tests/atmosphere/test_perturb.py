@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from stratowatch.atmosphere import CalmWind, open_wind
-from stratowatch.atmosphere.perturb import EARTH_RADIUS, PerturbedWind, perturbation_at
+from stratowatch.atmosphere.perturb import (
+    EARTH_RADIUS,
+    PerturbedWind,
+    member_normals,
+    member_uniforms,
+    perturbation_at,
+)
 from stratowatch.errors import ConfigError, InputError
 
 M = 4000
@@ -79,6 +85,30 @@ def test_reproducible_by_seed_and_compiled_kernel_agrees() -> None:
         assert ua[k] == pytest.approx(float(base_u) + du, abs=1e-9)
         assert va[k] == pytest.approx(float(base_v) + dv, abs=1e-9)
     assert a.meta.members == 5 and a.meta.kind == "perturbed"
+
+
+def test_modes_are_the_member_keyed_draws_whatever_the_chunk() -> None:
+    """The modes come from one fused parallel pass; they are exactly the member-keyed normal
+    and uniform draws (`member_normals` / `member_uniforms`) split by column, for any first
+    member, and the phases' cosines and sines the kernel sums with are those of the phases."""
+    clim = open_wind("climatology")
+    whole = PerturbedWind(clim, members=12, seed=9)
+    unc = whole.uncertainty
+    k = whole.modes.kx.shape[1]
+    z = member_normals(9, 0, 0, 12, 5 * k)
+    ph = 2.0 * np.pi * member_uniforms(9, 1, 0, 12, 2 * k)
+    m = whole.modes
+    assert np.array_equal(m.kx, z[:, :k] / unc.length_m)
+    assert np.array_equal(m.kz, z[:, 2 * k : 3 * k] / unc.length_m)
+    assert np.array_equal(m.kr, z[:, 3 * k : 4 * k] / unc.vertical_m)
+    assert np.array_equal(m.omega, z[:, 4 * k :] / unc.time_s)
+    assert np.array_equal(m.phase_u, ph[:, :k]) and np.array_equal(m.phase_v, ph[:, k:])
+    cu, su, cv, sv = m.trig()
+    assert np.allclose(cu, np.cos(m.phase_u), atol=1e-15)
+    assert np.allclose(sv, np.sin(m.phase_v), atol=1e-15)
+    part = PerturbedWind(clim, members=5, seed=9, first_member=7)
+    assert np.array_equal(part.modes.ky, m.ky[7:12])
+    assert np.array_equal(part.modes.trig()[1], su[7:12])
 
 
 def test_control_member_and_bad_parameters() -> None:

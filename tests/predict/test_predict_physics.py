@@ -12,7 +12,7 @@ from scipy.integrate import quad
 
 from stratowatch.atmosphere.sources import open_wind
 from stratowatch.atmosphere.wind import GriddedWind, profile_wind
-from stratowatch.flight import Ascent, ParachuteDescent, Stage, integrate
+from stratowatch.flight import Ascent, Float, ParachuteDescent, Stage, integrate
 from stratowatch.flight.earth import parallel_displacement_deg
 from stratowatch.predict import predict
 from stratowatch.predict.regions import distance_km
@@ -100,6 +100,44 @@ def test_integrator_is_second_order() -> None:
     errs = [abs(lon_after(dt) - ref) for dt in (60.0, 30.0, 15.0)]
     orders = [math.log2(errs[i] / errs[i + 1]) for i in range(len(errs) - 1)]
     assert all(1.6 < o < 2.4 for o in orders), (errs, orders)
+
+
+def test_dense_output_between_steps_follows_the_analytic_path(
+    make_polar_rotation: Callable[[float, float], GriddedWind],
+) -> None:
+    """Solid-body rotation (24 h period) at 30 N on a 1 degree grid, path written every
+    20 s: most outputs fall inside steps and come from the step's Hermite interpolant, and
+    every one lies on the analytic path (longitude lon0 + 360 t / P on the parallel) within
+    0.1 % of the circumference; the points between step ends are no worse than the ends."""
+    period, lat0, lon0 = 24 * 3600.0, 30.0, 10.0
+    wind = make_polar_rotation(period, 18_000.0)
+    stage = Stage(Float(), dt_max=3600.0)
+    r = integrate([stage], wind, 0.0, lat0, lon0, 18_000.0, duration=period, out_step=20.0)
+    n_out = r.lat.shape[1]
+    assert int(r.steps[0]) < n_out / 3  # the output times did not cut the steps
+    t = np.arange(n_out) * 20.0
+    expected_lon = (lon0 + 360.0 * t / period + 180.0) % 360.0 - 180.0
+    miss = distance_km(r.lat[0], r.lon[0], np.full(t.size, lat0), expected_lon)
+    circumference = 2 * math.pi * 6_380.0 * math.cos(math.radians(lat0))
+    assert np.all(np.isfinite(miss)) and float(np.max(miss)) < 1e-3 * circumference
+    # the error grows smoothly along the path: no saw-tooth between the step ends
+    assert float(np.max(np.abs(np.diff(miss)))) < 0.05 * float(np.max(miss)) + 0.01
+
+
+def test_default_step_converges_on_the_climatology_ensemble() -> None:
+    """The default largest step (1 h, HYSPLIT's) against 10 min steps on a 48 h climatology
+    float ensemble: the end points move a median of a few km (second order: 36 times the
+    10 min step's error), under 1 % of the ensemble's own spread."""
+    kw = dict(wind="climatology", hours=48.0, members=200, seed=3)
+    coarse = predict("2023-02-01T19:00Z", 45.78, -108.5, 18_300.0, **kw)
+    fine = predict("2023-02-01T19:00Z", 45.78, -108.5, 18_300.0, dt_s=600.0, **kw)
+    d = distance_km(coarse.end_lat, coarse.end_lon, fine.end_lat, fine.end_lon)
+    mlat, mlon = float(np.median(fine.end_lat)), float(np.median(fine.end_lon))
+    spread = float(np.median(distance_km(fine.end_lat, fine.end_lon, mlat, mlon)))
+    assert float(np.median(d)) < 0.01 * spread, (float(np.median(d)), spread)
+    assert 0.1 < float(np.median(d)) < 10.0
+    # the paths are written every 10 min either way
+    assert coarse.lat.shape == fine.lat.shape
 
 
 def test_stage_ends_are_located_within_one_percent_of_a_step() -> None:

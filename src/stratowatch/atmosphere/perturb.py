@@ -151,6 +151,8 @@ class PerturbationModes:
     phase_u, phase_v : (members, K) rad.
     amp : (members,) ``sqrt(2/K)`` (0 for a control member); the field is multiplied by the
         error model's sigma at each point.
+    phase_trig : (4, members, K) cos phase_u, sin phase_u, cos phase_v, sin phase_v (what the
+        compiled integrator sums with), or None (computed by `trig` when asked).
     """
 
     kx: FloatArray
@@ -161,6 +163,17 @@ class PerturbationModes:
     phase_u: FloatArray
     phase_v: FloatArray
     amp: FloatArray
+    phase_trig: FloatArray | None = None
+
+    def trig(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """cos and sin of the phases (u then v), as the compiled integrator takes them."""
+        if self.phase_trig is not None:
+            pt = self.phase_trig
+            return pt[0], pt[1], pt[2], pt[3]
+        return (
+            np.cos(self.phase_u), np.sin(self.phase_u), np.cos(self.phase_v),
+            np.sin(self.phase_v),
+        )  # fmt: skip
 
     def arrays(
         self,
@@ -280,8 +293,12 @@ def _make_modes(
 ) -> PerturbationModes:
     """Modes of members ``first`` .. ``first + members - 1``, each from its own stream."""
     k = n_modes
-    z = member_normals(seed, 0, first, members, 5 * k)
-    ph = 2.0 * np.pi * member_uniforms(seed, 1, first, members, 2 * k)
+    if first < 0 or members < 0:
+        raise ConfigError("member range must be >= 0")
+    kx, ky, kz, kr, om, pu, pv, trig = _mode_arrays(
+        np.uint64(seed_key(seed, 0)), np.uint64(seed_key(seed, 1)), int(first), int(members),
+        int(k), float(unc.length_m), float(unc.vertical_m), float(unc.time_s),
+    )  # fmt: skip
     amp = np.full(members, math.sqrt(2.0 / k))
     if not math.isinf(unc.tail_dof):
         # heavy tails: a per-member amplitude of a Gaussian scale mixture, E[s^2] = 1 (its
@@ -289,17 +306,73 @@ def _make_modes(
         amp = amp * tail_scale(member_uniforms(seed, 3, first, members, 1)[:, 0], unc.tail_dof)
     if control and first == 0:
         amp[0] = 0.0
-    c = np.ascontiguousarray
     return PerturbationModes(
-        kx=c(z[:, 0:k] / unc.length_m),
-        ky=c(z[:, k : 2 * k] / unc.length_m),
-        kz=c(z[:, 2 * k : 3 * k] / unc.length_m),
-        kr=c(z[:, 3 * k : 4 * k] / unc.vertical_m),
-        omega=c(z[:, 4 * k : 5 * k] / unc.time_s),
-        phase_u=c(ph[:, :k]),
-        phase_v=c(ph[:, k:]),
-        amp=amp,
-    )
+        kx=kx, ky=ky, kz=kz, kr=kr, omega=om, phase_u=pu, phase_v=pv, amp=amp,
+        phase_trig=trig,
+    )  # fmt: skip
+
+
+@njit(cache=True, parallel=True)
+def _mode_arrays(
+    key_z: np.uint64,
+    key_ph: np.uint64,
+    first: int,
+    count: int,
+    k: int,
+    length_m: float,
+    vertical_m: float,
+    time_s: float,
+) -> tuple[
+    FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray,
+    FloatArray,
+]:  # fmt: skip
+    """The modes of members ``first .. first + count - 1`` in one parallel pass: row i of
+    ``_member_normals(key_z, ..., 5 k)`` split into kx, ky, kz (/ length_m), kr (/ vertical_m),
+    omega (/ time_s), the phases 2 pi ``_member_uniforms(key_ph, ..., 2 k)`` (u then v) and
+    their cosines and sines (4, count, k): the same numbers as drawing the two matrices and
+    slicing them, without the matrices."""
+    kx = np.empty((count, k))
+    ky = np.empty((count, k))
+    kz = np.empty((count, k))
+    kr = np.empty((count, k))
+    om = np.empty((count, k))
+    pu = np.empty((count, k))
+    pv = np.empty((count, k))
+    trig = np.empty((4, count, k))
+    n = 5 * k
+    for i in prange(count):
+        z = np.empty(n)
+        state = _mix64(key_z ^ _mix64(np.uint64(first + i) * _GOLDEN + _GOLDEN))
+        for j in range(0, n, 2):
+            state = state + _GOLDEN
+            u1 = float(_mix64(state) >> np.uint64(11)) * _INV_2_53
+            state = state + _GOLDEN
+            u2 = float(_mix64(state) >> np.uint64(11)) * _INV_2_53
+            r = math.sqrt(-2.0 * math.log(1.0 - u1))
+            z[j] = r * math.cos(2.0 * math.pi * u2)
+            if j + 1 < n:
+                z[j + 1] = r * math.sin(2.0 * math.pi * u2)
+        for j in range(k):
+            kx[i, j] = z[j] / length_m
+            ky[i, j] = z[k + j] / length_m
+            kz[i, j] = z[2 * k + j] / length_m
+            kr[i, j] = z[3 * k + j] / vertical_m
+            om[i, j] = z[4 * k + j] / time_s
+        state = _mix64(key_ph ^ _mix64(np.uint64(first + i) * _GOLDEN + _GOLDEN))
+        for j in range(2 * k):
+            state = state + _GOLDEN
+            ph = 2.0 * np.pi * (float(_mix64(state) >> np.uint64(11)) * _INV_2_53)
+            c = math.cos(ph)
+            s = math.sin(ph)
+            if j < k:
+                pu[i, j] = ph
+                trig[0, i, j] = c
+                trig[1, i, j] = s
+            else:
+                pv[i, j - k] = ph
+                trig[2, i, j - k] = c
+                trig[3, i, j - k] = s
+    return kx, ky, kz, kr, om, pu, pv, trig
 
 
 class PerturbedWind:

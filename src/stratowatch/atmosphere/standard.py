@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit, vectorize
+from numba import njit
 
 __all__ = [
     "G0",
@@ -145,39 +145,45 @@ def altitude_from_pressure_scalar(p: float) -> float:
     return R0_EARTH * h / (R0_EARTH - h)
 
 
-@vectorize(["float64(float64)"], cache=True)
-def _temperature_v(z: float) -> float:
-    return temperature_scalar(z)
+@njit(cache=True)
+def _apply(kind: int, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """One of the scalar laws over a flat array (0 temperature, 1 pressure, 2 density, 3
+    altitude from pressure): compiled lazily on first use, unlike a ``vectorize`` ufunc,
+    whose build at import cost every process about a second."""
+    out = np.empty_like(x)
+    for i in range(x.shape[0]):
+        if kind == 0:
+            out[i] = temperature_scalar(x[i])
+        elif kind == 1:
+            out[i] = pressure_scalar(x[i])
+        elif kind == 2:
+            out[i] = density_scalar(x[i])
+        else:
+            out[i] = altitude_from_pressure_scalar(x[i])
+    return out
 
 
-@vectorize(["float64(float64)"], cache=True)
-def _pressure_v(z: float) -> float:
-    return pressure_scalar(z)
-
-
-@vectorize(["float64(float64)"], cache=True)
-def _density_v(z: float) -> float:
-    return density_scalar(z)
-
-
-@vectorize(["float64(float64)"], cache=True)
-def _altitude_v(p: float) -> float:
-    return altitude_from_pressure_scalar(p)
+def _law(kind: int, x: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    arr = np.asarray(x, dtype=np.float64)
+    flat = np.ascontiguousarray(arr).reshape(-1)
+    if not flat.flags.writeable:
+        flat = flat.copy()
+    return _apply(kind, flat).reshape(arr.shape)
 
 
 def temperature(z: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """Temperature (K) at geometric altitude ``z`` (m, any shape). [USSA1976]_"""
-    return np.asarray(_temperature_v(np.asarray(z, dtype=np.float64)), dtype=np.float64)
+    return _law(0, z)
 
 
 def pressure(z: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """Pressure (Pa) at geometric altitude ``z`` (m, any shape). [USSA1976]_"""
-    return np.asarray(_pressure_v(np.asarray(z, dtype=np.float64)), dtype=np.float64)
+    return _law(1, z)
 
 
 def density(z: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """Air density (kg/m3) at geometric altitude ``z`` (m, any shape). [USSA1976]_"""
-    return np.asarray(_density_v(np.asarray(z, dtype=np.float64)), dtype=np.float64)
+    return _law(2, z)
 
 
 def altitude_from_pressure(p: npt.ArrayLike) -> npt.NDArray[np.float64]:
@@ -185,4 +191,4 @@ def altitude_from_pressure(p: npt.ArrayLike) -> npt.NDArray[np.float64]:
     arr = np.asarray(p, dtype=np.float64)
     if np.any(~(arr > 0)):
         raise ValueError("pressure must be positive and finite (Pa)")
-    return np.asarray(_altitude_v(arr), dtype=np.float64)
+    return _law(3, arr)

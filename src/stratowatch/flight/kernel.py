@@ -47,6 +47,8 @@ from ..atmosphere.wind import FLAG_REGION, FLAG_TIME, interp_point
 from ..geo.geodesy import EARTH_RADIUS as _R_PERT  # the perturbation field's sphere
 from ..geo.terrain import terrain_height
 from .earth import (
+    A_WGS84,
+    E2_WGS84,
     OMEGA_EARTH,
     ecef_to_frame,
     ecef_to_frame_h,
@@ -263,7 +265,7 @@ def _advect_step(
     prev_du: float,
     prev_dv: float,
     prev_dt: float,
-) -> tuple[float, float, float, int, float, float, float]:
+) -> tuple[float, float, float, int, float, float, float, float, float, float, float]:
     """One Heun step of a wind-borne balloon; (u1, v1) the base wind (without the ensemble
     perturbation, added here) and w1 the vertical rate at the start.
 
@@ -272,9 +274,12 @@ def _advect_step(
     (``prev_du``, ``prev_dv``, ``prev_dt`` seconds earlier; ``prev_dt = 0``: none, evaluate
     it). The perturbation field is smooth on its scales (hundreds of km, hours), the
     extrapolation is second-order accurate like the step itself, and it halves the cost of
-    the mode sums. Returns the new (lat, lon, h), the wind flags, the speed and the start
-    perturbation (du, dv) for the next step."""
+    the mode sums. Returns the new (lat, lon, h), the wind flags, the speed, the start
+    perturbation (du, dv) for the next step, and the rates of latitude and longitude (deg/s)
+    at the start and at the end (the start and predictor winds), for `_dense_fill`."""
     x0, y0, z0, sp, cp, sl, cl = geodetic_frame(lat, lon, h)
+    sp0 = sp
+    cp0 = cp
     du1 = 0.0
     dv1 = 0.0
     if use_pert:
@@ -302,11 +307,105 @@ def _advect_step(
     by = u2 * cl - v2 * sp * sl + w2 * cp * sl
     bz = v2 * cp + w2 * sp
     h2 = 0.5 * dt
-    latn, lonn, _, _, _, _ = ecef_to_frame(
+    latn, lonn, spn, cpn, _, _ = ecef_to_frame(
         x0 + h2 * (ax + bx), y0 + h2 * (ay + by), z0 + h2 * (az + bz)
     )
+    hn = h + h2 * (w1 + w2)
     speed = math.sqrt(u2 * u2 + v2 * v2 + w2 * w2)
-    return latn, lonn, h + h2 * (w1 + w2), f2, speed, du1, dv1
+    dlat0, dlon0 = _latlon_rates(sp0, cp0, h, u1, v1)
+    dlat1, dlon1 = _latlon_rates(spn, cpn, hn, u2, v2)
+    return latn, lonn, hn, f2, speed, du1, dv1, dlat0, dlon0, dlat1, dlon1
+
+
+@njit(cache=True, inline="always")
+def _latlon_rates(sp: float, cp: float, h: float, u: float, v: float) -> tuple[float, float]:
+    """Rates of geodetic latitude and longitude (deg/s) of a parcel moving u east and v
+    north (m/s) at height h where sin/cos latitude are sp, cp: v / (M + h) and
+    u / ((N + h) cos lat), with the WGS84 radii of curvature M and N [NIMA8350]_ (0 at a
+    pole, where longitude has no rate)."""
+    w = 1.0 - E2_WGS84 * sp * sp
+    n = A_WGS84 / math.sqrt(w)
+    mr = n * (1.0 - E2_WGS84) / w
+    dlat = math.degrees(v / (mr + h))
+    dlon = math.degrees(u / ((n + h) * cp)) if cp > 1e-9 else 0.0
+    return dlat, dlon
+
+
+@njit(cache=True)
+def _dense_fill(
+    out: npt.NDArray[np.float64],
+    i: int,
+    k_out: int,
+    n_out: int,
+    t_first: float,
+    direction: float,
+    out_step: float,
+    t: float,
+    dts: float,
+    lat: float,
+    lon: float,
+    h: float,
+    lat1: float,
+    lon1: float,
+    h1: float,
+    w0: float,
+    w1: float,
+    dlat0: float,
+    dlon0: float,
+    dlat1: float,
+    dlon1: float,
+    cubic: bool,
+) -> int:
+    """Write member i's outputs whose lead times fall inside the step from t (state lat, lon,
+    h) to t + dts (lat1, lon1, h1) and return the next output index.
+
+    Dense output: the cubic Hermite interpolant of the step's end points and end rates on the
+    step fraction s; the rates come as changes per step (rate times dts: w0, w1 in m of height,
+    dlat0 ... in degrees). For Heun's step the
+    height interpolant is the scheme's own quadratic, and the interpolation error, O(dt^4), is
+    below the step's own O(dt^3) local error [HAIRER1993]_, so output times no longer cut the
+    steps (a 48 h float takes 48 one-hour steps, not 288 ten-minute ones). ``cubic`` false:
+    linear interpolation (the ballistic stages, whose steps end on the output times)."""
+    dl = lon1 - lon
+    if dl > 180.0:
+        dl -= 360.0
+    elif dl < -180.0:
+        dl += 360.0
+    while k_out < n_out:
+        t_o = t_first + direction * k_out * out_step
+        if (t_o - t - dts) * direction > 1e-6:
+            break
+        s = (t_o - t) / dts if dts != 0.0 else 1.0
+        if s >= 1.0:
+            la = lat1
+            lo = lon1
+            hh = h1
+        elif not cubic:
+            la = lat + s * (lat1 - lat)
+            lo = lon + s * dl
+            if lo > 180.0:
+                lo -= 360.0
+            elif lo <= -180.0:
+                lo += 360.0
+            hh = h + s * (h1 - h)
+        else:
+            s2 = s * s
+            s3 = s2 * s
+            h10 = s3 - 2.0 * s2 + s
+            h01 = -2.0 * s3 + 3.0 * s2
+            h11 = s3 - s2
+            la = lat + h01 * (lat1 - lat) + h10 * dlat0 + h11 * dlat1
+            lo = lon + h01 * dl + h10 * dlon0 + h11 * dlon1
+            if lo > 180.0:
+                lo -= 360.0
+            elif lo <= -180.0:
+                lo += 360.0
+            hh = h + h01 * (h1 - h) + h10 * w0 + h11 * w1
+        out[0, i, k_out] = la
+        out[1, i, k_out] = lo
+        out[2, i, k_out] = hh
+        k_out += 1
+    return k_out
 
 
 @njit(cache=True, inline="always")
@@ -480,7 +579,8 @@ def run_members(
     term_hi, term_lo : (n, S) the stage ends when alt >= hi or alt <= lo (NaN: no such end).
     dt_max, dz_max : (S,) largest step (s) and largest altitude change per step (m).
     duration : seconds to run each member from its own start; direction +1 or -1.
-    cell_m : wind grid spacing (m); a step moves at most 0.75 of it.
+    cell_m : wind grid spacing (m); a balloon step moves at most 0.75 of a cell north-south
+        and 0.75 of cell_m cos(latitude) east-west.
     out_step, n_out : outputs at lead times k * out_step, k < n_out.
     member : (n,) wind-ensemble member index of each member.
     on_ground : (S,) 1 where the stage also ends when the altitude falls to the terrain under
@@ -544,9 +644,10 @@ def run_members(
                     break
                 t_stage = t
                 continue
-            # the next time that must be hit exactly: an output lead time or the end
+            # the next time that must be hit exactly: the end, or for a ballistic stage also
+            # the next output lead time (balloon stages fill theirs by dense output)
             t_hit = t_end
-            if k_out < n_out:
+            if k_out < n_out and kind == KIND_BALLISTIC:
                 t_o = t0[i] + direction * k_out * out_step
                 if (t_o - t_end) * direction < 0.0:
                     t_hit = t_o
@@ -584,11 +685,18 @@ def run_members(
                 # bound uses the base speed)
                 u1, v1, f1 = _base_wind(t, lat, lon, h, grid)
                 w1 = _vrate(kind, p, t_stage, t, h)
-                sp = math.sqrt(u1 * u1 + v1 * v1)
+                # cells per second: east-west cells narrow as cos(latitude), so near a pole
+                # (where the flow turns within a few cells) the steps shorten with them
+                c_lat = max(math.cos(math.radians(lat)), 1e-3)
+                sp = max(abs(u1) / c_lat, abs(v1))
                 if sp * dt > 0.75 * cell_m:
                     dt = 0.75 * cell_m / sp
                 if abs(w1) * dt > dz_max[s]:
                     dt = dz_max[s] / abs(w1)
+                if kind == KIND_FLOAT and p[0] != 0.0 and p[1] > 0.0 and dt > p[1] / 24.0:
+                    # resolve a float oscillation: at most 15 degrees of its phase per step
+                    # (its vertical speed may be zero where the step starts)
+                    dt = p[1] / 24.0
                 k1 = c1x = c1y = c1z = w1x = w1y = w1z = 0.0
                 beta = 1.0
                 bx0 = by0 = bz0 = 0.0
@@ -603,8 +711,9 @@ def run_members(
                 )  # fmt: skip
                 sp1 = math.sqrt(vx1 * vx1 + vy1 * vy1 + vz1 * vz1)
                 pdu1 = pdv1 = 0.0
+                rla0 = rlo0 = rla1 = rlo1 = 0.0
             else:
-                lat1, lon1, h1, f2, sp1, pdu1, pdv1 = _advect_step(
+                lat1, lon1, h1, f2, sp1, pdu1, pdv1, rla0, rlo0, rla1, rlo1 = _advect_step(
                     kind, p, t_stage, t, lat, lon, h, dts, u1, v1, w1, m, grid, pert, use_pert,
                     pdu, pdv, pdt,
                 )  # fmt: skip
@@ -642,7 +751,8 @@ def run_members(
                             )  # fmt: skip
                             sp1 = math.sqrt(vx1 * vx1 + vy1 * vy1 + vz1 * vz1)
                         else:
-                            lat1, lon1, h1, f2, sp1, pdu1, pdv1 = _advect_step(
+                            (lat1, lon1, h1, f2, sp1, pdu1, pdv1, rla0, rlo0, rla1,
+                             rlo1) = _advect_step(
                                 kind, p, t_stage, t, lat, lon, h, dts * fr, u1, v1, w1, m, grid,
                                 pert, use_pert, pdu, pdv, pdt,
                             )  # fmt: skip
@@ -663,7 +773,13 @@ def run_members(
                             if side == 1:
                                 fa *= 0.5
                             side = 1
-                t = t + dts * fr
+                dtf = dts * fr
+                k_out = _dense_fill(
+                    out, i, k_out, n_out, t0[i], direction, out_step, t, dtf, lat, lon, h,
+                    lat1, lon1, target, w1 * dtf, (2.0 * (h1 - h) - w1 * dtf), rla0 * dtf,
+                    rlo0 * dtf, rla1 * dtf, rlo1 * dtf, kind != KIND_BALLISTIC,
+                )  # fmt: skip
+                t = t + dtf
                 lat = lat1
                 lon = lon1
                 h = target
@@ -685,7 +801,13 @@ def run_members(
                     vy = uu * ey + vv * ny + ww * uy
                     vz = uu * ez + vv * nz + ww * uz
                 continue
-            t = t + dts if dt < rem else t_hit
+            t_new = t + dts if dt < rem else t_hit
+            k_out = _dense_fill(
+                out, i, k_out, n_out, t0[i], direction, out_step, t, t_new - t, lat, lon, h,
+                lat1, lon1, h1, w1 * dts, 2.0 * (h1 - h) - w1 * dts, rla0 * dts, rlo0 * dts,
+                rla1 * dts, rlo1 * dts, kind != KIND_BALLISTIC,
+            )  # fmt: skip
+            t = t_new
             pdu, pdv, pdt = pdu1, pdv1, dts
             lat = lat1
             lon = lon1
@@ -693,20 +815,7 @@ def run_members(
             vx, vy, vz = vx1, vy1, vz1
             speed = sp1
             fl |= f2
-            if k_out < n_out and t == t_hit and t_hit != t_end:
-                out[0, i, k_out] = lat
-                out[1, i, k_out] = lon
-                out[2, i, k_out] = h
-                k_out += 1
-            elif t == t_end:
-                while (
-                    k_out < n_out
-                    and (t0[i] + direction * k_out * out_step - t_end) * direction <= 1e-6
-                ):
-                    out[0, i, k_out] = lat
-                    out[1, i, k_out] = lon
-                    out[2, i, k_out] = h
-                    k_out += 1
+            if t == t_end:
                 why = END_TIME
                 break
             if stop_region and (f2 & FLAG_REGION):

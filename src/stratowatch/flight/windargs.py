@@ -107,12 +107,15 @@ def kernel_wind(wind: WindField) -> KernelWind:
         modes = getattr(wind, "modes", None)
         unc = getattr(wind, "kernel_uncertainty", None)
         if modes is not None and hasattr(modes, "arrays") and unc is not None:
-            kx, ky, kz, kr, om, phase_u, phase_v, amp = (_writeable(a) for a in modes.arrays())
+            kx, ky, kz, kr, om, _, _, amp = (_writeable(a) for a in modes.arrays())
             # the kernel takes cos/sin of the phases (see flight.kernel._pert_sum)
-            pert = (
-                kx, ky, kz, kr, om, np.cos(phase_u), np.sin(phase_u), np.cos(phase_v),
-                np.sin(phase_v), amp, *unc,
+            trig = (
+                modes.trig()
+                if hasattr(modes, "trig")
+                else (np.cos(modes.phase_u), np.sin(modes.phase_u), np.cos(modes.phase_v),
+                      np.sin(modes.phase_v))
             )  # fmt: skip
+            pert = (kx, ky, kz, kr, om, *(_writeable(a) for a in trig), amp, *unc)
             use_pert = True
     grid = _grid_of(base)
     if grid is None or (hasattr(wind, "base") and not use_pert and _grid_of(wind) is None):

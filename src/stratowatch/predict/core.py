@@ -61,7 +61,7 @@ def predict(
     first_member: int = 0,
     output_step_s: float = 600.0,
     ground: float | TerrainModel | None = 0.0,
-    dt_s: float = 600.0,
+    dt_s: float = 3600.0,
     progress: Callable[[int, int], None] | None = None,
     chunk: int = 20_000,
     paths: bool = True,
@@ -107,7 +107,9 @@ def predict(
         ensemble exactly (chunking). output_step_s : s between path points;
     ground : where descents end: a height (m above MSL), a `geo.terrain.TerrainModel` (the path
         ends where it meets the DEM's ground), or None (sea level). dt_s : largest time step (s;
-        the wind grid and the vertical motion bound it further); progress :
+        the wind grid, 0.75 of a cell per step, and the vertical motion bound it further; the
+        default 1 h is HYSPLIT's largest step [DRAXLER1998]_, and the paths are written every
+        ``output_step_s`` by dense output whatever the step); progress :
         ``callable(done, total)`` per chunk of ``chunk`` members (each chunk holds only its
         own members' wind perturbations: bounded memory).
     paths : keep every member's path (default); False keeps only the start and end states

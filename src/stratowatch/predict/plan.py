@@ -439,7 +439,7 @@ def plan_prediction(
     first_member: int = 0,
     output_step_s: float = 600.0,
     ground: float | TerrainModel | None = 0.0,
-    dt_s: float = 600.0,
+    dt_s: float = 3600.0,
 ) -> PredictPlan:
     """Validate a prediction's parameters and decide everything but the integration: the
     `PredictPlan` that `predict` runs (same parameters, see there). Raises what `predict`

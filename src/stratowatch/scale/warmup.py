@@ -30,6 +30,7 @@ _T0 = "2023-02-04T12:00Z"
 def _steps() -> list[tuple[str, Callable[[], Any]]]:
     from ..atmosphere.perturb import PerturbedWind, member_normals, member_uniforms
     from ..atmosphere.sources import open_wind
+    from ..atmosphere.standard import altitude_from_pressure, density, pressure, temperature
     from ..atmosphere.uncertainty import uncertainty_of
     from ..flight import fall
     from ..geo.land import PARALLEL_MIN, distance_to_coast, is_land
@@ -101,6 +102,9 @@ def _steps() -> list[tuple[str, Callable[[], Any]]]:
         pw.uv(t, lat, lon, alt, np.array([0, 1, 2]))
         member_normals(0, 0, 0, 2, 4)
         member_uniforms(0, 1, 0, 2, 4)
+        for law in (temperature, pressure, density):
+            law(alt)
+        altitude_from_pressure(np.array([100_000.0, 7_000.0]))
 
     def land() -> None:
         lat = np.array([45.0, 30.0, -10.0])
