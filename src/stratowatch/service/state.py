@@ -118,8 +118,9 @@ def _tracker_main(
     tracker = LiveTracker(wind=wind, checkpoint_every=checkpoint_every)
     taken = 0
 
-    def snapshot(catching_up: bool, events: list[tuple[str, dict[str, Any]]]) -> None:
-        result = tracker.result()
+    def snapshot(
+        result: TrackingResult, catching_up: bool, events: list[tuple[str, dict[str, Any]]]
+    ) -> None:
         last = tracker.last_time
         blob = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
         as_of = None if not math.isfinite(last) else last
@@ -143,55 +144,61 @@ def _tracker_main(
         log.exception("replaying stored observations failed")
     finally:
         store.close()
-    snapshot(False, [])
+    snapshot(tracker.result(), False, [])
     pending = 0
     changed: set[int] = set()
+    dirty = False  # taken or tracked since the last snapshot
     last_snap = time.monotonic()
     while True:
-        try:
-            item = inbox.get(timeout=POLL_S)
-        except queue.Empty:
-            if os.getppid() != parent:
-                return
-            continue
-        if item is None:
-            return
-        batch = list(item)
-        taken += len(item)
-        # coalesce whatever else is waiting: one tracker update for many requests
+        # the snapshot (all tracks, pickled) costs more than an update, and grows with the
+        # history: at most one every SNAPSHOT_EVERY seconds, however fast the updates come;
+        # the last changes go out when that time is up, whether or not more reports arrive
+        wait = POLL_S if not dirty else max(last_snap + SNAPSHOT_EVERY - time.monotonic(), 0.0)
         stop = False
-        while True:
-            try:
-                more = inbox.get_nowait()
-            except queue.Empty:
-                break
-            if more is None:
-                stop = True
-                break
-            batch += more
-            taken += len(more)
-        batch = [r for r in batch if r.id > replayed_to]
-        if batch:
-            try:
-                changed |= set(tracker.add(_observations(batch)).changed_tracks)
-            except Exception:
-                log.exception("tracking %d observations failed", len(batch))
-        pending += len(batch)
-        # the snapshot (all tracks) costs more than an update: at most every SNAPSHOT_EVERY
-        # seconds while reports keep coming, at once when they pause
-        if inbox.empty() or stop or time.monotonic() - last_snap > SNAPSHOT_EVERY:
+        try:
+            item = inbox.get(timeout=wait) if wait > 0 else inbox.get_nowait()
+        except queue.Empty:
+            item = []
+            if not dirty and os.getppid() != parent:
+                return
+        if item is None:
+            stop = True
+        elif item:
+            batch = list(item)
+            taken += len(item)
+            # coalesce whatever else is waiting: one tracker update for many requests
+            while True:
+                try:
+                    more = inbox.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stop = True
+                    break
+                batch += more
+                taken += len(more)
+            batch = [r for r in batch if r.id > replayed_to]
+            if batch:
+                try:
+                    changed |= set(tracker.add(_observations(batch)).changed_tracks)
+                except Exception:
+                    log.exception("tracking %d observations failed", len(batch))
+            pending += len(batch)
+            dirty = True
+        if dirty and (stop or time.monotonic() - last_snap >= SNAPSHOT_EVERY):
             try:
                 result = tracker.result()
                 events: list[tuple[str, dict[str, Any]]] = []
                 if pending:
                     events.append(("observations", {"accepted": pending, "total": len(tracker)}))
                 events += [("track", d) for d in _track_events(result, changed)]
-                snapshot(False, events)
+                snapshot(result, False, events)
             except Exception:
                 log.exception("publishing the tracks failed")
             last_snap = time.monotonic()
             pending = 0
             changed = set()
+            dirty = False
         if stop:
             return
 
