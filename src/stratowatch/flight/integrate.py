@@ -246,7 +246,8 @@ def integrate(
         raise ConfigError(f"path_dtype must be float64 or float32, got {path_dtype!r}")
     chunk = max(int(chunk), 1)
     # one kernel call in float64: its own output is the result (no second copy)
-    out = None if (chunk >= n and dtype == np.float64) else np.full((3, n, n_out), np.nan, dtype)
+    # every chunk writes its own rows whole (NaN after a member stops): no fill needed
+    out = None if (chunk >= n and dtype == np.float64) else np.empty((3, n, n_out), dtype)
     end = np.empty((n, 6))
     flags = np.empty(n, dtype=np.int8)
     reason = np.empty(n, dtype=np.int8)

@@ -250,7 +250,8 @@ class PredictPlan:
                 r = c.result
                 if store is None:
                     nt = r.lat.shape[1]
-                    store = np.full((3, self.members, nt), np.nan, dtype=r.lat.dtype)
+                    # every member's row is written by its chunk (`finish` refuses gaps)
+                    store = np.empty((3, self.members, nt), dtype=r.lat.dtype)
                     for g in got:  # a first chunk kept whole while it looked like the only one
                         a = g.first - self.first
                         store[:, a : a + g.count] = (g.result.lat, g.result.lon, g.result.alt)

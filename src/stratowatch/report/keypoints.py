@@ -35,16 +35,19 @@ def flight_summary(pred: Any) -> dict[str, Any]:
     from ..predict.regions import median_lonlat
 
     times = np.asarray(pred.times, dtype=np.float64)
-    lat = np.asarray(pred.lat, dtype=np.float64)
-    lon = np.asarray(pred.lon, dtype=np.float64)
-    alt = np.asarray(pred.alt, dtype=np.float64)
+    # the paths stay in their own precision (float32 for big ensembles: no float64 copy of
+    # 100,000 paths); only the picked points are widened, which gives the same numbers
+    lat = np.asarray(pred.lat)
+    lon = np.asarray(pred.lon)
+    alt = np.asarray(pred.alt)
     n = lat.shape[0]
     alt_f = np.where(np.isfinite(alt), alt, -np.inf)
     k = np.argmax(alt_f, axis=1)
+    del alt_f
     rows = np.arange(n)
-    top_alt = alt[rows, k]
+    top_alt = alt[rows, k].astype(np.float64)
     top_t = times[k]
-    top_lat, top_lon = lat[rows, k], lon[rows, k]
+    top_lat, top_lon = lat[rows, k].astype(np.float64), lon[rows, k].astype(np.float64)
     tlat, tlon = median_lonlat(top_lat, top_lon)
     end = pred.end
     landed = float(np.mean(np.asarray(pred.landed, dtype=bool)))
@@ -60,9 +63,9 @@ def flight_summary(pred: Any) -> dict[str, Any]:
             "wind": pred.wind_source,
             "start": {
                 "time": float(times[0]),
-                "lat": float(np.nanmedian(lat[:, 0])),
-                "lon": _wrap(_circ_median_lon(lon[:, 0])),
-                "alt": float(np.nanmedian(alt[:, 0])),
+                "lat": float(np.nanmedian(lat[:, 0].astype(np.float64))),
+                "lon": _wrap(_circ_median_lon(lon[:, 0].astype(np.float64))),
+                "alt": float(np.nanmedian(alt[:, 0].astype(np.float64))),
             },
             "top_word": "burst" if descended and not pred.backward else "highest point",
             "top": {
