@@ -3,9 +3,10 @@ the event bus. Built and torn down by the app's lifespan.
 
 The live tracker runs in its own process (`TrackerProcess`), not in a thread of the server:
 its work (a rewind and replay of up to ``tracker_checkpoint_every`` scans whenever reports
-arrive out of time order, several hundred ms a second under a steady feed) would otherwise hold
-the interpreter lock that every request needs at each step (reading the body, the readers, the
-hand-offs to and from the database writer), and the requests would queue behind it. The
+arrive out of time order: most of a core under a steady feed of 200 reports/s) would
+otherwise hold the interpreter lock that every request needs at each step (reading the body,
+the readers, the hand-offs to and from the database writer), and the requests would queue
+behind it. The
 process replays the store at its start, then takes each committed batch from the server, and
 sends back snapshots of the tracks (pickled `TrackingResult`, unpickled by the server only
 when a request reads them) and the change events.
@@ -41,10 +42,10 @@ __all__ = ["ServiceState", "TrackSnapshot", "TrackerProcess"]
 
 log = logging.getLogger("stratowatch.service")
 
-SNAPSHOT_EVERY = 0.5  # s between track snapshots while reports keep arriving
-POLL_S = 1.0
+SNAPSHOT_EVERY = 0.5  # s: at most one track snapshot (and its events) per this time
+POLL_S = 1.0  # s between checks that the other process is still there
 RESTART_S = 1.0  # s before starting a stopped tracker process again (doubling each time)
-TRACKER_NICE = 10  # the tracker process's niceness, added to the server's  # s between checks that the other process is still there
+TRACKER_NICE = 10  # the tracker process's niceness, added to the server's
 
 
 @dataclass(frozen=True, eq=False)
@@ -107,9 +108,9 @@ def _tracker_main(
     nice: int,
 ) -> None:
     """The tracker process: replay the store, then track each batch from ``inbox`` and send
-    ``(kind, payload)`` messages through the pipe end ``outbox``: ``snapshot`` (blob, reports, as_of,
-    catching_up, rows taken from the inbox, events). Exits on None, or when the server
-    process is gone (``kill -9``: no orphan left behind)."""
+    ``(kind, payload)`` messages through the pipe end ``outbox``: ``snapshot`` (blob,
+    reports, as_of, catching_up, rows taken from the inbox, events). Exits on None, or when
+    the server process is gone (``kill -9``: no orphan left behind)."""
     logging.basicConfig(level=logging.WARNING)
     if nice:
         # background work: when the CPU is short, the server's requests go first
