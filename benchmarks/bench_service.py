@@ -4,7 +4,10 @@
    apart) to ``POST /v1/observations`` in batches of ``--batch`` (5), open loop at ``--rate``
    (200) observations/s in total for ``--duration`` (60) s. Prints the achieved rate and the
    p50/p99 latency of the acknowledged (committed) posts (goal: p99 < 100 ms), and how long the
-   live tracker took to catch up after the last post. Baseline measured in the same run: the
+   live tracker took to catch up after the last post. The load starts once the service is in
+   its steady state (the live tracker process has started and replayed the store). Where the
+   time goes: each reply's ``Server-Timing`` spans (wait, read, commit, reply), and the CPU the
+   server process and its tracker process used. Baseline measured in the same run: the
    same batches written straight to the store in process (``Store.add_observations``, the
    commit the service waits for), and the ``/healthz`` round trip.
 2. Tawhiri: ``GET /api/v1/`` standard profile (5 m/s to 30 km, 5 m/s descent) on the embedded
@@ -12,7 +15,8 @@
    against the library's own rate for the same flight (``predict(..., profile="standard")``
    in process).
 
-Run: ``.venv/bin/python benchmarks/bench_service.py [--duration 60] [--rate 200]``.
+Run: ``.venv/bin/python benchmarks/bench_service.py [--duration 60] [--rate 200]``; while
+developing, ``--duration 15 --tawhiri-seconds 0`` (ingest only, short).
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ def ingest(
 ) -> dict[str, Any]:
     per_client = rate / clients / batch  # posts per second per client
     lat: list[list[float]] = [[] for _ in range(clients)]
+    timing: list[list[dict[str, float]]] = [[] for _ in range(clients)]
     errors = [0] * clients
     sent = [0] * clients
     start = time.perf_counter() + 0.5
@@ -87,6 +92,9 @@ def ingest(
                 dt = time.perf_counter() - t
                 if r.status_code == 200 and r.json()["accepted"] == batch:
                     lat[c].append(dt)
+                    spans = _server_timing(r.headers.get("server-timing", ""))
+                    spans["outside"] = dt * 1e3 - sum(spans.values())
+                    timing[c].append(spans)
                     sent[c] += batch
                 else:
                     errors[c] += 1
@@ -99,7 +107,50 @@ def ingest(
         th.join()
     wall = time.perf_counter() - start
     all_lat = [x for xs in lat for x in xs]
-    return {"lat": all_lat, "sent": sum(sent), "errors": sum(errors), "wall": wall}
+    all_timing = [x for xs in timing for x in xs]
+    return {"lat": all_lat, "timing": all_timing, "sent": sum(sent), "errors": sum(errors),
+            "wall": wall}  # fmt: skip
+
+
+def _server_timing(header: str) -> dict[str, float]:
+    """``name;dur=ms, ...`` -> {name: ms}."""
+    out = {}
+    for part in header.split(","):
+        name, _, rest = part.strip().partition(";dur=")
+        if name and rest:
+            out[name] = float(rest)
+    return out
+
+
+def breakdown(timing: list[dict[str, float]]) -> str:
+    """p50 / p99 of each span of the server's ``Server-Timing`` header, and of the time outside
+    them (client, HTTP, event loop before the stamp and after the handler)."""
+    names = list(dict.fromkeys(k for t in timing for k in t))
+    return ", ".join(
+        f"{n} {_pct([t[n] for t in timing if n in t], 50):.1f}/"
+        f"{_pct([t[n] for t in timing if n in t], 99):.1f}"
+        for n in names
+    )
+
+
+def _cpu_s(pid: int) -> tuple[float, float]:
+    """(CPU s of process ``pid``, CPU s of its children still running), from /proc (Linux;
+    NaN elsewhere)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def one(p: int) -> float:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+
+    try:
+        own = one(pid)
+        kids = 0.0
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                kids += one(int(child))
+        return own, kids
+    except (OSError, ValueError, IndexError):
+        return float("nan"), float("nan")
 
 
 def store_baseline(db: str, *, batch: int, n: int) -> list[float]:
@@ -149,7 +200,7 @@ def main() -> int:
     ap.add_argument("--rate", type=float, default=200.0, help="observations/s in total")
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--batch", type=int, default=5, help="observations per POST")
-    ap.add_argument("--tawhiri-seconds", type=float, default=20.0)
+    ap.add_argument("--tawhiri-seconds", type=float, default=20.0, help="0: skip Tawhiri")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-service-"))
     db = f"sqlite:///{tmp / 'sw.db'}"
@@ -173,10 +224,21 @@ def main() -> int:
                 print("server did not start; log in", tmp / "server.log")
                 return 1
             time.sleep(0.2)
+        # steady state: the live tracker (its own process) has started and replayed the store
+        t_ready = time.monotonic()
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"},
+                          timeout=30) as http:  # fmt: skip
+            while http.get("/v1/tracks").json()["catching_up"]:
+                if time.monotonic() - t_ready > 300:
+                    print("the live tracker did not start; log in", tmp / "server.log")
+                    return 1
+                time.sleep(0.2)
+        ready_s = time.monotonic() - t_ready
         load = os.getloadavg()[0]
         print(
             f"stratowatch serve on SQLite (WAL, synchronous=FULL), loopback; load average {load:.1f}"
         )
+        print(f"  (live tracker ready {ready_s:.1f} s after the server answered)")
         # healthz round trip: the HTTP floor
         hz = []
         with httpx.Client(base_url=url, timeout=30) as http:
@@ -184,8 +246,10 @@ def main() -> int:
                 t = time.perf_counter()
                 http.get("/healthz")
                 hz.append(time.perf_counter() - t)
+        cpu0 = _cpu_s(proc.pid)
         res = ingest(url, token, clients=args.clients, rate=args.rate, batch=args.batch,
                      duration=args.duration)  # fmt: skip
+        cpu1 = _cpu_s(proc.pid)
         t_end = time.perf_counter()
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"},
                           timeout=60) as http:  # fmt: skip
@@ -218,8 +282,23 @@ def main() -> int:
             f"p99 {_pct(base_ms, 99):.1f} ms -> service/commit p50 ratio "
             f"{p50 / _pct(base_ms, 50):.1f}x"
         )
+        print(
+            "  where the time goes, p50/p99 ms (Server-Timing: wait = arrival to the handler, "
+            "read = library readers, commit = durable insert, reply; outside = the rest of "
+            "the round trip):"
+        )
+        print(f"    {breakdown(res['timing'])}")
+        posts = len(res["lat"]) + res["errors"]
+        print(
+            f"  CPU during the load: server process {(cpu1[0] - cpu0[0]) / res['wall']:.2f} "
+            f"core ({(cpu1[0] - cpu0[0]) * 1e3 / max(posts, 1):.1f} ms a post), its child "
+            f"processes (the live tracker) {(cpu1[1] - cpu0[1]) / res['wall']:.2f} core"
+        )
         print(f"  baseline, GET /healthz round trip: p50 {_pct(hz_ms, 50):.1f} ms")
         print(f"  live tracker caught up {lag:.2f} s after the last post ({n_tracks} tracks)")
+        if args.tawhiri_seconds <= 0:
+            print(f"\nload average at the end {os.getloadavg()[0]:.1f}")
+            return 0
         # Tawhiri
         ref_n = 0
         t = time.perf_counter()

@@ -49,7 +49,7 @@ class Server:
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 90.0) -> Server:
+    def start(self, timeout: float = 180.0) -> Server:
         fh = self.log.open("ab")
         self.proc = subprocess.Popen(
             [str(BIN), "serve", "--db", self.db, "--port", str(self.port), *self.extra],
@@ -62,7 +62,9 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
             try:
-                if httpx.get(self.url + "/healthz", timeout=2.0).status_code == 200:
+                r = httpx.get(self.url + "/healthz", timeout=2.0)
+                # ready: answering, and the live tracker's process has replayed the store
+                if r.status_code == 200 and r.json()["tracker"]["status"] == "running":
                     return self
             except httpx.HTTPError:
                 pass

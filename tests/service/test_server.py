@@ -6,11 +6,14 @@ again after the restart."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -114,6 +117,60 @@ def _fetch_ids(url: str, tok: str) -> Counter[str]:
             after = page["next_after"]
 
 
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_tracker_process_restarts_after_a_crash(live: tuple[Server, str, str]) -> None:
+    """The live tracker runs in its own process; killed, it is started again, replays the
+    store and goes on tracking what arrives."""
+    srv, write, _ = live
+    h = {"Authorization": f"Bearer {write}"}
+
+    def health() -> dict[str, Any]:
+        got: dict[str, Any] = httpx.get(f"{srv.url}/healthz", timeout=30).json()["tracker"]
+        return got
+
+    def reports(first: int, n: int) -> list[dict[str, Any]]:
+        return [{"id": f"crash-{k}", "kind": "fix", "time": f"2023-03-01T10:{k:02d}:00Z",
+                 "lat": 10.0 + 0.01 * k, "lon": 20.0, "alt": 15000.0, "sigma_m": 50.0,
+                 "source": "crash-test"} for k in range(first, first + n)]  # fmt: skip
+
+    def tracked() -> int:
+        r = httpx.get(f"{srv.url}/v1/tracks", headers=h, timeout=30).json()
+        return int(r["observations"])
+
+    deadline = time.monotonic() + 120
+    while health()["status"] != "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    r = httpx.post(f"{srv.url}/v1/observations", headers=h, timeout=30,
+                   json={"observations": reports(0, 5)})  # fmt: skip
+    assert r.status_code == 200 and r.json()["accepted"] == 5
+    first = health()["pid"]
+    os.kill(first, signal.SIGKILL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        now = health()
+        if now["pid"] != first and now["status"] == "running":
+            break
+        time.sleep(0.2)
+    assert now["pid"] != first and now["status"] == "running", now
+    n_before = tracked()
+    r = httpx.post(f"{srv.url}/v1/observations", headers=h, timeout=30,
+                   json={"observations": reports(5, 5)})  # fmt: skip
+    assert r.status_code == 200 and r.json()["accepted"] == 5
+    deadline = time.monotonic() + 60
+    while tracked() < n_before + 5 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert tracked() == n_before + 5
+    assert "the tracker process stopped" in srv.log.read_text()
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_kill9_mid_ingest_loses_and_duplicates_nothing(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
@@ -164,11 +221,18 @@ def test_kill9_mid_ingest_loses_and_duplicates_nothing(
         if job is None
         else httpx.get(f"{srv.url}/v1/predictions/{job['id']}", headers=h, timeout=30).json()
     )
+    tracker_pid = httpx.get(f"{srv.url}/healthz", timeout=30).json()["tracker"]["pid"]
+    assert _alive(tracker_pid)
     srv.kill9()  # mid-ingest: the clients are still posting
     stop.set()
     for t in clients:
         t.join(60)
     assert len(acked) >= 300
+    # the live tracker's process notices that the server is gone and exits (no orphan)
+    deadline = time.monotonic() + 30
+    while _alive(tracker_pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(tracker_pid), "the tracker process outlived the killed server"
     srv2 = Server(db, log=log, env=LIMITS).start()
     try:
         stored = _fetch_ids(srv2.url, write)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -29,6 +30,7 @@ from .routes import (
     tracks,
 )
 from .state import ServiceState
+from .timing import ARRIVED
 
 __all__ = ["create_app"]
 
@@ -67,6 +69,8 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        # when the request reached the app (the start of its Server-Timing spans)
+        scope[ARRIVED] = time.perf_counter()
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from ..store import TokenInfo
@@ -32,6 +33,11 @@ __all__ = [
 
 TOKEN_CACHE_S = 5.0  # a revoked token is refused within this many seconds
 
+# The dependencies are coroutines: FastAPI runs a plain function dependency in its thread pool,
+# a hand-off to a worker thread and back for each, on every request. A token check is answered
+# from the store's cache without touching the database, except once per token and
+# TOKEN_CACHE_S, which goes to the thread pool.
+
 bearer = HTTPBearer(
     auto_error=False,
     description="An API token from `stratowatch token create --scope read|write`.",
@@ -44,12 +50,12 @@ session_cookie = APIKeyCookie(
 )
 
 
-def get_state(request: Request) -> ServiceState:
+async def get_state(request: Request) -> ServiceState:
     state: ServiceState = request.app.state.service
     return state
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     state: ServiceState = request.app.state.service
     return state.settings
 
@@ -58,7 +64,14 @@ StateDep = Annotated[ServiceState, Depends(get_state)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def _token(
+async def _verify(state: ServiceState, token: str) -> TokenInfo | None:
+    hit = state.store.cached_token(token, max_age=TOKEN_CACHE_S)
+    if hit is not None:
+        return hit[0]
+    return await run_in_threadpool(state.store.verify_token, token, max_age=TOKEN_CACHE_S)
+
+
+async def _token(
     state: StateDep,
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     access_token: Annotated[
@@ -72,20 +85,20 @@ def _token(
 ) -> tuple[bool, TokenInfo | None]:
     token = creds.credentials if creds is not None else access_token
     if not token:
-        return _session(state, sid)
+        return await _session(state, sid)
     if len(token) > 200:
         return True, None
-    return True, state.store.verify_token(token, max_age=TOKEN_CACHE_S)
+    return True, await _verify(state, token)
 
 
-def _session(state: ServiceState, sid: str | None) -> tuple[bool, TokenInfo | None]:
+async def _session(state: ServiceState, sid: str | None) -> tuple[bool, TokenInfo | None]:
     """The live map's session cookie (`service.sessions`): its token, read scope only."""
     if not sid:
         return False, None
     session = state.sessions.get(sid)
     if session is None:
         return True, None
-    info = state.store.verify_token(session.token, max_age=TOKEN_CACHE_S)
+    info = await _verify(state, session.token)
     if info is None:
         return True, None
     return True, replace(info, scope="read")
@@ -106,15 +119,19 @@ def _require(given: tuple[bool, TokenInfo | None], scope: str) -> TokenInfo:
     return info
 
 
-def require_read(given: Annotated[tuple[bool, TokenInfo | None], Depends(_token)]) -> TokenInfo:
+async def require_read(
+    given: Annotated[tuple[bool, TokenInfo | None], Depends(_token)],
+) -> TokenInfo:
     return _require(given, "read")
 
 
-def require_write(given: Annotated[tuple[bool, TokenInfo | None], Depends(_token)]) -> TokenInfo:
+async def require_write(
+    given: Annotated[tuple[bool, TokenInfo | None], Depends(_token)],
+) -> TokenInfo:
     return _require(given, "write")
 
 
-def optional_token(
+async def optional_token(
     given: Annotated[tuple[bool, TokenInfo | None], Depends(_token)],
 ) -> tuple[bool, TokenInfo | None]:
     return given

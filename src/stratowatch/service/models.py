@@ -24,6 +24,7 @@ __all__ = [
     "AuditOut",
     "AuditList",
     "Health",
+    "TrackerHealth",
 ]
 
 Kind = Literal["fix", "aprs", "report", "sighting", "radar"]
@@ -278,9 +279,19 @@ class AuditList(BaseModel):
     next_after: int | None = None
 
 
+class TrackerHealth(BaseModel):
+    """The live tracker's process: ``running`` or ``starting`` (replaying the store), its
+    process id, and the reports handed to it that it has not taken yet."""
+
+    status: str
+    pid: int | None
+    pending: int
+
+
 class Health(BaseModel):
     status: str
     database: str
     observations: int
     wind: str
     jobs_workers: int
+    tracker: TrackerHealth

@@ -397,12 +397,11 @@ class Store:
         """The identity of ``token`` if it exists and is not revoked. With ``max_age`` > 0 an
         answer up to that many seconds old may be reused (a revocation then takes effect
         within ``max_age``)."""
+        hit = self.cached_token(token, max_age=max_age)
+        if hit is not None:
+            return hit[0]
         digest = hash_token(token)
         now = _time.monotonic()
-        if max_age > 0.0:
-            hit = self._token_cache.get(digest)
-            if hit is not None and now - hit[0] <= max_age:
-                return hit[1]
         with self.session(write=False) as s:
             row = s.scalar(select(TokenRow).where(TokenRow.token_hash == digest))
             info = None if row is None or row.revoked_at is not None else _token_info(row)
@@ -410,6 +409,16 @@ class Store:
             self._token_cache.clear()
         self._token_cache[digest] = (now, info)
         return info
+
+    def cached_token(self, token: str, *, max_age: float) -> tuple[TokenInfo | None] | None:
+        """``(identity,)`` when `verify_token` has an answer for ``token`` at most ``max_age``
+        seconds old (no database access), else None."""
+        if max_age <= 0.0:
+            return None
+        hit = self._token_cache.get(hash_token(token))
+        if hit is not None and _time.monotonic() - hit[0] <= max_age:
+            return (hit[1],)
+        return None
 
     def list_tokens(self) -> list[TokenInfo]:
         with self.session(write=False) as s:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from ...timeutil import iso
 from ..deps import StateDep, WriteToken
-from ..models import AuditList, AuditOut, Health
+from ..models import AuditList, AuditOut, Health, TrackerHealth
 
 router = APIRouter(tags=["service"])
 
@@ -22,6 +22,7 @@ def health(state: StateDep) -> Health:
         observations=state.store.count_observations(),
         wind=state.wind.meta.source,
         jobs_workers=state.jobs.workers,
+        tracker=TrackerHealth(**state.tracker.health()),
     )
 
 

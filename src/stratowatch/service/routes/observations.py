@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from ...errors import InputError
 from ...store import StoredObservation
@@ -13,6 +13,7 @@ from ...timeutil import iso, parse_time
 from ..deps import ReadToken, StateDep, WriteToken
 from ..ingest import convert_reports
 from ..models import IngestReply, ObservationBatch, ObservationList, ObservationOut, Rejection
+from ..timing import Spans
 
 router = APIRouter(prefix="/v1/observations", tags=["observations"])
 
@@ -52,26 +53,36 @@ def _out(o: StoredObservation) -> ObservationOut:
     },  # fmt: skip
 )
 def post_observations(
-    batch: ObservationBatch, token: WriteToken, state: StateDep, response: Response
+    batch: ObservationBatch,
+    token: WriteToken,
+    state: StateDep,
+    request: Request,
+    response: Response,
 ) -> IngestReply:
     """Store a batch of reports of any kind. Each report is read by the library's reader of
     its kind; a report the reader refuses is listed in ``rejected`` with the reader's reason,
     and the others are stored. A report whose ``id`` is already stored is a duplicate (stored
     once). The reply comes after the commit: an acknowledged report is on disk. The tracker
     takes the new reports right after."""
+    spans = Spans(request.scope)
+    spans.mark("wait")  # arrival -> here: body, validation, token check, hand-offs
     n = len(batch.observations)
     if n > state.settings.max_batch:
         raise HTTPException(
             413, f"{n} observations in one batch; at most {state.settings.max_batch}"
         )
     rows, reasons = convert_reports(batch.observations)
+    spans.mark("read")
     added = state.store.add_observations(rows, token=token, rejected=len(reasons))
+    spans.mark("commit")
     state.enqueue(added.stored)
     rejected = [
         Rejection(index=i, id=batch.observations[i].id, reason=reasons[i]) for i in sorted(reasons)
     ]
     if rejected and not added.accepted and not added.duplicates:
         response.status_code = 422
+    spans.mark("reply")
+    response.headers["Server-Timing"] = spans.header()
     return IngestReply(
         accepted=len(added.accepted),
         duplicates=len(added.duplicates),
