@@ -377,6 +377,7 @@ def plan_engagement(
     population_factor: float | None = None,
     placements: int = DEFAULT_PLACEMENTS,
     smoothing: float = DEFAULT_SMOOTHING,
+    engine: Any = None,
 ) -> EngagementPlan:
     """Score engagement windows along a path and recommend one.
 
@@ -407,6 +408,8 @@ def plan_engagement(
     confidence : two-sided level of every interval (default 0.9).
     population, sheltering, population_factor : see `assess.debris.score_impacts`.
     seed : random seed (positions, fragments, bootstrap).
+    engine : where the debris falls run (`stratowatch.scale.open_engine`; None: in this
+        process); the plan is identical on any engine.
 
     Returns
     -------
@@ -472,6 +475,7 @@ def plan_engagement(
         fragments=fragments,
         samples=samples,
         seed=seed,
+        engine=engine,
     )
     pop = default_population() if population is None else population
     placed = _place(imp, b_lat, b_lon, n_pos, n_place) if n_place > 1 else imp

@@ -183,6 +183,7 @@ class _Fallen:
 
 
 SLOW_BETA = 5.0  # kg/m2: below this, falls last 25-60 min from 18 km
+FALL_CHUNK = 20_000  # fragments per engine task (`break_up_and_fall` with an engine)
 SLOW_DT = 60.0  # s
 
 
@@ -240,6 +241,12 @@ def _fall(
     return _Fallen(out_lat, out_lon, out_time, out_speed, landed, tuple(warnings))
 
 
+def _fall_chunk(wind: Any, item: tuple[tuple[Any, ...], float]) -> _Fallen:
+    """One engine task of `break_up_and_fall`: `_fall` over a chunk of fragments."""
+    (t0, la, lo, al, ve, vn, vu, beta, mem), ground = item
+    return _fall(t0, la, lo, al, ve, vn, vu, beta, wind, mem, ground)
+
+
 def _members_of(wind: Any) -> int:
     meta = getattr(wind, "meta", None)
     return max(int(getattr(meta, "members", 1) or 1), 1)
@@ -257,9 +264,17 @@ def break_up_and_fall(
     seed: int = 0,
     ground: float = 0.0,
     wind_member: npt.ArrayLike | None = None,
+    engine: Any = None,
+    chunk: int = FALL_CHUNK,
 ) -> Impacts:
     """Break up at each of ``E`` events and drop ``samples`` representatives of every fragment
     class in every realisation, E x R x classes x samples falls in one vectorized call.
+
+    With an ``engine`` (`stratowatch.scale.open_engine`: threads or a Dask cluster) the falls
+    run in chunks of at most ``chunk`` fragments on it (four or more per worker, at least
+    1,000 fragments each), the wind shipped once per worker; every random
+    draw is made here first and each fall is deterministic, so the impacts are identical to
+    the in-process run whatever the chunking.
 
     Parameters
     ----------
@@ -352,7 +367,25 @@ def break_up_and_fall(
     ve = np.asarray(u, dtype=np.float64) + dv * rng.standard_normal(n)
     vn = np.asarray(v, dtype=np.float64) + dv * rng.standard_normal(n)
     vu = dv * rng.standard_normal(n)
-    res = _fall(t0, la, lo, al, ve, vn, vu, beta, wind, mem.astype(np.int64), ground)
+    mem = mem.astype(np.int64)
+    # a few tasks per worker (at most ``chunk`` fragments each) keep every worker busy
+    size = max(min(int(chunk), -(-n // (4 * int(getattr(engine, "workers", 1) or 1)))), 1000)
+    if engine is None or n <= size:
+        res = _fall(t0, la, lo, al, ve, vn, vu, beta, wind, mem, ground)
+    else:
+        items = [
+            (tuple(a[i : i + size] for a in (t0, la, lo, al, ve, vn, vu, beta, mem)), ground)
+            for i in range(0, n, size)
+        ]
+        parts = engine.map(_fall_chunk, items, shared=engine.share(wind))
+        warn: list[str] = []
+        for part in parts:
+            warn.extend(w for w in part.warnings if w not in warn)
+
+        def cat(name: str) -> Any:
+            return np.concatenate([getattr(part, name) for part in parts])
+
+        res = _Fallen(cat("lat"), cat("lon"), cat("time"), cat("speed"), cat("landed"), tuple(warn))
     mass = np.array([c.mass for c in classes])[cl]
     area = np.array([c.area for c in classes])[cl]
     flexible = np.array([c.flexible for c in classes], dtype=bool)[cl]

@@ -235,6 +235,7 @@ def engage(
     confidence: float = 0.9,
     placements: int = DEFAULT_PLACEMENTS,
     footprint: bool = False,
+    engine: Any = None,
 ) -> tuple[EngagementPlan, dict[str, Any]]:
     """Plan from the current state predicted forward ``hours`` (default 48) as a ``members``
     ensemble, or from a track file: windows from ``time`` (default: the track's start) for
@@ -243,7 +244,8 @@ def engage(
     own debris wind member (a `PerturbedWind` of ``members``), its debris field also laid at
     ``placements - 1`` further positions, so the forecast has ``members x placements`` members.
     With ``footprint`` the features
-    also hold the recommended window's debris footprint (50/90/99 %)."""
+    also hold the recommended window's debris footprint (50/90/99 %). ``engine``: where the
+    debris falls run (`stratowatch.scale.open_engine`; None: in this process)."""
     if not (threshold > 0):
         raise ConfigError(f"threshold must be a positive expected-casualty value, got {threshold}")
     if not (every_min > 0):
@@ -307,6 +309,7 @@ def engage(
         position_sigma_m=position_sigma_m,
         confidence=confidence,
         placements=placements,
+        engine=engine,
     )
     features = plan_features(plan)
     if footprint and plan.recommended is not None:

@@ -80,6 +80,13 @@ def engage_cmd(
         "--allow-stale-wind",
         help="Use a wind file valid more than 3 days from the start (a warning).",
     ),
+    scheduler: str | None = typer.Option(
+        None,
+        "--scheduler",
+        help="Where the debris falls run: inprocess (default), threads[:N], local[:N] (a Dask "
+        "LocalCluster), a Dask scheduler address tcp://host:8786 or a scheduler file; "
+        "default $STRATOWATCH_SCHEDULER. Same seed, same plan on any of them.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (last stdout line)."),
 ) -> None:
     """Score break-up windows along the path (Ec, P(land), territory) and recommend one."""
@@ -88,6 +95,7 @@ def engage_cmd(
     from ..atmosphere.sources import open_wind
     from ..io.export import SUPPORTED_SUFFIXES
     from ..report.words import explain_engagement, name_coordinates, places_of
+    from ..scale import open_engine
 
     if track is None and None in (lat, lon, alt, time):
         raise InputError(
@@ -107,7 +115,8 @@ def engage_cmd(
         if as_json
         else err_console.status(f"forecasting and breaking up at {members} positions per window")
     )
-    with status:
+    with status, open_engine(scheduler) as eng:
+        engine_info = eng.describe()
         plan, features = _run(
             track=track,
             track_id=track_id,
@@ -127,8 +136,11 @@ def engage_cmd(
             position_sigma_m=position_sigma_km * 1000.0,
             placements=placements,
             footprint=out is not None,
+            engine=None if engine_info["engine"] == "inprocess" else eng,
         )
     summary: dict[str, Any] = dict(plan.as_dict())
+    if engine_info["engine"] != "inprocess":
+        summary["engine"] = engine_info
     rec = summary.get("recommended")
     pts = [(float(w["lat"]), float(w["lon"])) for w in summary["windows"]]
     found = places_of(pts + ([(float(rec["lat"]), float(rec["lon"]))] if rec else []))
