@@ -114,20 +114,27 @@ def member_uniforms(seed: int, stream: int, first: int, count: int, n: int) -> F
     return _member_uniforms(np.uint64(seed_key(seed, stream)), int(first), int(count), int(n))
 
 
+@njit(cache=True, inline="always")
+def _fill_normals(key: np.uint64, member: int, out: FloatArray) -> None:
+    """Member ``member``'s standard normal deviates (Box-Muller) into the 1-D ``out``."""
+    n = out.shape[0]
+    state = _mix64(key ^ _mix64(np.uint64(member) * _GOLDEN + _GOLDEN))
+    for j in range(0, n, 2):
+        state = state + _GOLDEN
+        u1 = float(_mix64(state) >> np.uint64(11)) * _INV_2_53
+        state = state + _GOLDEN
+        u2 = float(_mix64(state) >> np.uint64(11)) * _INV_2_53
+        r = math.sqrt(-2.0 * math.log(1.0 - u1))  # 1 - u1 in (0, 1]
+        out[j] = r * math.cos(2.0 * math.pi * u2)
+        if j + 1 < n:
+            out[j + 1] = r * math.sin(2.0 * math.pi * u2)
+
+
 @njit(cache=True, parallel=True)
 def _member_normals(key: np.uint64, first: int, count: int, n: int) -> FloatArray:
     out = np.empty((count, n))
     for i in prange(count):
-        state = _mix64(key ^ _mix64(np.uint64(first + i) * _GOLDEN + _GOLDEN))
-        for j in range(0, n, 2):
-            state = state + _GOLDEN
-            u1 = float(_mix64(state) >> np.uint64(11)) * _INV_2_53
-            state = state + _GOLDEN
-            u2 = float(_mix64(state) >> np.uint64(11)) * _INV_2_53
-            r = math.sqrt(-2.0 * math.log(1.0 - u1))  # 1 - u1 in (0, 1]
-            out[i, j] = r * math.cos(2.0 * math.pi * u2)
-            if j + 1 < n:
-                out[i, j + 1] = r * math.sin(2.0 * math.pi * u2)
+        _fill_normals(key, first + i, out[i])
     return out
 
 
@@ -342,16 +349,7 @@ def _mode_arrays(
     n = 5 * k
     for i in prange(count):
         z = np.empty(n)
-        state = _mix64(key_z ^ _mix64(np.uint64(first + i) * _GOLDEN + _GOLDEN))
-        for j in range(0, n, 2):
-            state = state + _GOLDEN
-            u1 = float(_mix64(state) >> np.uint64(11)) * _INV_2_53
-            state = state + _GOLDEN
-            u2 = float(_mix64(state) >> np.uint64(11)) * _INV_2_53
-            r = math.sqrt(-2.0 * math.log(1.0 - u1))
-            z[j] = r * math.cos(2.0 * math.pi * u2)
-            if j + 1 < n:
-                z[j + 1] = r * math.sin(2.0 * math.pi * u2)
+        _fill_normals(key_z, first + i, z)
         for j in range(k):
             kx[i, j] = z[j] / length_m
             ky[i, j] = z[k + j] / length_m
