@@ -3,7 +3,9 @@ r"""The one compiled integrator: many members, each through a sequence of stages
 Every member is integrated independently (``prange`` over members) through its stages; a stage
 is a motion model (``KIND_*``) with per-member parameters and altitude terminators, and the run
 stops at the end of the last stage, after ``duration`` seconds, or when the parcel leaves the
-wind data's region. Steps are clipped so that the output lead times are hit exactly; altitude
+wind data's region. Balloon stages write the output lead times that fall inside a step from
+the step's cubic Hermite interpolant (dense output, `_dense_fill`); ballistic steps are clipped
+so that the output lead times are hit exactly; altitude
 terminators are located inside the step that crosses them by secant iteration to within 1 % of
 that step's altitude change (as Tawhiri's solver bisects, [TAWHIRI]_).
 
@@ -361,10 +363,10 @@ def _dense_fill(
 
     Dense output: the cubic Hermite interpolant of the step's end points and end rates on the
     step fraction s; the rates come as changes per step (rate times dts: w0, w1 in m of height,
-    dlat0 ... in degrees). For Heun's step the
-    height interpolant is the scheme's own quadratic, and the interpolation error, O(dt^4), is
-    below the step's own O(dt^3) local error [HAIRER1993]_, so output times no longer cut the
-    steps (a 48 h float takes 48 one-hour steps, not 288 ten-minute ones). ``cubic`` false:
+    dlat0 ... in degrees). For Heun's step the height interpolant is the scheme's own
+    quadratic, and the interpolation error, O(dt^4), is below the step's own O(dt^3) local
+    error [HAIRER1993]_, so output times no longer cut the steps (a 48 h float takes 48
+    one-hour steps, not 288 ten-minute ones). ``cubic`` false:
     linear interpolation (the ballistic stages, whose steps end on the output times)."""
     dl = lon1 - lon
     if dl > 180.0:
