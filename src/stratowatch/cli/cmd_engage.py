@@ -14,7 +14,7 @@ from rich.table import Table
 
 from ..errors import InputError
 from ..timeutil import iso, to_epoch
-from .common import console, err_console, print_json, to_jsonable
+from .common import console, err_console, print_json, scheduler_option, to_jsonable
 from .validate import check_hours, check_out, check_position, check_wind_area, check_wind_time
 
 __all__ = ["register"]
@@ -80,12 +80,8 @@ def engage_cmd(
         "--allow-stale-wind",
         help="Use a wind file valid more than 3 days from the start (a warning).",
     ),
-    scheduler: str | None = typer.Option(
-        None,
-        "--scheduler",
-        help="Where the debris falls run: inprocess (default), threads[:N], local[:N] (a Dask "
-        "LocalCluster), a Dask scheduler address tcp://host:8786 or a scheduler file; "
-        "default $STRATOWATCH_SCHEDULER. Same seed, same plan on any of them.",
+    scheduler: str | None = scheduler_option(
+        "the debris falls", "Same seed, same plan on any of them."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (last stdout line)."),
 ) -> None:

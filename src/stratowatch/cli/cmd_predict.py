@@ -13,7 +13,7 @@ from rich.markup import escape
 from ..errors import InputError
 from ..io.export import SUPPORTED_SUFFIXES
 from ..timeutil import to_epoch
-from .common import console, err_console, print_json, progress
+from .common import console, err_console, print_json, progress, scheduler_option
 from .validate import (
     check_hours,
     check_memory,
@@ -162,12 +162,8 @@ def predict_cmd(
     member_paths: bool = typer.Option(
         False, "--member-paths", help="Include every member's path in --out."
     ),
-    scheduler: str | None = typer.Option(
-        None,
-        "--scheduler",
-        help="Where the members run: inprocess (default), threads[:N], local[:N] (a Dask "
-        "LocalCluster), a Dask scheduler address tcp://host:8786 or a scheduler file; "
-        "default $STRATOWATCH_SCHEDULER. Same seed, same result on any of them.",
+    scheduler: str | None = scheduler_option(
+        "the members", "Same seed, same result on any of them."
     ),
     allow_stale_wind: bool = typer.Option(
         False,

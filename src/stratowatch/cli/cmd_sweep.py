@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from ..errors import ConfigError
-from .common import console, err_console, print_json, progress
+from .common import console, err_console, print_json, progress, scheduler_option
 
 __all__ = ["register"]
 
@@ -73,13 +73,7 @@ def sweep_cmd(
     parquet: bool = typer.Option(
         False, "--parquet", help="Also write sweep.parquet to --out (needs pyarrow)."
     ),
-    scheduler: str | None = typer.Option(
-        None,
-        "--scheduler",
-        help="Where the cells run: inprocess (default), threads[:N], local[:N], a Dask "
-        "scheduler address tcp://host:8786 or a scheduler file; default "
-        "$STRATOWATCH_SCHEDULER. The table does not depend on it.",
-    ),
+    scheduler: str | None = scheduler_option("the cells", "The table does not depend on it."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (last line)."),
 ) -> None:
     """Sweep launch times x ascent rate x burst (or float) altitude: where each ensemble ends,

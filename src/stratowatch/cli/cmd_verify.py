@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from .common import console, print_json, progress
+from .common import console, print_json, progress, scheduler_option
 from .validate import check_out, writing
 
 __all__ = ["register"]
@@ -99,12 +99,8 @@ def verify_cmd(
             "--markdown", help="Also write the calibration tables (Markdown) to this file."
         ),
     ] = None,
-    scheduler: str | None = typer.Option(
-        None,
-        "--scheduler",
-        help="Where the flights run, one task each: inprocess (default), threads[:N], "
-        "local[:N] (a Dask LocalCluster), tcp://host:8786 or a scheduler file; default "
-        "$STRATOWATCH_SCHEDULER. Same figures on any of them.",
+    scheduler: str | None = scheduler_option(
+        "the flights (one task each)", "Same figures on any of them."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (last line)."),
 ) -> None:

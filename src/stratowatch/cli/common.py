@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
+import typer
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -95,3 +96,15 @@ def progress(
             timer.cancel()
             timer.join()
         p.stop()
+
+
+def scheduler_option(what: str, same: str) -> Any:
+    """The ``--scheduler`` option of the commands that run on an engine (`stratowatch.scale`):
+    ``what`` runs there; ``same`` says what does not depend on it."""
+    return typer.Option(
+        None,
+        "--scheduler",
+        help=f"Where {what} run: inprocess (default), threads[:N], local[:N] (a Dask "
+        "LocalCluster), a Dask scheduler address tcp://host:8786 or a scheduler file; default "
+        f"$STRATOWATCH_SCHEDULER. {same}",
+    )
