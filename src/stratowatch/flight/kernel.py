@@ -455,11 +455,13 @@ def _ballistic_forcing(
     grid: tuple[Any, ...],
     pert: tuple[Any, ...],
     use_pert: bool,
-) -> tuple[float, float, float, float, int, float, float, float, float]:
+    kz: int,
+) -> tuple[float, float, float, float, int, float, float, float, float, int]:
     """Drag rate k (1/s) and c = k w + F (m/s2, ECEF) of dv/dt = -k v + c at a state
     (sp, cp, sl, cl: sines and cosines of its latitude and longitude), the domain flag, the
-    vertical speed, and the wind w (ECEF)."""
-    u, v, f = _base_wind(t, lat, lon, h, grid)
+    vertical speed, the wind w (ECEF) and the wind level found (``kz``: the hint, see
+    `atmosphere.wind.interp_point_k`)."""
+    u, v, f, kz = _base_wind_k(t, lat, lon, h, kz, grid)
     if use_pert:
         du, dv = _pert_value_sc(m, t, sp, cp, sl, cl, h, pert)
         u += du
@@ -482,7 +484,7 @@ def _ballistic_forcing(
     cy = k * wy - g * uy - 2.0 * OMEGA_EARTH * vx
     cz = k * wz - g * uz
     vu = vx * ux + vy * uy + vz * uz
-    return k, cx, cy, cz, f, vu, wx, wy, wz
+    return k, cx, cy, cz, f, vu, wx, wy, wz, kz
 
 
 @njit(cache=True)
@@ -508,9 +510,11 @@ def _ballistic_step(
     grid: tuple[Any, ...],
     pert: tuple[Any, ...],
     use_pert: bool,
+    kz: int,
 ) -> tuple[float, float, float, float, float, float, int]:
     """One step of the ballistic equations from ECEF (x0, y0, z0) at height h0 (see module
-    notes); (k1, c1, w1) are the drag rate, forcing and wind at the start.
+    notes); (k1, c1, w1) are the drag rate, forcing and wind at the start, ``kz`` the wind
+    level there (a hint).
 
     Exponential midpoint: the velocity at mid-step comes from an implicit (backward Euler) half
     step of the drag, which is stable for any step and exact at the terminal velocity; the drag
@@ -539,8 +543,8 @@ def _ballistic_step(
     latm, lonm, hm, sp, cp, sl, cl = ecef_to_frame_h(
         x0 + 0.5 * hd * (vx + hvx), y0 + 0.5 * hd * (vy + hvy), z0 + 0.5 * hd * (vz + hvz)
     )
-    km, cx, cy, cz, f2, _, _, _, _ = _ballistic_forcing(
-        t + hd, latm, lonm, hm, sp, cp, sl, cl, hvx, hvy, hvz, beta, m, grid, pert, use_pert
+    km, cx, cy, cz, f2, _, _, _, _, _ = _ballistic_forcing(
+        t + hd, latm, lonm, hm, sp, cp, sl, cl, hvx, hvy, hvz, beta, m, grid, pert, use_pert, kz
     )
     e, phi, psi = _phi_psi(km, dt)
     latn, lonn, hn, _, _, _, _ = ecef_to_frame_h(
@@ -673,8 +677,8 @@ def run_members(
             if kind == KIND_BALLISTIC:
                 beta = p[0]
                 bx0, by0, bz0, sp, cp, sl, cl = geodetic_frame(lat, lon, h)
-                k1, c1x, c1y, c1z, f1, vu, w1x, w1y, w1z = _ballistic_forcing(
-                    t, lat, lon, h, sp, cp, sl, cl, vx, vy, vz, beta, m, grid, pert, use_pert
+                k1, c1x, c1y, c1z, f1, vu, w1x, w1y, w1z, kz = _ballistic_forcing(
+                    t, lat, lon, h, sp, cp, sl, cl, vx, vy, vz, beta, m, grid, pert, use_pert, kz
                 )
                 vh = math.sqrt(max(vx * vx + vy * vy + vz * vz - vu * vu, 0.0))
                 # the vertical speed the step will reach: at least the local terminal speed
@@ -724,7 +728,7 @@ def run_members(
             if kind == KIND_BALLISTIC:
                 lat1, lon1, h1, vx1, vy1, vz1, f2 = _ballistic_step(
                     t, bx0, by0, bz0, h, vx, vy, vz, dts, beta, k1, c1x, c1y, c1z, w1x, w1y,
-                    w1z, m, grid, pert, use_pert,
+                    w1z, m, grid, pert, use_pert, kz,
                 )  # fmt: skip
                 sp1 = math.sqrt(vx1 * vx1 + vy1 * vy1 + vz1 * vz1)
                 pdu1 = pdv1 = 0.0
@@ -764,7 +768,7 @@ def run_members(
                         if kind == KIND_BALLISTIC:
                             lat1, lon1, h1, vx1, vy1, vz1, f2 = _ballistic_step(
                                 t, bx0, by0, bz0, h, vx, vy, vz, dts * fr, beta, k1, c1x, c1y,
-                                c1z, w1x, w1y, w1z, m, grid, pert, use_pert,
+                                c1z, w1x, w1y, w1z, m, grid, pert, use_pert, kz,
                             )  # fmt: skip
                             sp1 = math.sqrt(vx1 * vx1 + vy1 * vy1 + vz1 * vz1)
                         else:
