@@ -16,6 +16,7 @@ from ..atmosphere.perturb import PerturbedWind, member_normals
 from ..atmosphere.uncertainty import WindUncertainty, constant_uncertainty, uncertainty_of
 from ..atmosphere.wind import WindField, wind_times
 from ..errors import ConfigError, DomainError, InputError
+from ..flight.ballistic import FALL_DT_S, FALL_DZ_M
 from ..flight.integrate import RunResult, integrate, join_results
 from ..flight.kernel import END_DONE, END_TIME, END_WINDTIME
 from ..flight.models import (
@@ -619,7 +620,9 @@ def plan_prediction(
             raise ConfigError(
                 f"start altitude {al:g} m is not above the ground ({gnd_here:g} m) there"
             )
-        stages = [Stage(Ballistic(b), until_ground=True, dt_max=min(dt, 10.0), dz_max=400.0)]
+        stages = [
+            Stage(Ballistic(b), until_ground=True, dt_max=min(dt, FALL_DT_S), dz_max=FALL_DZ_M)
+        ]
         extra["case"] = "fall"
         if alt_sd > 0.0 and ensemble:
             rates["start_alt_sigma"] = alt_sd
