@@ -254,15 +254,14 @@ class PredictPlan:
                     # every member's row is written by its chunk (`finish` refuses gaps)
                     store = np.empty((3, self.members, nt), dtype=r.lat.dtype)
                     for g in got:  # a first chunk kept whole while it looked like the only one
-                        a = g.first - self.first
-                        store[:, a : a + g.count] = (g.result.lat, g.result.lon, g.result.alt)
+                        _put(store, g.first - self.first, g.result)
                     got = [g.without_paths() for g in got]
                 a = c.first - self.first
                 if not (0 <= a and a + c.count <= self.members):
                     raise ConfigError(
                         f"chunk {c.first}..{c.first + c.count - 1} is outside the plan's members"
                     )
-                store[:, a : a + c.count] = (r.lat, r.lon, r.alt)
+                _put(store, a, r)
                 c = c.without_paths()
             got.append(c)
             done += c.count
@@ -383,6 +382,15 @@ class PredictPlan:
             },
             member_steps=int(res.steps.sum()),
         )
+
+
+def _put(store: npt.NDArray[Any], a: int, r: RunResult) -> None:
+    """Copy a chunk's (lat, lon, alt) paths into rows ``a ..`` of ``store`` (3, members, nt),
+    one array at a time (a tuple on the right would first be stacked into a temporary copy)."""
+    n = r.lat.shape[0]
+    store[0, a : a + n] = r.lat
+    store[1, a : a + n] = r.lon
+    store[2, a : a + n] = r.alt
 
 
 @dataclass(frozen=True, eq=False)
