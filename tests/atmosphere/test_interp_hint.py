@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from stratowatch.atmosphere.wind import WindGrid, interp_point, interp_point_k
+from stratowatch.atmosphere.interp import interp_point, interp_point_k
+from stratowatch.atmosphere.wind import WindGrid
 
 
 def _grid(rng: np.random.Generator) -> WindGrid:

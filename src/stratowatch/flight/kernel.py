@@ -25,8 +25,10 @@ about a second), so each step solves the linear ODE with the drag rate
 :math:`k = \rho |\mathbf v - \mathbf w| / (2\beta)` frozen exactly (exponential integrator),
 with :math:`k` and the forcing evaluated at mid-step, where the velocity comes from an implicit
 half step of the drag (an exponential midpoint scheme, second order for smooth drag, stable for
-any step, and exact at the terminal velocity; [HOCHBRUCK2010]_). The
-terminal velocity :math:`v_t = \sqrt{2\beta g/\rho}` is its fixed point.
+any step, and exact at the terminal velocity; [HOCHBRUCK2010]_). The implicit half step takes
+the drag at its own end, with the density at the mid-step height, so the terminal velocity
+:math:`v_t = \sqrt{2\beta g/\rho}` there is its fixed point (with the start's density the
+error was first order: every fall came out too slow).
 
 Ensemble members add their wind error (`atmosphere.perturb`, the same mode sum) evaluated
 with a branch-free sine/cosine so that the loop over modes vectorizes; positions go back
@@ -43,9 +45,9 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit, prange
 
+from ..atmosphere.interp import FLAG_REGION, FLAG_TIME, interp_point, interp_point_k
 from ..atmosphere.standard import RHO0, density_scalar
 from ..atmosphere.uncertainty import sigma_sc
-from ..atmosphere.wind import FLAG_REGION, FLAG_TIME, interp_point, interp_point_k
 from ..geo.geodesy import EARTH_RADIUS as _R_PERT  # the perturbation field's sphere
 from ..geo.terrain import terrain_height
 from .earth import (
