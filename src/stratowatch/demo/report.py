@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..geo.geodesy import haversine
-from ..io.export import write_features
+from ..io.export import validate_features, write_features
 
 __all__ = ["_report_view", "_write_outputs", "_jsonable"]
 
@@ -49,8 +49,9 @@ def _write_outputs(
         "kml": out / "layers.kml",
         "czml": out / "layers.czml",
     }
+    validate_features(fc)  # once for the three formats
     for key in ("geojson", "kml", "czml"):
-        write_features(files[key], fc)
+        write_features(files[key], fc, validate=False)
     files["report"].write_text(html, encoding="utf-8")
     summary["files"] = {k: p.name for k, p in files.items()}
     files["summary"].write_text(json.dumps(_jsonable(summary), indent=2, allow_nan=False) + "\n")
