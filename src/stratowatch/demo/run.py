@@ -23,6 +23,7 @@ from .overflight import stage_overflight
 from .report import _jsonable, _report_view, _write_outputs
 from .reports import forecast_start, stage_reports
 from .scoring import stage_coverage, stage_outcome, stage_uncorrected
+from .side import SideProcess, two_cores
 from .steering import hindsight_motion, stage_steering
 from .summary import DemoSummary
 from .tracking import stage_track
@@ -33,12 +34,17 @@ __all__ = ["run_demo"]
 def _hindsight(
     cfg: DemoConfig, smooth: Any, tracking: Any, wind: Any
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]], float]:
-    """Stage ``hindsight`` (windows and motion along the whole track) and its duration (s)."""
+    """Stage ``hindsight``'s windows along the whole track, and their duration (s)."""
     t0 = _time.perf_counter()
     hindsight, feats = stage_hindsight(cfg, smooth, tracking, wind)
-    if hindsight is not None:
-        hindsight["motion"] = hindsight_motion(cfg, tracking, wind)
-    return hindsight, feats, round(_time.perf_counter() - t0, 3)
+    return hindsight, feats, _time.perf_counter() - t0
+
+
+def _steering(
+    cfg: DemoConfig, tracking: Any, wind: Any, start: float, hours: float
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """Stage ``steering`` (`stage_steering`) with positional arguments, for `SideProcess`."""
+    return stage_steering(cfg, tracking, wind, start=start, hours=hours)
 
 
 def run_demo(
@@ -46,6 +52,7 @@ def run_demo(
     *,
     config: DemoConfig | None = None,
     progress: Progress | None = None,
+    processes: bool | None = None,
 ) -> DemoResult:
     """Run the whole demo and write its files into ``out_dir``.
 
@@ -55,9 +62,10 @@ def run_demo(
     config : settings; `DemoConfig()` by default (the shipped 2023 reports, forecast from the
         Billings report).
     progress : optional ``callable(stage, done, total)`` called as each stage finishes.
+    processes : run the motion and steering analyses in a second process (`demo.side`); by
+        default when this process may use two CPUs. The results are the same either way; the
+        stage timings are each stage's own duration (some overlap).
     """
-    from ..assess.path import FlightPath
-
     cfg = config or DemoConfig()
     cfg.check()
     out = Path(out_dir)
@@ -78,6 +86,28 @@ def run_demo(
             value=exc.strerror,
             expected="a writable folder",
         ) from None
+    # the motion analyses (steering, hindsight motion) run in a second process and the
+    # hindsight windows in a second thread (their debris falls release the interpreter lock)
+    # while the forecast stages run here; each result is placed where it always was
+    side = SideProcess(enabled=(two_cores() if processes is None else processes) and cfg.steering)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stratowatch-hindsight")
+    try:
+        return _stages(cfg, out, reports, side, pool, progress)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        side.close()
+
+
+def _stages(
+    cfg: DemoConfig,
+    out: Path,
+    reports: Any,
+    side: SideProcess,
+    pool: ThreadPoolExecutor,
+    progress: Progress | None,
+) -> DemoResult:
+    from ..assess.path import FlightPath
+
     timings: dict[str, float] = {}
     t_all = _time.perf_counter()
     clock = [_time.perf_counter()]
@@ -95,9 +125,7 @@ def run_demo(
     tracking, smooth, track_summary, f = stage_track(cfg, wind, reports)
     feats += f
     done("track")
-    # hindsight reads only the track: it runs in a second thread while the stages below run
-    # (its debris falls release the GIL); its result is placed where it always was
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stratowatch-hindsight")
+    motion = side.submit(hindsight_motion, cfg, tracking, wind)
     hind = pool.submit(_hindsight, cfg, smooth, tracking, wind)
     _, origin, f = stage_origin(cfg, reports, track_summary, wind)
     feats = f + feats
@@ -106,6 +134,14 @@ def run_demo(
     pred, fwind, forecast, f = stage_forecast(cfg, tracking, wind, reports)
     feats = f + feats
     done("forecast")
+    steer = side.submit(
+        _steering,
+        cfg,
+        tracking,
+        wind,
+        forecast_start(reports, cfg.forecast_from)[0].time,
+        float(forecast["hours"]),
+    )
     # the forecast's members as a FlightPath, made once for the stages that read it
     fpath = FlightPath.from_prediction(pred)
     overflight, aviation, f = stage_overflight(cfg, pred, path=fpath)
@@ -114,15 +150,10 @@ def run_demo(
     engagement, _, f = stage_engagement(cfg, pred, fwind, path=fpath)
     feats += f
     done("engagement")
-    steering, f = stage_steering(
-        cfg,
-        tracking,
-        wind,
-        start=forecast_start(reports, cfg.forecast_from)[0].time,
-        hours=float(forecast["hours"]),
-    )
+    (steering, f), steer_s = steer.result()
     feats += f
     done("steering")
+    timings["steering"] = round(steer_s, 3)  # its own duration (it overlapped the stages above)
     # --- scored afterwards against the later reports and the outcome
     coverage = stage_coverage(pred, reports)
     uncorrected = stage_uncorrected(cfg, pred, wind, reports, forecast)
@@ -132,13 +163,14 @@ def run_demo(
     feats += f
     done("outcome")
     # --- hindsight: the whole reconstructed track
-    try:
-        hindsight, f, hind_s = hind.result()
-    finally:
-        pool.shutdown(wait=True)
+    hindsight, f, hind_s = hind.result()
     feats += f
+    hind_motion, motion_s = motion.result()
+    if hindsight is not None:
+        hindsight["motion"] = hind_motion
     done("hindsight")
-    timings["hindsight"] = hind_s  # its own duration (it overlapped the stages above)
+    # its own duration: windows and motion (they overlapped the stages above)
+    timings["hindsight"] = round(hind_s + motion_s, 3)
     file_sources = list(dict.fromkeys(r.source for r in reports if r.source))
     shipped = cfg.reports.resolve() == REPORTS_PATH.resolve()
     summary: dict[str, Any] = {

@@ -1,0 +1,97 @@
+"""A second process for the demo's Python-bound stages (the motion analyses and the steering
+stage: geodesics, hypotheses, NumPy), so that they run on the second core while the main
+process runs the forecast stages; the interpreter lock keeps such work from overlapping in
+threads.
+
+Each job is a module-level function of picklable inputs and is deterministic (its random draws
+come from its own seeded generators), so its result is the one the main process would compute.
+When a process cannot be used (one core, a daemonic worker that may not start children,
+inputs that do not pickle, a worker that died) the job runs in the main process instead, when
+its result is asked for: the same function on the same inputs.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time as _time
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+__all__ = ["SideProcess", "two_cores"]
+
+
+def two_cores() -> bool:
+    """True when this process may run on at least two CPUs."""
+    try:
+        return len(os.sched_getaffinity(0)) >= 2
+    except AttributeError:  # not on Linux
+        return (os.cpu_count() or 1) >= 2
+
+
+def _prepare() -> None:
+    """The side process's first job: import what its jobs use while the main process reads the
+    reports and builds the track."""
+    from ..assess import steering  # noqa: F401
+    from ..track import motion  # noqa: F401
+
+
+def _timed(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, float]:
+    t0 = _time.perf_counter()
+    out = fn(*args)
+    return out, _time.perf_counter() - t0
+
+
+class SideJob:
+    """One job: its result and duration (s) from the side process, or computed here."""
+
+    def __init__(
+        self, fn: Callable[..., Any], args: tuple[Any, ...], future: Future[Any] | None
+    ) -> None:
+        self._fn = fn
+        self._args = args
+        self._future = future
+
+    def result(self) -> tuple[Any, float]:
+        """``(result, seconds)``; an error of the job itself is raised as in the main process."""
+        if self._future is not None:
+            try:
+                out: tuple[Any, float] = self._future.result()
+                return out
+            except Exception:  # noqa: BLE001 - rerun here: a real error is raised again below
+                pass
+        return _timed(self._fn, self._args)
+
+
+class SideProcess:
+    """A pool of one worker process (``spawn``: a fresh interpreter, nothing inherited from
+    this process's threads), or none when ``enabled`` is False or it cannot start."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        if not enabled:
+            return
+        try:
+            self._pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+            )
+            self._pool.submit(_prepare)
+        except Exception:  # noqa: BLE001 - e.g. a daemonic process may not have children
+            self.close()
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> SideJob:
+        """Start ``fn(*args)`` in the side process (or later, here)."""
+        future = None
+        if self._pool is not None:
+            try:
+                future = self._pool.submit(_timed, fn, args)
+            except Exception:  # noqa: BLE001 - a broken pool: run here
+                future = None
+        return SideJob(fn, args, future)
+
+    def close(self) -> None:
+        """Stop the worker (waiting for a running job only when every result was taken)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
