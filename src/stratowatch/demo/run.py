@@ -11,6 +11,7 @@ from typing import Any
 from .. import __version__
 from ..atmosphere import open_wind
 from ..errors import InputError
+from ..io.export import validate_features
 from ..report.page import demo_page
 from ..scenario import REPORTS_PATH, SOURCES, load_reports, outcome_of
 from ..timeutil import iso
@@ -20,7 +21,7 @@ from .forecast import stage_forecast
 from .hindsight import stage_hindsight
 from .origin import stage_origin
 from .overflight import stage_overflight
-from .report import _jsonable, _report_view, _write_outputs
+from .report import _jsonable, _report_view, _write_outputs, write_layers
 from .reports import forecast_start, stage_reports
 from .scoring import stage_coverage, stage_outcome, stage_uncorrected
 from .side import SideProcess, two_cores
@@ -220,8 +221,12 @@ def _stages(
     # the typed summary: a key no model declares (so not in the documented schema) fails here
     typed = DemoSummary.model_validate(_jsonable(summary))
     summary = typed.to_json_dict()
+    # KML and CZML (the slower formats) are written in the second process meanwhile
+    validate_features(fc)
+    layers = side.submit(write_layers, out, fc, ("kml", "czml"))
     page = demo_page(_report_view(summary), fc, forecast=pred)
-    files = _write_outputs(out, summary, fc, page)
+    files = _write_outputs(out, summary, fc, page, layers=("geojson",))
+    layers.result()
     done("outputs")
     summary["run"]["elapsed_s"] = round(_time.perf_counter() - t_all, 2)
     summary["run"]["stages_s"] = dict(timings)

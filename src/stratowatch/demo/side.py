@@ -1,5 +1,5 @@
-"""A second process for the demo's Python-bound stages (the motion analyses and the steering
-stage: geodesics, hypotheses, NumPy), so that they run on the second core while the main
+"""A second process for the demo's Python-bound work (the motion analyses and the steering
+stage: geodesics, hypotheses, NumPy; writing the KML and CZML layers), so that they run on the second core while the main
 process runs the forecast stages; the interpreter lock keeps such work from overlapping in
 threads.
 
@@ -34,6 +34,7 @@ def _prepare() -> None:
     """The side process's first job: import what its jobs use while the main process reads the
     reports and builds the track."""
     from ..assess import steering  # noqa: F401
+    from ..io import czml, kml  # noqa: F401
     from ..track import motion  # noqa: F401
 
 
@@ -64,17 +65,34 @@ class SideJob:
         return _timed(self._fn, self._args)
 
 
+def _start_method() -> str:
+    """``fork`` (a copy of this process: no imports to repeat) while numba has not started its
+    OpenMP threads here (the GNU OpenMP runtime does not survive a fork once started; numba then
+    aborts the child), else ``spawn`` (a fresh interpreter that imports what it needs)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return "spawn"
+    try:
+        from numba.np.ufunc import parallel
+    except ImportError:  # pragma: no cover - numba is a dependency
+        return "spawn"
+    started = getattr(parallel, "_is_initialized", True)
+    return "spawn" if started else "fork"
+
+
 class SideProcess:
-    """A pool of one worker process (``spawn``: a fresh interpreter, nothing inherited from
-    this process's threads), or none when ``enabled`` is False or it cannot start."""
+    """A pool of one worker process, or none when ``enabled`` is False or it cannot start.
+
+    The worker is forked when that is safe (`_start_method`; the demo starts it before its
+    first compiled parallel loop), else spawned."""
 
     def __init__(self, *, enabled: bool) -> None:
         self._pool: ProcessPoolExecutor | None = None
         if not enabled:
             return
         try:
+            method = _start_method()
             self._pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+                max_workers=1, mp_context=multiprocessing.get_context(method)
             )
             self._pool.submit(_prepare)
         except Exception:  # noqa: BLE001 - e.g. a daemonic process may not have children
