@@ -1,11 +1,14 @@
 """The demo's second process (`demo.side`): the same results as in the main process, a fallback
 when a job cannot go there, the job's own errors raised; and the whole demo gives the same
-summary with and without it."""
+summary and layers with it (the CLI in a fresh process: the worker forked) and without it."""
 
 from __future__ import annotations
 
 import json
 import operator
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +16,14 @@ import numpy as np
 import pytest
 
 from stratowatch.demo import DemoConfig, run_demo
-from stratowatch.demo.side import SideProcess
+from stratowatch.demo.side import SideProcess, _start_method, side_wanted, spare_core
 from stratowatch.geo.geodesy import haversine
+from stratowatch.geo.land import _lookup, land_mask_bits
 
 
-@pytest.fixture(scope="module")
-def side() -> Any:
-    proc = SideProcess(enabled=True)
+@pytest.fixture(scope="module", params=["fork", "spawn"])
+def side(request: pytest.FixtureRequest) -> Any:
+    proc = SideProcess(enabled=True, method=request.param)
     yield proc
     proc.close()
 
@@ -47,6 +51,23 @@ def test_the_jobs_own_error_is_raised(side: SideProcess) -> None:
         side.submit(haversine, "north", 0.0, 1.0, 2.0).result()
 
 
+def test_no_fork_once_numba_threads_run() -> None:
+    # a compiled parallel loop starts numba's OpenMP threads, which a forked child cannot use
+    _lookup(land_mask_bits(), np.zeros(4), np.zeros(4))
+    assert _start_method() == "spawn"
+
+
+def test_the_side_process_is_used_when_a_cpu_is_free(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STRATOWATCH_DEMO_SIDE", "0")
+    assert side_wanted() is False
+    monkeypatch.setenv("STRATOWATCH_DEMO_SIDE", "1")
+    assert side_wanted() is True
+    monkeypatch.delenv("STRATOWATCH_DEMO_SIDE")
+    assert isinstance(side_wanted(), bool)  # the machine's idle share decides
+    monkeypatch.setattr("stratowatch.demo.side._cpus", lambda: 1)
+    assert spare_core() is False  # one CPU: never
+
+
 def _comparable(path: Path) -> Any:
     def strip(x: Any) -> Any:
         if isinstance(x, dict):
@@ -59,13 +80,18 @@ def _comparable(path: Path) -> Any:
 
 
 def test_the_demo_is_the_same_with_and_without_the_second_process(tmp_path: Path) -> None:
-    cfg = DemoConfig(members=100, seed=5)
-    a = run_demo(tmp_path / "one", config=cfg, processes=False)
-    b = run_demo(tmp_path / "two", config=cfg, processes=True)
+    # the CLI in a fresh interpreter: the side process is forked before the first parallel loop
+    cmd = [sys.executable, "-m", "stratowatch", "demo", "--members", "100", "--seed", "5"]
+    env = {**os.environ, "STRATOWATCH_DEMO_SIDE": "1"}  # whatever the machine's load
+    done = subprocess.run(
+        [*cmd, "--out", str(tmp_path / "two"), "--json"], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    a = run_demo(tmp_path / "one", config=DemoConfig(members=100, seed=5), processes=False)
     # the stages that moved ran and gave the same answers
     assert a.summary["steering"] is not None and a.summary["hindsight"]["motion"] is not None
     assert _comparable(tmp_path / "one") == _comparable(tmp_path / "two")
-    assert (tmp_path / "one" / "layers.geojson").read_bytes() == (
-        tmp_path / "two" / "layers.geojson"
-    ).read_bytes()
-    assert set(b.timings) == set(a.timings)
+    for name in ("layers.geojson", "layers.czml"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+    stages = json.loads((tmp_path / "two" / "summary.json").read_text())["run"]["stages_s"]
+    assert set(stages) == set(a.timings)

@@ -24,7 +24,7 @@ from .overflight import stage_overflight
 from .report import _jsonable, _report_view, _write_outputs, write_layers
 from .reports import forecast_start, stage_reports
 from .scoring import stage_coverage, stage_outcome, stage_uncorrected
-from .side import SideProcess, two_cores
+from .side import SideProcess, side_wanted
 from .steering import hindsight_motion, stage_steering
 from .summary import DemoSummary
 from .tracking import stage_track
@@ -39,6 +39,13 @@ def _hindsight(
     t0 = _time.perf_counter()
     hindsight, feats = stage_hindsight(cfg, smooth, tracking, wind)
     return hindsight, feats, _time.perf_counter() - t0
+
+
+def _overflight(
+    cfg: DemoConfig, pred: Any, fpath: Any
+) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+    """Stage ``overflight`` (`stage_overflight`) with positional arguments, for `SideProcess`."""
+    return stage_overflight(cfg, pred, path=fpath)
 
 
 def _steering(
@@ -63,9 +70,10 @@ def run_demo(
     config : settings; `DemoConfig()` by default (the shipped 2023 reports, forecast from the
         Billings report).
     progress : optional ``callable(stage, done, total)`` called as each stage finishes.
-    processes : run the motion and steering analyses in a second process (`demo.side`); by
-        default when this process may use two CPUs. The results are the same either way; the
-        stage timings are each stage's own duration (some overlap).
+    processes : run the motion and steering analyses and write the KML and CZML layers in a
+        second process (`demo.side`); by default when a CPU is free (`demo.side.side_wanted`).
+        The results are the same either way; the stage timings are each stage's own duration
+        (some overlap).
     """
     cfg = config or DemoConfig()
     cfg.check()
@@ -90,7 +98,7 @@ def run_demo(
     # the motion analyses (steering, hindsight motion) run in a second process and the
     # hindsight windows in a second thread (their debris falls release the interpreter lock)
     # while the forecast stages run here; each result is placed where it always was
-    side = SideProcess(enabled=(two_cores() if processes is None else processes) and cfg.steering)
+    side = SideProcess(enabled=(side_wanted() if processes is None else processes) and cfg.steering)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stratowatch-hindsight")
     try:
         return _stages(cfg, out, reports, side, pool, progress)
@@ -113,9 +121,11 @@ def _stages(
     t_all = _time.perf_counter()
     clock = [_time.perf_counter()]
 
-    def done(stage: str) -> None:
+    def done(stage: str, seconds: float | None = None) -> None:
+        """Stage finished: its time since the previous one, or its own ``seconds`` (a stage
+        that ran beside the others)."""
         now = _time.perf_counter()
-        timings[stage] = round(now - clock[0], 3)
+        timings[stage] = round(now - clock[0] if seconds is None else seconds, 3)
         clock[0] = now
         if progress is not None:
             progress(stage, STAGES.index(stage) + 1, len(STAGES))
@@ -135,6 +145,9 @@ def _stages(
     pred, fwind, forecast, f = stage_forecast(cfg, tracking, wind, reports)
     feats = f + feats
     done("forecast")
+    # the forecast's members as a FlightPath, made once for the stages that read it
+    fpath = FlightPath.from_prediction(pred)
+    over = side.submit(_overflight, cfg, pred, fpath)
     steer = side.submit(
         _steering,
         cfg,
@@ -143,18 +156,17 @@ def _stages(
         forecast_start(reports, cfg.forecast_from)[0].time,
         float(forecast["hours"]),
     )
-    # the forecast's members as a FlightPath, made once for the stages that read it
-    fpath = FlightPath.from_prediction(pred)
-    overflight, aviation, f = stage_overflight(cfg, pred, path=fpath)
+    t_engage = _time.perf_counter()
+    engagement, _, f_engage = stage_engagement(cfg, pred, fwind, path=fpath)
+    engage_s = _time.perf_counter() - t_engage
+    (overflight, aviation, f), over_s = over.result()
     feats += f
-    done("overflight")
-    engagement, _, f = stage_engagement(cfg, pred, fwind, path=fpath)
-    feats += f
-    done("engagement")
+    done("overflight", over_s)
+    feats += f_engage
+    done("engagement", engage_s)
     (steering, f), steer_s = steer.result()
     feats += f
-    done("steering")
-    timings["steering"] = round(steer_s, 3)  # its own duration (it overlapped the stages above)
+    done("steering", steer_s)
     # --- scored afterwards against the later reports and the outcome
     coverage = stage_coverage(pred, reports)
     uncorrected = stage_uncorrected(cfg, pred, wind, reports, forecast)
@@ -169,9 +181,7 @@ def _stages(
     hind_motion, motion_s = motion.result()
     if hindsight is not None:
         hindsight["motion"] = hind_motion
-    done("hindsight")
-    # its own duration: windows and motion (they overlapped the stages above)
-    timings["hindsight"] = round(hind_s + motion_s, 3)
+    done("hindsight", hind_s + motion_s)  # windows and motion (they ran beside the others)
     file_sources = list(dict.fromkeys(r.source for r in reports if r.source))
     shipped = cfg.reports.resolve() == REPORTS_PATH.resolve()
     summary: dict[str, Any] = {

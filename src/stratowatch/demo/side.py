@@ -19,15 +19,60 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
-__all__ = ["SideProcess", "two_cores"]
+__all__ = ["SideProcess", "side_wanted", "spare_core"]
 
 
-def two_cores() -> bool:
-    """True when this process may run on at least two CPUs."""
+def _cpus() -> int:
     try:
-        return len(os.sched_getaffinity(0)) >= 2
+        return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        return (os.cpu_count() or 1) >= 2
+        return os.cpu_count() or 1
+
+
+def _cpu_times() -> tuple[float, float] | None:
+    """(idle, total) CPU time of the whole machine so far (Linux ``/proc/stat``, in ticks)."""
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            parts = fh.readline().split()
+    except OSError:
+        return None
+    if not parts or parts[0] != "cpu":
+        return None
+    ticks = [float(x) for x in parts[1:]]
+    return ticks[3] + (ticks[4] if len(ticks) > 4 else 0.0), sum(ticks)
+
+
+_SINCE = (_time.perf_counter(), _cpu_times())
+
+
+def spare_core() -> bool:
+    """True when this process may run on two CPUs or more and one of them is idle: the share
+    of the machine left idle since this module was imported (the process's own start-up ran
+    meanwhile) is at least 0.6 of a CPU; without ``/proc/stat``, or over too short a span, the
+    1-minute load average is below the CPU count minus one. A second process only helps when
+    a CPU is free: on a machine already busy it costs its overhead and gains nothing."""
+    n = _cpus()
+    if n < 2:
+        return False
+    t0, first = _SINCE
+    now = _cpu_times()
+    if first is not None and now is not None and _time.perf_counter() - t0 >= 0.2:
+        idle, total = now[0] - first[0], now[1] - first[1]
+        if total > 0:
+            return idle / total * n >= 0.6
+    try:
+        return os.getloadavg()[0] < n - 1
+    except OSError:
+        return False
+
+
+def side_wanted() -> bool:
+    """Whether the demo uses its second process: ``STRATOWATCH_DEMO_SIDE=1`` or ``0`` decides,
+    else `spare_core`."""
+    env = os.environ.get("STRATOWATCH_DEMO_SIDE", "").strip()
+    if env in ("0", "1"):
+        return env == "1"
+    return spare_core()
 
 
 def _prepare() -> None:
@@ -83,14 +128,14 @@ class SideProcess:
     """A pool of one worker process, or none when ``enabled`` is False or it cannot start.
 
     The worker is forked when that is safe (`_start_method`; the demo starts it before its
-    first compiled parallel loop), else spawned."""
+    first compiled parallel loop), else spawned; ``method`` forces one."""
 
-    def __init__(self, *, enabled: bool) -> None:
+    def __init__(self, *, enabled: bool, method: str | None = None) -> None:
         self._pool: ProcessPoolExecutor | None = None
         if not enabled:
             return
         try:
-            method = _start_method()
+            method = method or _start_method()
             self._pool = ProcessPoolExecutor(
                 max_workers=1, mp_context=multiprocessing.get_context(method)
             )
