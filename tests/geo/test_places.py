@@ -110,3 +110,36 @@ def test_coordinate_rule_normalises() -> None:
     assert check_lon(-180.0) == -180.0 and check_lon(180.0) == -180.0
     la, lo = check_points([1.0, 2.0], [359.0, -10.0])
     assert lo.tolist() == [-1.0, -10.0]
+
+
+def test_direct_scan_gives_the_kd_trees_answers() -> None:
+    """Few points are named by scanning the places (no scipy import); many by KD-trees. Both
+    give the same neighbours and bit-identical distances, also at places that share their
+    coordinates (there the tree's own order is kept)."""
+    from stratowatch.geo import places
+
+    g = places._gazetteer()
+    rng = np.random.default_rng(7)
+    lat = np.degrees(np.arcsin(rng.uniform(-1.0, 1.0, 120)))
+    lon = rng.uniform(-180.0, 180.0, 120)
+    near = rng.integers(0, g.lat.size, 60)
+    # pairs of places at identical coordinates: Hamilton / Claudelands (NZ), Kallang (SG)...
+    xy = np.stack([g.lat, g.lon], axis=1)
+    _, inv, counts = np.unique(xy, axis=0, return_inverse=True, return_counts=True)
+    dup = np.flatnonzero(counts[inv.ravel()] > 1)
+    assert dup.size >= 2
+    lat = np.concatenate([lat, g.lat[near] + rng.normal(0.0, 0.05, near.size), g.lat[dup]])
+    lon = np.concatenate([lon, g.lon[near] + rng.normal(0.0, 0.05, near.size), g.lon[dup]])
+    xyz = places._unit(lat, lon)
+    step = places.BRUTE_MAX_POINTS
+    for which, k in (("all", 1), ("towns", 32), ("cities", 8)):
+        d_tree, i_tree = g._tree_query(which, xyz, k)
+        parts = [g.query(which, xyz[a : a + step], k) for a in range(0, len(xyz), step)]
+        d_scan = np.concatenate([p[0] for p in parts])
+        i_scan = np.concatenate([p[1] for p in parts])
+        assert np.array_equal(d_scan, d_tree), which
+        assert np.array_equal(i_scan, i_tree), which
+    # and the descriptions agree whichever way a batch is answered
+    few = describe_points(lat[:20], lon[:20])
+    many = describe_points(lat, lon)[:20]
+    assert [d.as_dict() for d in few] == [d.as_dict() for d in many]

@@ -206,7 +206,7 @@ def _fall(
     kg/m2) 60 s steps: their fall time stays within ~1 % of 2-s steps (the engine resolves the
     release transient itself; tests/flight/test_ballistic.py), moving impacts by ~0.3 km
     against spreads of 5-40 km, at a third of the cost."""
-    from ..flight.ballistic import fall
+    from ..flight.ballistic import FALL_DT_S, fall
 
     out_lat = np.empty(t0.size)
     out_lon = np.empty(t0.size)
@@ -230,7 +230,7 @@ def _fall(
             wind,
             member=member[sel],
             ground=ground,
-            dt=10.0 if dt is None else dt,
+            dt=FALL_DT_S if dt is None else dt,
         )
         out_lat[sel] = res.lat
         out_lon[sel] = res.lon

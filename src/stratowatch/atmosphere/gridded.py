@@ -34,17 +34,19 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import xarray as xr
 
 from ..errors import InputError
 from ..timeutil import iso, to_epoch_array
 from .standard import G0
 from .uncertainty import forecast_uncertainty
 from .wind import FloatArray, GriddedWind, WindGrid, WindMeta
+
+if TYPE_CHECKING:  # xarray (and pandas) load only when a gridded file is opened
+    import xarray as xr
 
 __all__ = ["open_gridded", "geometric_from_geopotential_height", "check_grib_complete"]
 
@@ -259,6 +261,8 @@ def check_grib_complete(path: str | Path) -> int:
 
 
 def _open_grib(path: Path) -> _Cube:
+    import xarray as xr
+
     check_grib_complete(path)
     datasets: list[xr.Dataset] = []
     arrays: dict[str, xr.DataArray] = {}
@@ -306,6 +310,8 @@ def _open_grib(path: Path) -> _Cube:
 
 
 def _open_netcdf(path: Path) -> _Cube:
+    import xarray as xr
+
     try:
         ds = xr.open_dataset(path, engine="netcdf4", decode_timedelta=True)
     except Exception as exc:

@@ -39,6 +39,7 @@ __all__ = [
     "FLAG_REGION",
     "interp_grid",
     "interp_point",
+    "interp_point_k",
     "check_points",
     "profile_wind",
     "wind_times",
@@ -280,6 +281,36 @@ def interp_point(
     period: float,
 ) -> tuple[float, float, int]:
     """Wind (u, v) and a domain flag at one point; compiled, for use inside other kernels."""
+    uu, vv, flag, _ = interp_point_k(
+        t, lat, lon, alt, -1, times, lat0, dlat, lon0, dlon, z, u, v, lon_periodic, period
+    )
+    return uu, vv, flag
+
+
+@njit(cache=True)
+def interp_point_k(
+    t: float,
+    lat: float,
+    lon: float,
+    alt: float,
+    k_hint: int,
+    times: FloatArray,
+    lat0: float,
+    dlat: float,
+    lon0: float,
+    dlon: float,
+    z: npt.NDArray[np.float32],
+    u: npt.NDArray[np.float32],
+    v: npt.NDArray[np.float32],
+    lon_periodic: bool,
+    period: float,
+) -> tuple[float, float, int, int]:
+    """`interp_point` with a level hint: also returns the level ``k`` whose layer
+    ``[z_k, z_k+1)`` holds the point (-1 when it is outside the column). A caller that
+    moves along a path passes the previous ``k`` back as ``k_hint``: the layer is then
+    found by testing that layer and its two neighbours (2-3 column values instead of a
+    bisection of 6-8), with the same result as the bisection (heights increase up a
+    column). ``k_hint = -1``: no hint."""
     flag = 0
     nt = times.shape[0]
     nz = z.shape[1]
@@ -346,7 +377,27 @@ def interp_point(
     j0, j1, wx, fx = _axis(lon_n, lon0, dlon, nx, lon_periodic)
     if fy or fx:
         flag |= FLAG_REGION
-    # vertical: bisection on the interpolated column heights
+    # vertical: first the hinted layer and its neighbours, else a bisection on the
+    # interpolated column heights
+    if 0 <= k_hint < nz - 1:
+        k = k_hint
+        za = _col(z, k, t0, t1, wt, i0, i1, wy, j0, j1, wx)
+        zb = _col(z, k + 1, t0, t1, wt, i0, i1, wy, j0, j1, wx)
+        if alt >= zb and k + 2 < nz:
+            k += 1
+            za = zb
+            zb = _col(z, k + 1, t0, t1, wt, i0, i1, wy, j0, j1, wx)
+        elif alt < za and k >= 1:
+            k -= 1
+            zb = za
+            za = _col(z, k, t0, t1, wt, i0, i1, wy, j0, j1, wx)
+        if za <= alt < zb:
+            wz = (alt - za) / (zb - za)
+            ulo = _col(u, k, t0, t1, wt, i0, i1, wy, j0, j1, wx)
+            uhi = _col(u, k + 1, t0, t1, wt, i0, i1, wy, j0, j1, wx)
+            vlo = _col(v, k, t0, t1, wt, i0, i1, wy, j0, j1, wx)
+            vhi = _col(v, k + 1, t0, t1, wt, i0, i1, wy, j0, j1, wx)
+            return ulo + wz * (uhi - ulo), vlo + wz * (vhi - vlo), flag, k
     zlo = _col(z, 0, t0, t1, wt, i0, i1, wy, j0, j1, wx)
     zhi = _col(z, nz - 1, t0, t1, wt, i0, i1, wy, j0, j1, wx)
     if nz == 1 or alt <= zlo:
@@ -356,6 +407,7 @@ def interp_point(
             _col(u, 0, t0, t1, wt, i0, i1, wy, j0, j1, wx),
             _col(v, 0, t0, t1, wt, i0, i1, wy, j0, j1, wx),
             flag,
+            0 if (nz > 1 and alt == zlo) else -1,  # the bottom edge is in layer 0
         )
     if alt >= zhi:
         if alt > zhi:
@@ -364,6 +416,7 @@ def interp_point(
             _col(u, nz - 1, t0, t1, wt, i0, i1, wy, j0, j1, wx),
             _col(v, nz - 1, t0, t1, wt, i0, i1, wy, j0, j1, wx),
             flag,
+            -1,
         )
     lo = 0
     hi = nz - 1
@@ -381,7 +434,7 @@ def interp_point(
     uhi = _col(u, hi, t0, t1, wt, i0, i1, wy, j0, j1, wx)
     vlo = _col(v, lo, t0, t1, wt, i0, i1, wy, j0, j1, wx)
     vhi = _col(v, hi, t0, t1, wt, i0, i1, wy, j0, j1, wx)
-    return ulo + wz * (uhi - ulo), vlo + wz * (vhi - vlo), flag
+    return ulo + wz * (uhi - ulo), vlo + wz * (vhi - vlo), flag, lo
 
 
 @njit(cache=True)

@@ -178,7 +178,6 @@ def predict_cmd(
 
     from ..atmosphere.sources import open_wind
     from ..predict.core import plan_prediction
-    from ..report.flight import write_prediction
     from ..report.words import flight_words
     from ..scale import open_engine, run_prediction
 
@@ -254,6 +253,8 @@ def predict_cmd(
     words = flight_words(pred)
     summary.update(words.as_json())
     if out_path is not None:
+        from ..report.flight import write_prediction  # the page and file writers: --out only
+
         with writing(out_path):
             files = write_prediction(out_path, pred, member_paths=member_paths)
         summary["out"] = str(files[0])

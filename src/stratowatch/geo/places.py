@@ -31,18 +31,20 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.spatial import cKDTree
 
 from .coords import check_points
 from .countries import country_at, nearest_country
 from .geodesy import EARTH_RADIUS, haversine
 from .land import distance_to_coast, is_land
+
+if TYPE_CHECKING:  # scipy.spatial (~1 s to import) loads only for large batches of points
+    from scipy.spatial import cKDTree
 
 __all__ = [
     "CITY_POPULATION",
@@ -73,6 +75,11 @@ _COMPASS = ("N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE",
 _LOCK = threading.Lock()
 
 
+#: up to this many points a query scans the places directly (a few ms per point, exact); more
+#: points use KD-trees (scipy.spatial, built once per process), which give the same answers
+BRUTE_MAX_POINTS = 64
+
+
 @dataclass(frozen=True, eq=False)
 class _Gazetteer:
     lat: npt.NDArray[np.float32]
@@ -84,11 +91,64 @@ class _Gazetteer:
     codes: tuple[str, ...]
     country_names: tuple[str, ...]
     admin1_names: tuple[str, ...]
-    tree_all: cKDTree
+    xyz: FloatArray
     town_index: npt.NDArray[np.int64]
-    tree_towns: cKDTree
     city_index: npt.NDArray[np.int64]
-    tree_cities: cKDTree
+    trees: dict[str, cKDTree] = field(default_factory=dict)
+
+    def _tree(self, which: str) -> cKDTree:
+        with _LOCK:
+            tree = self.trees.get(which)
+            if tree is None:
+                from scipy.spatial import cKDTree
+
+                pts = self.xyz if which == "all" else self.xyz[self._index(which)]
+                tree = self.trees[which] = cKDTree(pts)
+            return tree
+
+    def _index(self, which: str) -> npt.NDArray[np.int64]:
+        return self.town_index if which == "towns" else self.city_index
+
+    def query(
+        self, which: str, xyz: FloatArray, k: int
+    ) -> tuple[FloatArray, npt.NDArray[np.int64]]:
+        """Chord distances (n, k) and indices (n, k, into the places or the towns/cities) of
+        each point's ``k`` nearest places among ``which`` (``all``, ``towns``, ``cities``),
+        nearest first. Few points are scanned directly; the KD-tree answers for many points
+        and wherever two candidates are exactly as far (places sharing coordinates), so both
+        ways give the same answers."""
+        n = len(xyz)
+        if n > BRUTE_MAX_POINTS:
+            return self._tree_query(which, xyz, k)
+        pts = self.xyz if which == "all" else self.xyz[self._index(which)]
+        m = min(k + 1, pts.shape[0])
+        dist = np.empty((n, k))
+        idx = np.empty((n, k), dtype=np.int64)
+        tied = np.zeros(n, dtype=bool)
+        for r in range(n):
+            # as the KD-tree: squared differences summed x, y, z in that order, then the root
+            d2 = pts[:, 0] - xyz[r, 0]
+            d2 *= d2
+            dy = pts[:, 1] - xyz[r, 1]
+            d2 += dy * dy
+            dz = pts[:, 2] - xyz[r, 2]
+            d2 += dz * dz
+            near = np.argpartition(d2, m - 1)[:m] if m < d2.size else np.arange(d2.size)
+            near = near[np.argsort(d2[near], kind="stable")]
+            dm = d2[near]
+            tied[r] = bool(np.any(dm[1:] == dm[:-1]))
+            dist[r] = np.sqrt(dm[:k])
+            idx[r] = near[:k]
+        if tied.any():  # the tree's own order among equally distant places
+            dist[tied], idx[tied] = self._tree_query(which, xyz[tied], k)
+        return dist, idx
+
+    def _tree_query(
+        self, which: str, xyz: FloatArray, k: int
+    ) -> tuple[FloatArray, npt.NDArray[np.int64]]:
+        n = len(xyz)
+        d, i = self._tree(which).query(xyz, k=k)
+        return np.asarray(d).reshape(n, k), np.asarray(i, np.int64).reshape(n, k)
 
 
 _GAZ: _Gazetteer | None = None
@@ -109,9 +169,6 @@ def _gazetteer() -> _Gazetteer:
                 names = tuple(d["names"].tobytes().decode("utf-8").split("\n"))
                 lat, lon = d["lat"], d["lon"]
                 pop = d["pop"]
-                towns = np.flatnonzero(pop >= TOWN_POPULATION).astype(np.int64)
-                cities = np.flatnonzero(pop >= CITY_POPULATION).astype(np.int64)
-                xyz = _unit(lat, lon)
                 _GAZ = _Gazetteer(
                     lat=lat,
                     lon=lon,
@@ -122,11 +179,9 @@ def _gazetteer() -> _Gazetteer:
                     codes=tuple(str(c) for c in d["codes"]),
                     country_names=tuple(str(c) for c in d["country_names"]),
                     admin1_names=tuple(str(c) for c in d["admin1_names"]),
-                    tree_all=cKDTree(xyz),
-                    town_index=towns,
-                    tree_towns=cKDTree(xyz[towns]),
-                    city_index=cities,
-                    tree_cities=cKDTree(xyz[cities]),
+                    xyz=_unit(lat, lon),
+                    town_index=np.flatnonzero(pop >= TOWN_POPULATION).astype(np.int64),
+                    city_index=np.flatnonzero(pop >= CITY_POPULATION).astype(np.int64),
                 )
         return _GAZ
 
@@ -325,13 +380,10 @@ def _town(g: _Gazetteer, xyz: FloatArray) -> npt.NDArray[np.int64]:
     n = len(xyz)
     kt = min(_TOWN_K, g.town_index.size)
     kc = min(_CITY_K, g.city_index.size)
-    dt, it = g.tree_towns.query(xyz, k=kt)
-    dc, ic = g.tree_cities.query(xyz, k=kc)
-    cand = np.concatenate(
-        [g.town_index[np.asarray(it).reshape(n, kt)], g.city_index[np.asarray(ic).reshape(n, kc)]],
-        axis=1,
-    )
-    chord = np.concatenate([np.asarray(dt).reshape(n, kt), np.asarray(dc).reshape(n, kc)], axis=1)
+    dt, it = g.query("towns", xyz, kt)
+    dc, ic = g.query("cities", xyz, kc)
+    cand = np.concatenate([g.town_index[it], g.city_index[ic]], axis=1)
+    chord = np.concatenate([dt, dc], axis=1)
     km = 2.0 * np.arcsin(np.clip(chord / 2.0, 0.0, 1.0)) * (EARTH_RADIUS / 1000.0)
     reach = np.maximum(_TOWN_REACH * km.min(axis=1), _TOWN_REACH_MIN_KM)
     pop = np.where(km <= reach[:, None], g.pop[cand].astype(np.float64), -1.0)
@@ -356,8 +408,8 @@ def describe_points(
         return []
     g = _gazetteer()
     xyz = _unit(la, lo)
-    _, near = g.tree_all.query(xyz)
-    nearest = _places(g, np.asarray(near, np.int64), la, lo)
+    _, near = g.query("all", xyz, 1)
+    nearest = _places(g, near[:, 0], la, lo)
     towns = _places(g, _town(g, xyz), la, lo)
     land = is_land(la, lo)
     iso = country_at(la, lo)

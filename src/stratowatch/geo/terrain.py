@@ -146,6 +146,9 @@ class TerrainModel:
         )
         if not (np.all(np.isfinite(la)) and np.all(np.isfinite(lo))):
             raise InputError("non-finite coordinate", field="lat/lon", expected="finite degrees")
+        if self.is_flat:  # one height everywhere (as `terrain_height` gives it): no kernel call
+            v = float(self.elevation[0, 0])
+            return np.full(la.shape, v if v == v else self.outside)
         e, p = self.kernel_args()
         out = terrain_points(
             np.ascontiguousarray(la.ravel()), np.ascontiguousarray(lo.ravel()), e, p

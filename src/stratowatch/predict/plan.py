@@ -16,6 +16,7 @@ from ..atmosphere.perturb import PerturbedWind, member_normals
 from ..atmosphere.uncertainty import WindUncertainty, constant_uncertainty, uncertainty_of
 from ..atmosphere.wind import WindField, wind_times
 from ..errors import ConfigError, DomainError, InputError
+from ..flight.ballistic import FALL_DT_S, FALL_DZ_M
 from ..flight.integrate import RunResult, integrate, join_results
 from ..flight.kernel import END_DONE, END_TIME, END_WINDTIME
 from ..flight.models import (
@@ -253,15 +254,14 @@ class PredictPlan:
                     # every member's row is written by its chunk (`finish` refuses gaps)
                     store = np.empty((3, self.members, nt), dtype=r.lat.dtype)
                     for g in got:  # a first chunk kept whole while it looked like the only one
-                        a = g.first - self.first
-                        store[:, a : a + g.count] = (g.result.lat, g.result.lon, g.result.alt)
+                        _put(store, g.first - self.first, g.result)
                     got = [g.without_paths() for g in got]
                 a = c.first - self.first
                 if not (0 <= a and a + c.count <= self.members):
                     raise ConfigError(
                         f"chunk {c.first}..{c.first + c.count - 1} is outside the plan's members"
                     )
-                store[:, a : a + c.count] = (r.lat, r.lon, r.alt)
+                _put(store, a, r)
                 c = c.without_paths()
             got.append(c)
             done += c.count
@@ -382,6 +382,15 @@ class PredictPlan:
             },
             member_steps=int(res.steps.sum()),
         )
+
+
+def _put(store: npt.NDArray[Any], a: int, r: RunResult) -> None:
+    """Copy a chunk's (lat, lon, alt) paths into rows ``a ..`` of ``store`` (3, members, nt),
+    one array at a time (a tuple on the right would first be stacked into a temporary copy)."""
+    n = r.lat.shape[0]
+    store[0, a : a + n] = r.lat
+    store[1, a : a + n] = r.lon
+    store[2, a : a + n] = r.alt
 
 
 @dataclass(frozen=True, eq=False)
@@ -619,7 +628,9 @@ def plan_prediction(
             raise ConfigError(
                 f"start altitude {al:g} m is not above the ground ({gnd_here:g} m) there"
             )
-        stages = [Stage(Ballistic(b), until_ground=True, dt_max=min(dt, 10.0), dz_max=400.0)]
+        stages = [
+            Stage(Ballistic(b), until_ground=True, dt_max=min(dt, FALL_DT_S), dz_max=FALL_DZ_M)
+        ]
         extra["case"] = "fall"
         if alt_sd > 0.0 and ensemble:
             rates["start_alt_sigma"] = alt_sd

@@ -3,6 +3,7 @@ regions, origin maps, GeoJSON features)."""
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,6 +75,11 @@ class Prediction:
     @property
     def end(self) -> dict[str, float]:
         """Median end point and the radii (km) holding 50 % and 90 % of the members' ends."""
+        return dict(self._end)
+
+    @functools.cached_property
+    def _end(self) -> dict[str, float]:
+        # computed once (the summary and the key points both ask; 100,000 geodesics)
         lat, lon = median_lonlat(self.end_lat, self.end_lon)
         r50, r90 = radius_quantiles_km(self.end_lat, self.end_lon, lat, lon, (0.5, 0.9))
         return {

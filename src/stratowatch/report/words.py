@@ -179,9 +179,9 @@ def flight_words(pred: Any) -> FlightWords:
     lat_end, lon_end = float(e["lat"]), float(e["lon"])
     pts = [(st["lat"], st["lon"]), (tp["lat"], tp["lon"]), (lat_end, lon_end)]
     found = places_of([(float(a), float(b)) for a, b in pts])
-    alt = np.asarray(pred.alt)  # its own precision: the maxima are widened, not the paths
-    with np.errstate(all="ignore"):
-        member_max = np.nanmax(np.where(np.isfinite(alt), alt, -np.inf), axis=1).astype(np.float64)
+    # each member's highest finite altitude, found once by the key points (in the paths' own
+    # precision, widened after)
+    member_max = np.asarray(s["top_alt"], dtype=np.float64)
     member_max = member_max[np.isfinite(member_max)]
     max_alt = {
         "median_m": float(np.median(member_max)) if member_max.size else float("nan"),

@@ -1,0 +1,80 @@
+"""The `stratowatch predict` command users run, timed as whole processes: this tree against a
+baseline tree (another checkout's ``src``, put first on PYTHONPATH), runs alternated (A B A B
+...) so both see the same machine load. Prints the median CPU (user + sys) and wall time of
+each and their ratios, and checks that both print the same JSON (apart from timings).
+
+Usage::
+
+    git archive <commit> | tar -x -C /tmp/base
+    .venv/bin/python benchmarks/bench_predict_cli.py --baseline-src /tmp/base/src \\
+        --members 1000 100000 --runs 3
+
+The baseline's numba caches are compiled by its first (warm-up) run, not timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+COMMAND = [
+    "predict", "--time", "2023-02-01T19:00Z", "--lat", "45.78", "--lon", "-108.5",
+    "--alt", "18300", "--hours", "48", "--seed", "3", "--wind", "climatology", "--json",
+]  # fmt: skip
+_TIMINGS = ("elapsed_s",)
+
+
+def _run(members: int, src: str | None) -> tuple[float, float, dict[str, object]]:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # users' installs keep their bytecode
+    if src is not None:
+        env["PYTHONPATH"] = src
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "stratowatch", *COMMAND, "--members", str(members)],
+        capture_output=True, text=True, env=env, check=True,
+    )  # fmt: skip
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    return cpu, wall, {k: v for k, v in out.items() if k not in _TIMINGS}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--baseline-src", required=True, help="the baseline tree's src directory")
+    ap.add_argument("--members", type=int, nargs="+", default=[1000, 100000])
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    base = str(Path(args.baseline_src).resolve())
+    print(f"load average {os.getloadavg()[0]:.1f}; medians of {args.runs} alternated runs")
+    for m in args.members:
+        _run(m, base)  # warm-up: bytecode and numba caches of both trees
+        _run(m, None)
+        res: dict[str, list[tuple[float, float]]] = {"baseline": [], "this tree": []}
+        outs = set()
+        for _ in range(args.runs):
+            for name, src in (("baseline", base), ("this tree", None)):
+                cpu, wall, out = _run(m, src)
+                res[name].append((cpu, wall))
+                outs.add(json.dumps(out, sort_keys=True))
+        cpu_b, wall_b = (statistics.median(x[i] for x in res["baseline"]) for i in (0, 1))
+        cpu_a, wall_a = (statistics.median(x[i] for x in res["this tree"]) for i in (0, 1))
+        print(
+            f"--members {m}: CPU {cpu_a:.2f} s vs baseline {cpu_b:.2f} s ({cpu_a / cpu_b:.2f}x), "
+            f"wall {wall_a:.2f} s vs {wall_b:.2f} s ({wall_a / wall_b:.2f}x); "
+            f"same JSON: {'yes' if len(outs) == 1 else 'NO'}"
+        )
+
+
+if __name__ == "__main__":
+    main()
