@@ -8,6 +8,9 @@ a shared machine) and the stage timings of summary.json.
 ratio of the medians and checks that both wrote the same summary.json (apart from timings). The
 baseline's numba kernels are compiled once first (``stratowatch warmup``; not timed).
 
+``--side on|off`` forces this checkout's second process (`stratowatch.demo.side`; by default
+the demo uses it when a CPU is free).
+
 ``--cold-cache`` runs with an empty numba cache folder (``NUMBA_CACHE_DIR`` in a temporary
 directory): the first run compiles every kernel (the cost `make install`'s warm-up removes).
 
@@ -87,16 +90,29 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=2, help="runs of each side (default 2)")
     ap.add_argument("--baseline-src", type=Path, help="another checkout to compare with")
     ap.add_argument("--cold-cache", action="store_true", help="empty numba cache folder")
+    ap.add_argument(
+        "--side",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="this checkout's second process (STRATOWATCH_DEMO_SIDE): auto (when a CPU is "
+        "free), on or off",
+    )
     opts = ap.parse_args()
     here = Path(__file__).resolve().parents[1] / "src"
     sides = {"this checkout": here}
     if opts.baseline_src is not None:
         sides = {"baseline": opts.baseline_src.resolve() / "src", **sides}
-    print(f"stratowatch demo, {opts.repeat} run(s) per side; load average {_load()}")
+    print(
+        f"stratowatch demo, {opts.repeat} run(s) per side, second process {opts.side}; "
+        f"load average {_load()}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         envs = {}
         for name, src in sides.items():
             env = {**os.environ, "PYTHONPATH": str(src)}
+            env.pop("STRATOWATCH_DEMO_SIDE", None)
+            if name == "this checkout" and opts.side != "auto":
+                env["STRATOWATCH_DEMO_SIDE"] = "1" if opts.side == "on" else "0"
             if opts.cold_cache:
                 env["NUMBA_CACHE_DIR"] = str(Path(tmp) / f"numba-{len(envs)}")
             envs[name] = env

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -376,3 +377,19 @@ def test_demo_exports_are_valid(demo_run: Any) -> None:
     root = ET.parse(out / "layers.kml").getroot()
     assert root.tag == K + "kml"
     assert len(list(root.iter(K + "Placemark"))) == len(geo["features"])
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".kml", ".czml", ".csv"])
+def test_write_without_revalidating_is_the_same_file(tmp_path: Path, suffix: str) -> None:
+    """``validate=False`` (a caller writing one checked collection in several formats) writes
+    the same bytes as the checked write; the check itself still refuses a bad collection."""
+    fc = sample()
+    a = write_features(tmp_path / f"a{suffix}", fc).read_bytes()
+    b = write_features(tmp_path / f"b{suffix}", fc, validate=False).read_bytes()
+    if suffix == ".kml":  # simplekml numbers its elements on from the previous document
+        a, b = (re.sub(rb'(id="|<styleUrl>#)\d+', rb"\1", x) for x in (a, b))
+        assert b"<Placemark" in a
+    assert a == b
+    bad = {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": None}]}
+    with pytest.raises(InputError):
+        write_features(tmp_path / f"c{suffix}", bad)

@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 
 from ..geo.geodesy import haversine
-from ..io.export import write_features
+from ..io.export import validate_features, write_features
 
-__all__ = ["_report_view", "_write_outputs", "_jsonable"]
+__all__ = ["_report_view", "_write_outputs", "_jsonable", "write_layers", "output_files", "LAYERS"]
 
 
 def _report_view(summary: dict[str, Any]) -> dict[str, Any]:
@@ -38,19 +38,43 @@ def _report_view(summary: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-def _write_outputs(
-    out: Path, summary: dict[str, Any], fc: dict[str, Any], html: str
-) -> dict[str, Path]:
-    out.mkdir(parents=True, exist_ok=True)
-    files = {
+LAYERS = ("geojson", "kml", "czml")
+
+
+def output_files(out: Path) -> dict[str, Path]:
+    """The demo's files in ``out``, by key."""
+    return {
         "summary": out / "summary.json",
         "report": out / "report.html",
         "geojson": out / "layers.geojson",
         "kml": out / "layers.kml",
         "czml": out / "layers.czml",
     }
-    for key in ("geojson", "kml", "czml"):
-        write_features(files[key], fc)
+
+
+def write_layers(out: Path, fc: dict[str, Any], keys: tuple[str, ...]) -> None:
+    """Write the map layers ``fc`` in the formats ``keys`` (of `LAYERS`); ``fc`` has been
+    checked (`validate_features`) by the caller."""
+    files = output_files(out)
+    for key in keys:
+        write_features(files[key], fc, validate=False)
+
+
+def _write_outputs(
+    out: Path,
+    summary: dict[str, Any],
+    fc: dict[str, Any],
+    html: str,
+    *,
+    layers: tuple[str, ...] = LAYERS,
+) -> dict[str, Path]:
+    """Write summary.json, report.html and the layers in the formats ``layers`` (the others
+    are written by the caller, e.g. in the demo's second process)."""
+    out.mkdir(parents=True, exist_ok=True)
+    files = output_files(out)
+    if layers:
+        validate_features(fc)  # once for the formats
+        write_layers(out, fc, layers)
     files["report"].write_text(html, encoding="utf-8")
     summary["files"] = {k: p.name for k, p in files.items()}
     files["summary"].write_text(json.dumps(_jsonable(summary), indent=2, allow_nan=False) + "\n")

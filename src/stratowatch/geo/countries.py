@@ -139,7 +139,9 @@ def territory_at(lat: npt.ArrayLike, lon: npt.ArrayLike) -> npt.NDArray[np.str_]
         sub_la, sub_lo = la[miss], lo[miss]
         land = is_land(sub_la, sub_lo)
         near = land | (distance_to_coast(sub_la, sub_lo, max_distance=30_000.0) <= TERRITORIAL_SEA)
-        fill = np.where(near, nearest_country(sub_la, sub_lo), "")
         out = out.astype("<U8")
-        out[miss] = fill
+        if np.any(near):  # the nearest polygon only for the points that take one
+            fill = np.full(sub_la.shape, "", dtype="<U8")
+            fill[near] = nearest_country(sub_la[near], sub_lo[near])
+            out[miss] = fill
     return out

@@ -130,6 +130,30 @@ def is_land(lat: npt.ArrayLike, lon: npt.ArrayLike) -> npt.NDArray[np.bool_]:
     return flat.reshape(la.shape)
 
 
+@njit(cache=True, inline="always")
+def _box_uniform(bits: npt.NDArray[np.uint8], i0: int, j0: int, rings: int, own: bool) -> bool:
+    """True when every cell within ``rings`` rings of (i0, j0) is of the kind ``own``, tested a
+    byte (8 cells) at a time; the bytes at the box's sides may hold cells outside it, so False
+    can also mean "not sure" (the ring search then decides). A box across the 180th meridian
+    answers False."""
+    j_lo = j0 - rings
+    j_hi = j0 + rings
+    if j_lo < 0 or j_hi >= NLON:
+        return False
+    b_lo = j_lo >> 3
+    b_hi = j_hi >> 3
+    full = np.uint8(255) if own else np.uint8(0)
+    # rows from the centre outwards: near a coast the first rows already differ
+    for di in range(2 * rings + 1):
+        i = i0 + (di + 1) // 2 if di % 2 else i0 - di // 2
+        if i < 0 or i >= NLAT:
+            continue
+        for b in range(b_lo, b_hi + 1):
+            if bits[i, b] != full:
+                return False
+    return True
+
+
 @njit(cache=True, parallel=True)
 def _coast(
     bits: npt.NDArray[np.uint8], lat: FloatArray, lon: FloatArray, max_d: float
@@ -146,6 +170,15 @@ def _coast(
         dx = np.radians(_DLON) * r * coslat
         cell = min(dx, dy)
         best = max_d
+        # the last ring the search below reaches when it finds nothing: when every cell up to
+        # it is of the point's own kind, the answer is the cap (a far-from-coast point costs a
+        # scan of bytes rather than of bits, with distances, ring by ring)
+        last = 1
+        while (last + 1) * cell <= max_d + cell:
+            last += 1
+        if last < NLAT and _box_uniform(bits, i0, j0, last, own):
+            out[k] = max_d
+            continue
         ring = 1
         while (ring - 1) * cell < best and ring * cell <= max_d + cell:
             for di in range(-ring, ring + 1):

@@ -50,13 +50,15 @@ __all__ = [
 SUPPORTED_SUFFIXES = (".geojson", ".json", ".kml", ".czml", ".csv")
 
 
-def write_features(path: str | Path, features: dict[str, Any]) -> Path:
+def write_features(path: str | Path, features: dict[str, Any], *, validate: bool = True) -> Path:
     """Write a FeatureCollection to ``path``; the format follows the suffix.
 
     Parameters
     ----------
     path : output file; ``.geojson``/``.json``, ``.kml``, ``.czml`` or ``.csv``.
     features : a GeoJSON FeatureCollection dict following the conventions of this module.
+    validate : check the collection first (`validate_features`); False only when the caller
+        has just checked this same, unchanged collection (writing it in several formats).
 
     Raises
     ------
@@ -73,7 +75,8 @@ def write_features(path: str | Path, features: dict[str, Any]) -> Path:
             value=suffix,
             expected="one of " + ", ".join(SUPPORTED_SUFFIXES),
         )
-    validate_features(features)
+    if validate:
+        validate_features(features)
     if suffix in (".geojson", ".json"):
         from .geojson import to_rfc7946  # shapely: imported when writing GeoJSON
 
@@ -83,7 +86,7 @@ def write_features(path: str | Path, features: dict[str, Any]) -> Path:
     elif suffix == ".czml":
         text = json.dumps(features_to_czml(features), allow_nan=False)
     else:
-        text = features_to_csv(features)
+        text = _csv_text(features)
     write_text(p, text)
     return p
 
@@ -131,6 +134,11 @@ _CSV_BASE = [
 def features_to_csv(fc: dict[str, Any]) -> str:
     """The collection as CSV text: one row per point / vertex (see the module docstring)."""
     validate_features(fc)
+    return _csv_text(fc)
+
+
+def _csv_text(fc: dict[str, Any]) -> str:
+    """`features_to_csv` of a collection already checked by `validate_features`."""
     extra: list[str] = []
     for _, f in _iter_features(fc):
         for key in _scalars(_props(f)):
