@@ -143,3 +143,45 @@ def test_density_frames_and_plot_events() -> None:
     with pytest.raises(InputError, match="do not match"):
         density_from_members(times, lat[:, :2], lon[:, :2])
     assert isinstance(d, Density)
+
+
+def test_finite_clears_every_non_finite_number_and_keeps_the_rest() -> None:
+    """The report's JSON cleaner (fast path for floats in lists) against a plain recursive
+    reference on a random nested structure of floats, numpy scalars and arrays, ints, bools,
+    strings and None."""
+    from stratowatch.report import _finite
+
+    def ref(x: object) -> object:
+        if isinstance(x, float) and not math.isfinite(x):
+            return None
+        if isinstance(x, dict):
+            return {k: ref(v) for k, v in x.items()}
+        if isinstance(x, list | tuple):
+            return [ref(v) for v in x]
+        if hasattr(x, "tolist") and not isinstance(x, str):
+            return ref(x.tolist())  # type: ignore[union-attr]
+        return x
+
+    rng = np.random.default_rng(5)
+    special = [float("nan"), float("inf"), -float("inf"), 0.0, -1.5, 1e300]
+
+    def leaf() -> object:
+        k = int(rng.integers(0, 8))
+        return [
+            special[int(rng.integers(0, 6))], np.float64(special[int(rng.integers(0, 6))]),
+            int(rng.integers(-5, 5)), bool(k % 2), "s", None,
+            np.array(special * 2).reshape(3, 4), (1.0, float("nan")),
+        ][k]  # fmt: skip
+
+    def tree(depth: int) -> object:
+        if depth == 0:
+            return leaf()
+        if rng.random() < 0.5:
+            return [tree(depth - 1) for _ in range(int(rng.integers(0, 6)))]
+        return {f"k{i}": tree(depth - 1) for i in range(int(rng.integers(0, 5)))}
+
+    for _ in range(50):
+        t = tree(4)
+        got = _finite(t)
+        assert got == ref(t)
+        assert "NaN" not in json.dumps(got) and "Infinity" not in json.dumps(got)
