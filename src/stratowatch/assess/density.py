@@ -53,7 +53,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.ndimage import gaussian_filter1d
 
 from ..geo import EARTH_RADIUS, PopulationSource
 from ..geo.land import _cache_dir
@@ -140,6 +139,9 @@ class DensityField:
             s = max(90.0 - rows * step, -90.0)
             n = 90.0
         g = self.population.grid(s, n, west - halo, west + span + halo, step=step)
+        # scipy.ndimage costs ~0.4 s to import: only when a tile is drawn (not read from disk)
+        from scipy.ndimage import gaussian_filter1d
+
         dens = gaussian_filter1d(g.density, KERNEL_CELLS, axis=0, mode="nearest", truncate=4.0)
         lat_c, _ = g.centers()
         coslat = np.maximum(np.cos(np.radians(lat_c)), 0.02)
