@@ -112,6 +112,18 @@ def _haversine_km(
     return 2.0 * 6371.0 * np.arcsin(np.sqrt(a))
 
 
+def _break_up(n: int, wind: object) -> tuple[object, ...]:
+    """`fall` arguments for ``n`` fragments of a break-up at 18.3 km over Montana in February:
+    released with the balloon's drift (14 m/s east) and 10 m/s spreads, beta 5-140 kg/m2 (the
+    classes of `assess.fragments`)."""
+    rng = np.random.default_rng(11)
+    beta = np.exp(rng.uniform(np.log(5.0), np.log(140.0), n))
+    ve = 14.0 + rng.normal(0.0, 10.0, n)
+    vn = rng.normal(0.0, 10.0, n)
+    vu = rng.normal(0.0, 10.0, n)
+    return ("2023-02-02T18:00Z", 46.5, -110.0, 18_300.0, ve, vn, vu, beta, wind)
+
+
 def test_default_steps_converge_for_a_break_up_in_the_wind() -> None:
     """The default largest steps (`FALL_DT_S`, `FALL_DZ_M`) against 1 s / 25 m steps, for the
     fragments of a break-up at 18.3 km over Montana in February (climatology wind; released
@@ -120,13 +132,8 @@ def test_default_steps_converge_for_a_break_up_in_the_wind() -> None:
     16 m), far under the 1 km population cells the casualty estimate reads, and the fall times
     < 0.4 % (measured 0.12 %). Before the mid-step density fix the scheme, even at half these
     steps, moved them a median 56 m and 0.5 % (a first-order error: every fall too slow)."""
-    rng = np.random.default_rng(11)
     n = 400
-    beta = np.exp(rng.uniform(np.log(5.0), np.log(140.0), n))
-    ve = 14.0 + rng.normal(0.0, 10.0, n)
-    vn = rng.normal(0.0, 10.0, n)
-    vu = rng.normal(0.0, 10.0, n)
-    args = ("2023-02-02T18:00Z", 46.5, -110.0, 18_300.0, ve, vn, vu, beta, "climatology")
+    args = _break_up(n, "climatology")
     ref = fall(*args, dt=1.0, dz=25.0)
     r = fall(*args)
     assert ref.landed.all() and r.landed.all()
@@ -171,15 +178,10 @@ def test_default_steps_converge_in_a_perturbed_ensemble() -> None:
     from stratowatch.atmosphere.perturb import PerturbedWind
     from stratowatch.atmosphere.sources import open_wind
 
-    rng = np.random.default_rng(11)
     n = 400
-    beta = np.exp(rng.uniform(np.log(5.0), np.log(140.0), n))
-    ve = 14.0 + rng.normal(0.0, 10.0, n)
-    vn = rng.normal(0.0, 10.0, n)
-    vu = rng.normal(0.0, 10.0, n)
     pw = PerturbedWind(open_wind("climatology"), members=40, seed=4)
     mem = np.arange(n) % 40
-    args = ("2023-02-02T18:00Z", 46.5, -110.0, 18_300.0, ve, vn, vu, beta, pw)
+    args = _break_up(n, pw)
     ref = fall(*args, member=mem, dt=1.0, dz=25.0)
     r = fall(*args, member=mem)
     d = _haversine_km(ref.lat, ref.lon, r.lat, r.lon)
