@@ -302,9 +302,14 @@ def _make_modes(
     k = n_modes
     if first < 0 or members < 0:
         raise ConfigError("member range must be >= 0")
-    kx, ky, kz, kr, om, pu, pv, trig = _mode_arrays(
-        np.uint64(seed_key(seed, 0)), np.uint64(seed_key(seed, 1)), int(first), int(members),
-        int(k), float(unc.length_m), float(unc.vertical_m), float(unc.time_s),
+    # allocated here, filled by the compiled pass: numpy asks for huge pages on large arrays
+    # (numba's allocator does not), a 100,000-member ensemble's modes are ~350 MB
+    kx, ky, kz, kr, om, pu, pv = (np.empty((members, k)) for _ in range(7))
+    trig = np.empty((4, members, k))
+    _mode_arrays(
+        np.uint64(seed_key(seed, 0)), np.uint64(seed_key(seed, 1)), int(first), int(k),
+        float(unc.length_m), float(unc.vertical_m), float(unc.time_s), kx, ky, kz, kr, om, pu,
+        pv, trig,
     )  # fmt: skip
     amp = np.full(members, math.sqrt(2.0 / k))
     if not math.isinf(unc.tail_dof):
@@ -324,28 +329,26 @@ def _mode_arrays(
     key_z: np.uint64,
     key_ph: np.uint64,
     first: int,
-    count: int,
     k: int,
     length_m: float,
     vertical_m: float,
     time_s: float,
-) -> tuple[
-    FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray,
-    FloatArray,
-]:  # fmt: skip
-    """The modes of members ``first .. first + count - 1`` in one parallel pass: row i of
-    ``_member_normals(key_z, ..., 5 k)`` split into kx, ky, kz (/ length_m), kr (/ vertical_m),
-    omega (/ time_s), the phases 2 pi ``_member_uniforms(key_ph, ..., 2 k)`` (u then v) and
-    their cosines and sines (4, count, k): the same numbers as drawing the two matrices and
-    slicing them, without the matrices."""
-    kx = np.empty((count, k))
-    ky = np.empty((count, k))
-    kz = np.empty((count, k))
-    kr = np.empty((count, k))
-    om = np.empty((count, k))
-    pu = np.empty((count, k))
-    pv = np.empty((count, k))
-    trig = np.empty((4, count, k))
+    kx: FloatArray,
+    ky: FloatArray,
+    kz: FloatArray,
+    kr: FloatArray,
+    om: FloatArray,
+    pu: FloatArray,
+    pv: FloatArray,
+    trig: FloatArray,
+) -> None:
+    """Fill the modes of members ``first .. first + count - 1`` (``count`` = the rows of the
+    (count, k) arrays) in one parallel pass: row i of ``_member_normals(key_z, ..., 5 k)``
+    split into kx, ky, kz (/ length_m), kr (/ vertical_m), omega (/ time_s), the phases
+    2 pi ``_member_uniforms(key_ph, ..., 2 k)`` (u then v) and their cosines and sines
+    (4, count, k): the same numbers as drawing the two matrices and slicing them, without
+    the matrices."""
+    count = kx.shape[0]
     n = 5 * k
     for i in prange(count):
         z = np.empty(n)
@@ -370,7 +373,6 @@ def _mode_arrays(
                 pv[i, j - k] = ph
                 trig[2, i, j - k] = c
                 trig[3, i, j - k] = s
-    return kx, ky, kz, kr, om, pu, pv, trig
 
 
 class PerturbedWind:

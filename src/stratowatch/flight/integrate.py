@@ -245,9 +245,12 @@ def integrate(
     if dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
         raise ConfigError(f"path_dtype must be float64 or float32, got {path_dtype!r}")
     chunk = max(int(chunk), 1)
-    # one kernel call in float64: its own output is the result (no second copy)
-    # every chunk writes its own rows whole (NaN after a member stops): no fill needed
-    out = None if (chunk >= n and dtype == np.float64) else np.empty((3, n, n_out), dtype)
+    # one kernel call in float64: it writes the result itself (no second copy); otherwise
+    # every chunk writes one reused buffer, copied into its own rows whole (NaN after a
+    # member stops: no fill needed). numpy allocates them: huge pages (see `run_members`)
+    direct = chunk >= n and dtype == np.float64
+    out = np.empty((3, n, n_out), dtype)
+    buf = out if direct else np.empty((3, min(chunk, n), n_out))
     end = np.empty((n, 6))
     flags = np.empty(n, dtype=np.int8)
     reason = np.empty(n, dtype=np.int8)
@@ -255,7 +258,8 @@ def integrate(
     steps = np.empty(n, dtype=np.int64)
     for a in range(0, n, chunk):
         b = min(a + chunk, n)
-        o, e, f, r, s, k = run_members(
+        o = buf if b - a == buf.shape[1] else np.empty((3, b - a, n_out))
+        e, f, r, s, k = run_members(
             tt[a:b],
             la[a:b],
             lo[a:b],
@@ -282,12 +286,10 @@ def integrate(
             on_ground,
             terr_elev,
             terr_p,
+            o,
         )
-        if out is None:
-            out = o
-        else:
+        if not direct:
             out[:, a:b] = o
-        del o
         end[a:b] = e
         flags[a:b] = f
         reason[a:b] = r
@@ -295,7 +297,6 @@ def integrate(
         steps[a:b] = k
         if progress is not None:
             progress(b, n)
-    assert out is not None
     meta_warnings = tuple(kw.meta.warnings)
     return RunResult(
         lat=out[0],

@@ -615,8 +615,8 @@ def run_members(
     on_ground: npt.NDArray[np.int64],
     terr_elev: npt.NDArray[np.float32],
     terr_p: npt.NDArray[np.float64],
+    out: npt.NDArray[np.float64],
 ) -> tuple[
-    npt.NDArray[np.float64],
     npt.NDArray[np.float64],
     npt.NDArray[np.int8],
     npt.NDArray[np.int8],
@@ -639,10 +639,14 @@ def run_members(
     member : (n,) wind-ensemble member index of each member.
     on_ground : (S,) 1 where the stage also ends when the altitude falls to the terrain under
         the parcel (``terr_elev``, ``terr_p``: `geo.terrain.TerrainModel.kernel_args`).
+    out : (3, n, n_out) C-contiguous float64, filled here with lat, lon, alt at the output
+        lead times (NaN after a member stops). The caller allocates it (numpy asks the kernel
+        for transparent huge pages on large arrays, which numba's own allocator does not: a
+        path array costs several times fewer page faults, and two threads faulting pages in
+        one process wait on each other) and may reuse it across calls.
 
     Returns
     -------
-    out : (3, n, n_out) lat, lon, alt at the output lead times (NaN after a member stops).
     end : (n, 6) time, lat, lon, alt, speed (m/s), lead time (s) of the last state.
     flags : (n,) int8, OR of the wind-domain flags met. reason : (n,) int8 ``END_*``.
     stage : (n,) index of the stage the member ended in.
@@ -650,7 +654,6 @@ def run_members(
     """
     n = t0.shape[0]
     ns = kinds.shape[0]
-    out = np.full((3, n, n_out), np.nan)
     end = np.full((n, 6), np.nan)
     flags = np.zeros(n, dtype=np.int8)
     reason = np.zeros(n, dtype=np.int8)
@@ -886,6 +889,10 @@ def run_members(
             if nstep >= max_steps:
                 why = END_STEPS
                 break
+        for k in range(k_out, n_out):  # no path after the member stopped
+            out[0, i, k] = np.nan
+            out[1, i, k] = np.nan
+            out[2, i, k] = np.nan
         end[i, 0] = t
         end[i, 1] = lat
         end[i, 2] = lon
@@ -896,4 +903,4 @@ def run_members(
         reason[i] = why
         stage_out[i] = min(s, ns - 1)
         steps[i] = nstep
-    return out, end, flags, reason, stage_out, steps
+    return end, flags, reason, stage_out, steps
