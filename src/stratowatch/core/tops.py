@@ -26,7 +26,7 @@ def top_index(alt: npt.NDArray[Any]) -> npt.NDArray[np.intp]:
     is its highest finite value; only the other rows (members that stopped early and left NaN
     behind) are searched again with their non-finite values masked."""
     a = np.asarray(alt)
-    k = np.argmax(a, axis=1)
+    k: npt.NDArray[np.intp] = np.asarray(np.argmax(a, axis=1), dtype=np.intp)
     if a.shape[0] == 0:
         return k
     redo = np.flatnonzero(~np.isfinite(a[np.arange(a.shape[0]), k]))
