@@ -59,19 +59,24 @@ class TopPoints:
         lat: npt.NDArray[Any],
         lon: npt.NDArray[Any],
         alt: npt.NDArray[Any],
+        *,
+        dtype: Any = None,
     ) -> TopPoints:
         """The highest points of paths ``lat``, ``lon``, ``alt`` (members, nt) at output
         times ``times`` (nt,): `top_index` on the paths in their own precision (float32 paths
-        are not copied to float64), only the picked points widened to float64."""
+        are not copied to float64), only the picked points widened to float64. ``dtype``
+        float32 with float64 paths: the points of the paths stored in float32 (the altitudes
+        rounded to float32 before the search, the picked points rounded the same way)."""
         a = np.asarray(alt)
-        k = top_index(a)
+        dt = a.dtype if dtype is None else np.dtype(dtype)
+        k = top_index(a.astype(dt, copy=False))
         rows = np.arange(a.shape[0])
-        return cls(
-            time=np.asarray(times, dtype=np.float64)[k],
-            lat=np.asarray(lat)[rows, k].astype(np.float64),
-            lon=np.asarray(lon)[rows, k].astype(np.float64),
-            alt=a[rows, k].astype(np.float64),
-        )
+
+        def pick(x: npt.NDArray[Any]) -> FloatArray:
+            return np.asarray(x)[rows, k].astype(dt).astype(np.float64)
+
+        return cls(time=np.asarray(times, dtype=np.float64)[k], lat=pick(lat), lon=pick(lon),
+                   alt=pick(a))  # fmt: skip
 
     @classmethod
     def join(cls, parts: list[TopPoints]) -> TopPoints:

@@ -233,17 +233,22 @@ class PredictPlan:
             params=params,
             out_step=self.output_step_s,
             keep_paths=paths or top_points,
-            path_dtype=path_dtype,
+            # paths only for the top points: the kernel's own float64 output (no copy),
+            # rounded to ``path_dtype`` where the points are picked
+            path_dtype=np.float64 if top_points and not paths else path_dtype,
             chunk=n,
             ground=self.terrain,
         )
         tops = None
         if top_points and not paths:
-            tops = TopPoints.of_paths(self.times(res.lat.shape[1]), res.lat, res.lon, res.alt)
-            # the start column alone, as ``paths=False`` keeps it (a copy: the paths go)
+            tops = TopPoints.of_paths(
+                self.times(res.lat.shape[1]), res.lat, res.lon, res.alt, dtype=path_dtype
+            )
+            # the start column alone in ``path_dtype``, as ``paths=False`` keeps it (a copy:
+            # the paths go)
             res = replace(
-                res, lat=res.lat[:, :1].copy(), lon=res.lon[:, :1].copy(),
-                alt=res.alt[:, :1].copy(),
+                res, lat=res.lat[:, :1].astype(path_dtype), lon=res.lon[:, :1].astype(path_dtype),
+                alt=res.alt[:, :1].astype(path_dtype),
             )  # fmt: skip
         return PredictChunk(
             first=int(first), result=res, top=top,
