@@ -1,7 +1,7 @@
 """The `stratowatch predict` command users run, timed as whole processes: this tree against a
 baseline tree (another checkout's ``src``, put first on PYTHONPATH), runs alternated (A B A B
-...) so both see the same machine load. Prints the median CPU (user + sys) and wall time of
-each and their ratios, and checks that both print the same JSON (apart from timings).
+...) so both see the same machine load. Prints the median CPU (user + sys), wall time and peak
+RSS of each and their ratios, and checks that both print the same JSON (apart from timings).
 
 Usage::
 
@@ -17,10 +17,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -31,22 +31,29 @@ COMMAND = [
 _TIMINGS = ("elapsed_s",)
 
 
-def _run(members: int, src: str | None) -> tuple[float, float, dict[str, object]]:
+def _run(members: int, src: str | None) -> tuple[float, float, float, dict[str, object]]:
+    """CPU (user + sys) s, wall s, peak RSS MiB and the JSON (without timings) of one run."""
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # users' installs keep their bytecode
     if src is not None:
         env["PYTHONPATH"] = src
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "stratowatch", *COMMAND, "--members", str(members)],
-        capture_output=True, text=True, env=env, check=True,
-    )  # fmt: skip
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
-    return cpu, wall, {k: v for k, v in out.items() if k not in _TIMINGS}
+    with tempfile.TemporaryFile("w+") as fh:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "stratowatch", *COMMAND, "--members", str(members)],
+            stdout=fh, stderr=subprocess.DEVNULL, env=env, text=True,
+        )  # fmt: skip
+        # wait4: this child's own resource usage (its peak RSS, not the largest child's)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            raise SystemExit(f"the predict run failed (exit {proc.returncode})")
+        fh.seek(0)
+        out = json.loads(fh.read().strip().splitlines()[-1])
+    cpu = usage.ru_utime + usage.ru_stime
+    rss_mib = usage.ru_maxrss / 1024.0  # KiB on Linux
+    return cpu, wall, rss_mib, {k: v for k, v in out.items() if k not in _TIMINGS}
 
 
 def main() -> None:
@@ -60,18 +67,21 @@ def main() -> None:
     for m in args.members:
         _run(m, base)  # warm-up: bytecode and numba caches of both trees
         _run(m, None)
-        res: dict[str, list[tuple[float, float]]] = {"baseline": [], "this tree": []}
+        res: dict[str, list[tuple[float, float, float]]] = {"baseline": [], "this tree": []}
         outs = set()
         for _ in range(args.runs):
             for name, src in (("baseline", base), ("this tree", None)):
-                cpu, wall, out = _run(m, src)
-                res[name].append((cpu, wall))
+                cpu, wall, rss, out = _run(m, src)
+                res[name].append((cpu, wall, rss))
                 outs.add(json.dumps(out, sort_keys=True))
-        cpu_b, wall_b = (statistics.median(x[i] for x in res["baseline"]) for i in (0, 1))
-        cpu_a, wall_a = (statistics.median(x[i] for x in res["this tree"]) for i in (0, 1))
+        cpu_b, wall_b, rss_b = (statistics.median(x[i] for x in res["baseline"]) for i in (0, 1, 2))
+        cpu_a, wall_a, rss_a = (
+            statistics.median(x[i] for x in res["this tree"]) for i in (0, 1, 2)
+        )
         print(
             f"--members {m}: CPU {cpu_a:.2f} s vs baseline {cpu_b:.2f} s ({cpu_a / cpu_b:.2f}x), "
-            f"wall {wall_a:.2f} s vs {wall_b:.2f} s ({wall_a / wall_b:.2f}x); "
+            f"wall {wall_a:.2f} s vs {wall_b:.2f} s ({wall_a / wall_b:.2f}x), "
+            f"peak RSS {rss_a:.0f} MiB vs {rss_b:.0f} MiB ({rss_a / rss_b:.2f}x); "
             f"same JSON: {'yes' if len(outs) == 1 else 'NO'}"
         )
 

@@ -77,3 +77,31 @@ def test_predict_bad_parameters_exit_2(args: list[str], message: str) -> None:
     assert res.exit_code == 2
     assert message in res.output
     assert "Traceback" not in res.output
+
+
+def test_predict_without_out_keeps_no_paths_and_says_the_same(tmp_path: Path) -> None:
+    """Without --out the members' paths are not kept (only their highest points and starts):
+    the JSON and the terminal lines are those of the run that keeps them for --out."""
+    args = [
+        "predict", "--time", "2023-02-01T19:00Z", "--lat", "45.78", "--lon", "-108.5",
+        "--alt", "1000", "--profile", "standard", "--burst-alt", "25000", "--hours", "6",
+        "--members", "2000", "--seed", "4",
+    ]  # fmt: skip
+    out = tmp_path / "p.geojson"
+    runs = {}
+    for name, extra in (("without", []), ("with", ["--out", str(out)])):
+        js = runner.invoke(app, [*args, *extra, "--json"])
+        assert js.exit_code == 0, js.output
+        text = runner.invoke(app, [*args, *extra])
+        assert text.exit_code == 0, text.output
+        obj = _last_json(js.output)
+        for key in ("elapsed_s", "out", "files"):
+            obj.pop(key, None)
+        # the "wrote FILES" line (wrapped: it is the last) and the timings aside
+        lines = text.output.split("\nwrote ")[0].splitlines()
+        lines = [ln for ln in lines if not ln.startswith("integration ")]
+        runs[name] = (obj, lines)
+    assert runs["without"] == runs["with"]
+    obj, lines = runs["without"]
+    assert obj["burst"]["alt_m"] > 20_000 and any(ln.startswith("median burst") for ln in lines)
+    assert out.exists()

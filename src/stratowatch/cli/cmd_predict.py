@@ -201,8 +201,11 @@ def predict_cmd(
             err_console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False, soft_wrap=True)
     gnd = _ground_spec(ground, lat, lon, hours)
     t_start = _time.perf_counter()
-    # the key points (burst, highest point) need the members' paths; float32 (~1 m) when
-    # float64 would take more than 512 MiB
+    # only --out needs the members' paths; without it each chunk keeps its members' highest
+    # points and starts (the key points) and drops its paths. The paths, kept or not, are in
+    # float32 (~1 m) when float64 would take more than 512 MiB, so the key points are the
+    # same numbers either way
+    keep_paths = out_path is not None
     n_out = math.floor(hours * 3600.0 / output_step + 1e-9) + 1 if output_step > 0 else 1
     big = 24.0 * max(members, 1) * n_out > 512 * 2**20
     with progress(enabled=not as_json) as bar, open_engine(scheduler) as eng:
@@ -240,8 +243,9 @@ def predict_cmd(
         pred = run_prediction(
             plan,
             engine=eng,
-            paths=True,
+            paths=keep_paths,
             path_dtype=np.float32 if big else np.float64,
+            top_points=True,
             progress=report,
         )
         engine_info = eng.describe()

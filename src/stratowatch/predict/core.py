@@ -66,6 +66,7 @@ def predict(
     chunk: int = 20_000,
     paths: bool = True,
     path_dtype: Any = np.float64,
+    top_points: bool = False,
 ) -> Prediction:
     """Predict where a balloon (or a falling object) goes, as an ensemble.
 
@@ -115,7 +116,11 @@ def predict(
     paths : keep every member's path (default); False keeps only the start and end states
         (the end point, regions of the end and the summary need no more; a 100,000-member
         run then needs a few MB instead of ~700 MB). path_dtype : float64 (default) or
-        float32 (half the memory; ~1 m resolution) for the stored paths.
+        float32 (half the memory; ~1 m resolution) for the stored paths. top_points : with
+        ``paths=False``, keep each member's highest point and its start all the same
+        (`Prediction.top_points`; each chunk finds them on its own paths, in ``path_dtype``,
+        before dropping them), so the key points (``report.keypoints.flight_summary``) are
+        those of the paths.
 
     Raises
     ------
@@ -140,7 +145,7 @@ def predict(
     )  # fmt: skip
     t_run = _time.perf_counter()
     runs = (
-        plan.run(first, count, paths=paths, path_dtype=path_dtype)
+        plan.run(first, count, paths=paths, path_dtype=path_dtype, top_points=top_points)
         for first, count in plan.chunks(chunk)
     )
     done, stored = plan.collect(runs, progress=progress)

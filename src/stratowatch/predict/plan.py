@@ -15,6 +15,7 @@ import numpy.typing as npt
 from ..atmosphere.perturb import PerturbedWind, member_normals
 from ..atmosphere.uncertainty import WindUncertainty, constant_uncertainty, uncertainty_of
 from ..atmosphere.wind import WindField, wind_times
+from ..core.tops import TopPoints
 from ..errors import ConfigError, DomainError, InputError
 from ..flight.ballistic import FALL_DT_S, FALL_DZ_M
 from ..flight.integrate import RunResult, integrate, join_results
@@ -137,13 +138,29 @@ class PredictPlan:
         vals, k = par.draw(z[:, col], z[:, col_k])
         return np.asarray(vals, dtype=np.float64), np.asarray(k, dtype=np.float64)
 
+    def times(self, nt: int) -> FloatArray:
+        """The ``nt`` output times (epoch s) of the paths: nominal start + k * output step
+        (back in time for backward runs)."""
+        sign = -1.0 if self.backward else 1.0
+        return self.t0 + sign * self.output_step_s * np.arange(nt, dtype=np.float64)
+
     def run(
-        self, first: int, count: int, *, paths: bool = True, path_dtype: Any = np.float64
+        self,
+        first: int,
+        count: int,
+        *,
+        paths: bool = True,
+        path_dtype: Any = np.float64,
+        top_points: bool = False,
     ) -> PredictChunk:
         """Integrate members ``first .. first + count - 1`` (global indices, within the plan's
         range or beyond it: any member of the same ensemble). ``paths=False`` keeps only the
         start of each path (the end states are always kept); ``path_dtype`` float32 halves
-        the memory of the stored paths (about 1 m of resolution)."""
+        the memory of the stored paths (about 1 m of resolution). ``top_points`` (with
+        ``paths=False``): integrate the chunk's paths all the same, keep each member's highest
+        point on them (`TopPoints`, found in ``path_dtype`` as on stored paths) and the start
+        in ``path_dtype``, then drop the paths: the key points of the flight without the
+        paths' memory (a chunk's paths only, never the whole ensemble's)."""
         n = int(count)
         if n < 1:
             raise ConfigError(f"a chunk needs at least one member, got {count!r}")
@@ -215,14 +232,28 @@ class PredictPlan:
             until_below=until_below,
             params=params,
             out_step=self.output_step_s,
-            keep_paths=paths,
-            path_dtype=path_dtype,
+            keep_paths=paths or top_points,
+            # paths only for the top points: the kernel's own float64 output (no copy),
+            # rounded to ``path_dtype`` where the points are picked
+            path_dtype=np.float64 if top_points and not paths else path_dtype,
             chunk=n,
             ground=self.terrain,
         )
+        tops = None
+        if top_points and not paths:
+            tops = TopPoints.of_paths(
+                self.times(res.lat.shape[1]), res.lat, res.lon, res.alt, dtype=path_dtype
+            )
+            # the start column alone in ``path_dtype``, as ``paths=False`` keeps it (a copy:
+            # the paths go)
+            res = replace(
+                res, lat=res.lat[:, :1].astype(path_dtype), lon=res.lon[:, :1].astype(path_dtype),
+                alt=res.alt[:, :1].astype(path_dtype),
+            )  # fmt: skip
         return PredictChunk(
             first=int(first), result=res, top=top,
             t_min=float(np.min(t_start)), t_max=float(np.max(t_start)), paths=bool(paths),
+            top_points=tops,
         )  # fmt: skip
 
     def chunks(self, size: int) -> list[tuple[int, int]]:
@@ -334,8 +365,13 @@ class PredictPlan:
         t_lo = float(np.nanmin([min(c.t_min for c in parts), np.nanmin(res.end_time)]))
         t_hi = float(np.nanmax([max(c.t_max for c in parts), np.nanmax(res.end_time)]))
         warnings.extend(_gap_warnings(self.base, t_lo, t_hi))
-        sign = -1.0 if self.backward else 1.0
-        times = self.t0 + sign * self.output_step_s * np.arange(res.lat.shape[1], dtype=np.float64)
+        times = self.times(res.lat.shape[1])
+        kept = all(c.paths for c in parts)
+        tops = (
+            TopPoints.join([c.top_points for c in parts if c.top_points is not None])
+            if not kept and all(c.top_points is not None for c in parts)
+            else None
+        )
         unc_report = _uncertainty_report(
             self.model, self.t0, self.lat, self.lon, self.alt, res, self.profile,
             self.rates, self.perturbed_report,
@@ -378,9 +414,10 @@ class PredictPlan:
                 "seed": int(self.seed),
                 "ground": self.terrain.describe(),
                 "uncertainty": unc_report,
-                "paths": all(c.paths for c in parts),
+                "paths": kept,
             },
             member_steps=int(res.steps.sum()),
+            top_points=tops,
         )
 
 
@@ -396,8 +433,9 @@ def _put(store: npt.NDArray[Any], a: int, r: RunResult) -> None:
 @dataclass(frozen=True, eq=False)
 class PredictChunk:
     """Members ``first .. first + count - 1`` of a `PredictPlan`, integrated (`PredictPlan.run`):
-    their `RunResult`, the highest altitude they start at or aim for (``top``, m) and the
-    range of their start times (epoch s)."""
+    their `RunResult`, the highest altitude they start at or aim for (``top``, m), the
+    range of their start times (epoch s) and, for a run without paths that kept them, each
+    member's highest point (``top_points``)."""
 
     first: int
     result: RunResult
@@ -405,6 +443,7 @@ class PredictChunk:
     t_min: float
     t_max: float
     paths: bool = True
+    top_points: TopPoints | None = None
 
     @property
     def count(self) -> int:

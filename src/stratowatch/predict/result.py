@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ..core.tops import TopPoints
 from ..errors import ConfigError, DomainError
 from ..timeutil import iso, to_epoch
 from .regions import (
@@ -22,7 +23,7 @@ from .regions import (
     wrap180,
 )
 
-__all__ = ["Prediction", "FloatArray"]
+__all__ = ["Prediction", "FloatArray", "TopPoints"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -36,7 +37,9 @@ class Prediction:
     end_time, end_lat, end_lon, end_alt : (members,) where each member ended (landed, or the
         last state at the horizon). landed : (members,) bool (the profile's last stage ended,
         e.g. touched the ground). warnings : list of str. elapsed_s : s spent integrating;
-        member_steps : integration steps summed over members.
+        member_steps : integration steps summed over members. top_points : each member's
+        highest point (`TopPoints`) when the run kept it without the paths (None otherwise:
+        it is found on the paths).
     """
 
     times: FloatArray
@@ -55,6 +58,7 @@ class Prediction:
     elapsed_s: float = 0.0
     params: dict[str, Any] = field(default_factory=dict)
     member_steps: int = 0
+    top_points: TopPoints | None = None
 
     @property
     def members(self) -> int:
@@ -64,6 +68,14 @@ class Prediction:
     def has_paths(self) -> bool:
         """False when the prediction kept only the start and end states (``paths=False``)."""
         return bool(self.params.get("paths", True))
+
+    def highest_points(self) -> TopPoints:
+        """Each member's highest point (`TopPoints`): found on the paths, or the ones the run
+        kept without them; the same numbers either way."""
+        if self.top_points is not None:
+            return self.top_points
+        self._need_paths("the members' highest points (or top_points=True)")
+        return TopPoints.of_paths(self.times, self.lat, self.lon, self.alt)
 
     def _need_paths(self, what: str) -> None:
         if not self.has_paths:

@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ..core.tops import top_index
+
 __all__ = ["flight_summary", "top_index"]
 
 FloatArray = npt.NDArray[np.float64]
@@ -27,24 +29,6 @@ def _wrap(lon: float) -> float:
     return (lon + 180.0) % 360.0 - 180.0
 
 
-def top_index(alt: npt.NDArray[Any]) -> npt.NDArray[np.intp]:
-    """Per member (row), the index of its highest finite altitude (0 when it has none).
-
-    `np.argmax` on the paths as they are (no masked copy of the 100,000 x 289 paths): a row
-    whose pick is finite holds no NaN (argmax stops at the first NaN) and no +inf, so its pick
-    is its highest finite value; only the other rows (members that stopped early and left NaN
-    behind) are searched again with their non-finite values masked."""
-    a = np.asarray(alt)
-    k = np.argmax(a, axis=1)
-    if a.shape[0] == 0:
-        return k
-    redo = np.flatnonzero(~np.isfinite(a[np.arange(a.shape[0]), k]))
-    if redo.size:
-        sub = a[redo]
-        k[redo] = np.argmax(np.where(np.isfinite(sub), sub, -np.inf), axis=1)
-    return k
-
-
 def flight_summary(pred: Any) -> dict[str, Any]:
     """Key figures of a prediction, as numbers (SI, degrees, epoch s): ``start``, ``top``
     (burst or highest point: time, lat, lon, alt, their 5-95 % spread), ``end`` (median time,
@@ -54,16 +38,15 @@ def flight_summary(pred: Any) -> dict[str, Any]:
 
     times = np.asarray(pred.times, dtype=np.float64)
     # the paths stay in their own precision (float32 for big ensembles: no float64 copy of
-    # 100,000 paths); only the picked points are widened, which gives the same numbers
+    # 100,000 paths); only the picked points are widened, which gives the same numbers. A
+    # run without its paths kept these points (found the same way, chunk by chunk) and the
+    # start (column 0 of ``lat``, ``lon``, ``alt``)
     lat = np.asarray(pred.lat)
     lon = np.asarray(pred.lon)
     alt = np.asarray(pred.alt)
     n = lat.shape[0]
-    k = top_index(alt)
-    rows = np.arange(n)
-    top_alt = alt[rows, k].astype(np.float64)
-    top_t = times[k]
-    top_lat, top_lon = lat[rows, k].astype(np.float64), lon[rows, k].astype(np.float64)
+    tops = pred.highest_points()
+    top_alt, top_t, top_lat, top_lon = tops.alt, tops.time, tops.lat, tops.lon
     tlat, tlon = median_lonlat(top_lat, top_lon)
     end = pred.end
     landed = float(np.mean(np.asarray(pred.landed, dtype=bool)))

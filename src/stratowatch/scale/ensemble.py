@@ -42,9 +42,9 @@ def chunk_size(members: int, engine: Engine) -> int:
     return min(max(MIN_CHUNK, math.ceil(n / tasks)), MAX_CHUNK)
 
 
-def _run_chunk(plan: PredictPlan, item: tuple[int, int, bool, str]) -> PredictChunk:
-    first, count, paths, dtype = item
-    return plan.run(first, count, paths=paths, path_dtype=np.dtype(dtype))
+def _run_chunk(plan: PredictPlan, item: tuple[int, int, bool, str, bool]) -> PredictChunk:
+    first, count, paths, dtype, tops = item
+    return plan.run(first, count, paths=paths, path_dtype=np.dtype(dtype), top_points=tops)
 
 
 def run_prediction(
@@ -54,6 +54,7 @@ def run_prediction(
     chunk: int | None = None,
     paths: bool = True,
     path_dtype: Any = np.float64,
+    top_points: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> Prediction:
     """Run a `PredictPlan`'s members on ``engine`` (default in-process) and join them.
@@ -65,6 +66,10 @@ def run_prediction(
     chunk : members per task (default `chunk_size`); the result does not depend on it.
     paths, path_dtype : keep the members' paths (see `predict.predict`); without them a task
         returns ~80 bytes per member.
+    top_points : with ``paths=False``, each task still integrates its members' paths (in
+        ``path_dtype``) and returns their highest points and starts (~60 bytes per member
+        more), so the flight's key points (`report.keypoints.flight_summary`) are the same
+        as with the paths.
     progress : ``callable(done_members, total_members)`` as chunks arrive.
 
     Returns
@@ -80,7 +85,7 @@ def run_prediction(
     if dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
         raise ConfigError(f"path_dtype must be float64 or float32, got {path_dtype!r}")
     t0 = _time.perf_counter()
-    items = [(a, c, bool(paths), dtype.name) for a, c in plan.chunks(size)]
+    items = [(a, c, bool(paths), dtype.name, bool(top_points)) for a, c in plan.chunks(size)]
     shared = eng.share(plan)
     arrivals = (r for _, r in eng.run(_run_chunk, items, shared=shared))
     chunks, stored = plan.collect(arrivals, progress=progress)
