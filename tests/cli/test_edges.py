@@ -128,6 +128,16 @@ def test_check_memory_limit_and_estimate() -> None:
     check_memory(need, what="x", hints=["y"], available=10 * need)
     with pytest.raises(ConfigError, match="limit is 8.0 MB"):
         check_memory(9_000_000, what="x", hints=["y"], available=10_000_000)
+    # without kept paths (predict without --out) only the chunks in flight hold paths
+    from stratowatch.cli.validate import PATH_CHUNK_MEMBERS
+    from stratowatch.scale.ensemble import MAX_CHUNK
+
+    assert PATH_CHUNK_MEMBERS == MAX_CHUNK
+    big, _ = estimate_predict_bytes(10_000_000, 48.0, 600.0)
+    lean, _ = estimate_predict_bytes(10_000_000, 48.0, 600.0, paths=False)
+    assert big == 10_000_000 * (6_000 + 48 * 289)
+    assert 10_000_000 * 6_000 < lean < big / 3
+    assert estimate_predict_bytes(1000, 48.0, 600.0, paths=False)[0] == need
 
 
 # ------------------------------------------------------------------ --hours

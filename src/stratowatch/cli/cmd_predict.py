@@ -185,7 +185,9 @@ def predict_cmd(
     lat, lon, alt = check_position(lat, lon, alt)  # type: ignore[assignment]
     warnings = check_hours(hours)
     out_path = check_out(out, suffixes=_OUT_SUFFIXES)
-    need, steps = estimate_predict_bytes(max(members, 1), hours, output_step)
+    need, steps = estimate_predict_bytes(
+        max(members, 1), hours, output_step, paths=out_path is not None
+    )
     check_memory(
         need,
         what=f"{members:,} members x {steps:,} output steps",

@@ -242,10 +242,20 @@ def available_memory() -> int:
     return avail
 
 
-def estimate_predict_bytes(members: int, hours: float, output_step_s: float) -> tuple[int, int]:
-    """Estimated peak memory of a prediction (bytes) and its number of output steps."""
+#: the most members one task integrates at once (`scale.ensemble.MAX_CHUNK`, not imported:
+#: this module stays light)
+PATH_CHUNK_MEMBERS = 20_000
+
+
+def estimate_predict_bytes(
+    members: int, hours: float, output_step_s: float, *, paths: bool = True
+) -> tuple[int, int]:
+    """Estimated peak memory of a prediction (bytes) and its number of output steps.
+    ``paths=False``: the members' paths are not kept (each chunk drops its own after taking
+    its key points), so only the chunks being integrated at once hold paths."""
     steps = int(math.ceil(hours * 3600.0 / max(output_step_s, 1e-9))) + 1
-    need = members * (PREDICT_BYTES_PER_MEMBER + PREDICT_BYTES_PER_MEMBER_STEP * steps)
+    with_paths = members if paths else min(members, PATH_CHUNK_MEMBERS * (os.cpu_count() or 1))
+    need = members * PREDICT_BYTES_PER_MEMBER + with_paths * PREDICT_BYTES_PER_MEMBER_STEP * steps
     return int(need), steps
 
 
