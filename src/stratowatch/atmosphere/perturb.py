@@ -70,6 +70,7 @@ __all__ = [
     "member_normals",
     "member_uniforms",
     "seed_key",
+    "fast_sincos",
 ]
 
 # ------------------------------------------------------------------ member-keyed random numbers
@@ -85,6 +86,41 @@ def seed_key(seed: int, stream: int) -> int:
         raise ConfigError(f"seed must be an integer, got {seed!r}")
     ss = np.random.SeedSequence(entropy=abs(int(seed)), spawn_key=(int(seed) < 0, int(stream)))
     return int(ss.generate_state(1, np.uint64)[0])
+
+
+_INV_2PI = 1.0 / (2.0 * math.pi)
+_2PI = 2.0 * math.pi
+
+
+@njit(cache=True, fastmath=True, inline="always")
+def fast_sincos(a: float) -> tuple[float, float]:
+    """sin and cos by reduction to [-pi, pi] and Taylor polynomials (degree 19 / 18; error
+    < 4e-9): branch-free, so loops over modes vectorize (SIMD) where libm calls do not, and
+    about 4x cheaper than the two libm calls even where they do not (the Box-Muller draws)."""
+    r = a - _2PI * math.floor(a * _INV_2PI + 0.5)
+    r2 = r * r
+    c = -1.5619206968586225e-16
+    c = c * r2 + 4.779477332387385e-14
+    c = c * r2 + -1.1470745597729725e-11
+    c = c * r2 + 2.08767569878681e-09
+    c = c * r2 + -2.755731922398589e-07
+    c = c * r2 + 2.48015873015873e-05
+    c = c * r2 + -0.001388888888888889
+    c = c * r2 + 0.041666666666666664
+    c = c * r2 + -0.5
+    c = c * r2 + 1.0
+    sn = -8.22063524662433e-18
+    sn = sn * r2 + 2.8114572543455206e-15
+    sn = sn * r2 + -7.647163731819816e-13
+    sn = sn * r2 + 1.6059043836821613e-10
+    sn = sn * r2 + -2.505210838544172e-08
+    sn = sn * r2 + 2.7557319223985893e-06
+    sn = sn * r2 + -0.0001984126984126984
+    sn = sn * r2 + 0.008333333333333333
+    sn = sn * r2 + -0.16666666666666666
+    sn = sn * r2 + 1.0
+    sn = sn * r
+    return sn, c
 
 
 @njit(cache=True, inline="always")
@@ -363,8 +399,7 @@ def _mode_arrays(
         for j in range(2 * k):
             state = state + _GOLDEN
             ph = 2.0 * np.pi * (float(_mix64(state) >> np.uint64(11)) * _INV_2_53)
-            c = math.cos(ph)
-            s = math.sin(ph)
+            s, c = fast_sincos(ph)
             if j < k:
                 pu[i, j] = ph
                 trig[0, i, j] = c

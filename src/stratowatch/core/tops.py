@@ -16,9 +16,11 @@ import numpy.typing as npt
 __all__ = ["TopPoints", "top_index"]
 
 FloatArray = npt.NDArray[np.float64]
+#: paths in their stored precision
+PathArray = npt.NDArray[np.float32] | npt.NDArray[np.float64]
 
 
-def top_index(alt: npt.NDArray[Any]) -> npt.NDArray[np.intp]:
+def top_index(alt: PathArray) -> npt.NDArray[np.intp]:
     """Per member (row), the index of its highest finite altitude (0 when it has none).
 
     `np.argmax` on the paths as they are (no masked copy of the 100,000 x 289 paths): a row
@@ -56,11 +58,11 @@ class TopPoints:
     def of_paths(
         cls,
         times: FloatArray,
-        lat: npt.NDArray[Any],
-        lon: npt.NDArray[Any],
-        alt: npt.NDArray[Any],
+        lat: PathArray,
+        lon: PathArray,
+        alt: PathArray,
         *,
-        dtype: Any = None,
+        dtype: npt.DTypeLike | None = None,
     ) -> TopPoints:
         """The highest points of paths ``lat``, ``lon``, ``alt`` (members, nt) at output
         times ``times`` (nt,): `top_index` on the paths in their own precision (float32 paths

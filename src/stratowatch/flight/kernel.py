@@ -46,6 +46,7 @@ import numpy.typing as npt
 from numba import njit, prange
 
 from ..atmosphere.interp import FLAG_REGION, FLAG_TIME, interp_point, interp_point_k
+from ..atmosphere.perturb import fast_sincos as _sincos
 from ..atmosphere.standard import RHO0, density_scalar
 from ..atmosphere.uncertainty import sigma_sc
 from ..geo.geodesy import EARTH_RADIUS as _R_PERT  # the perturbation field's sphere
@@ -89,40 +90,6 @@ END_WINDTIME = 4  # left the wind data's time span
 END_STEPS = 5  # step budget exhausted (a guard; should not happen)
 
 _TWO_PI = 2.0 * math.pi
-
-
-_INV_2PI = 1.0 / (2.0 * math.pi)
-_2PI = 2.0 * math.pi
-
-
-@njit(cache=True, fastmath=True, inline="always")
-def _sincos(a: float) -> tuple[float, float]:
-    """sin and cos by reduction to [-pi, pi] and Taylor polynomials (degree 19 / 18; error
-    < 4e-9): branch-free, so the mode loop below vectorizes (SIMD) where libm calls do not."""
-    r = a - _2PI * math.floor(a * _INV_2PI + 0.5)
-    r2 = r * r
-    c = -1.5619206968586225e-16
-    c = c * r2 + 4.779477332387385e-14
-    c = c * r2 + -1.1470745597729725e-11
-    c = c * r2 + 2.08767569878681e-09
-    c = c * r2 + -2.755731922398589e-07
-    c = c * r2 + 2.48015873015873e-05
-    c = c * r2 + -0.001388888888888889
-    c = c * r2 + 0.041666666666666664
-    c = c * r2 + -0.5
-    c = c * r2 + 1.0
-    sn = -8.22063524662433e-18
-    sn = sn * r2 + 2.8114572543455206e-15
-    sn = sn * r2 + -7.647163731819816e-13
-    sn = sn * r2 + 1.6059043836821613e-10
-    sn = sn * r2 + -2.505210838544172e-08
-    sn = sn * r2 + 2.7557319223985893e-06
-    sn = sn * r2 + -0.0001984126984126984
-    sn = sn * r2 + 0.008333333333333333
-    sn = sn * r2 + -0.16666666666666666
-    sn = sn * r2 + 1.0
-    sn = sn * r
-    return sn, c
 
 
 @njit(cache=True, fastmath=True)
