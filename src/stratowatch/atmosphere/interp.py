@@ -305,8 +305,10 @@ def _interp_serial(
     return uo, vo, fo
 
 
-# Below this many points the thread pool's start-up costs more than it saves (~ms per call).
-_PARALLEL_MIN = 4096
+# Below this many points (~2 ms of work at ~60 ns a point) one thread is faster: the parallel
+# loop's barrier waits for a time slice of the operating system whenever a worker thread is not
+# scheduled, as on a busy machine (see `stratowatch.threads`)
+_PARALLEL_MIN = 32768
 
 
 def interp_grid(

@@ -53,6 +53,7 @@ from numba import njit, prange
 
 from ..errors import ConfigError, InputError
 from ..geo.geodesy import EARTH_RADIUS
+from ..threads import serial_below
 from .uncertainty import (
     WindUncertainty,
     constant_uncertainty,
@@ -147,7 +148,8 @@ def member_uniforms(seed: int, stream: int, first: int, count: int, n: int) -> F
     depends only on (seed, stream, first + i), never on how the members are chunked."""
     if first < 0 or count < 0 or n < 0:
         raise ConfigError("member range and draw count must be >= 0")
-    return _member_uniforms(np.uint64(seed_key(seed, stream)), int(first), int(count), int(n))
+    with serial_below(count * n, 65536):  # ~10 ns a draw
+        return _member_uniforms(np.uint64(seed_key(seed, stream)), int(first), int(count), int(n))
 
 
 @njit(cache=True, inline="always")
@@ -179,7 +181,8 @@ def member_normals(seed: int, stream: int, first: int, count: int, n: int) -> Fl
     `member_uniforms`."""
     if first < 0 or count < 0 or n < 0:
         raise ConfigError("member range and draw count must be >= 0")
-    return _member_normals(np.uint64(seed_key(seed, stream)), int(first), int(count), int(n))
+    with serial_below(count * n, 65536):  # ~25 ns a draw
+        return _member_normals(np.uint64(seed_key(seed, stream)), int(first), int(count), int(n))
 
 
 # ------------------------------------------------------------------ modes and their sums
@@ -320,10 +323,12 @@ def perturbation_grid(
     amp: FloatArray,
     unc: tuple[FloatArray, ...],
 ) -> tuple[FloatArray, FloatArray]:
-    """`perturbation_at` over 1-D arrays of equal length, in parallel."""
-    return _perturbation_grid(
-        member, t, lat, lon, alt, kx, ky, kz, kr, omega, phase_u, phase_v, amp, *unc
-    )
+    """`perturbation_at` over 1-D arrays of equal length, in parallel (one thread below
+    ~2 ms of work, `threads.serial_below`)."""
+    with serial_below(t.shape[0], 8192):
+        return _perturbation_grid(
+            member, t, lat, lon, alt, kx, ky, kz, kr, omega, phase_u, phase_v, amp, *unc
+        )
 
 
 def _make_modes(
@@ -342,11 +347,12 @@ def _make_modes(
     # (numba's allocator does not), a 100,000-member ensemble's modes are ~350 MB
     kx, ky, kz, kr, om, pu, pv = (np.empty((members, k)) for _ in range(7))
     trig = np.empty((4, members, k))
-    _mode_arrays(
-        np.uint64(seed_key(seed, 0)), np.uint64(seed_key(seed, 1)), int(first), int(k),
-        float(unc.length_m), float(unc.vertical_m), float(unc.time_s), kx, ky, kz, kr, om, pu,
-        pv, trig,
-    )  # fmt: skip
+    with serial_below(members * k, 131072):  # ~45 ns a mode (one thread)
+        _mode_arrays(
+            np.uint64(seed_key(seed, 0)), np.uint64(seed_key(seed, 1)), int(first), int(k),
+            float(unc.length_m), float(unc.vertical_m), float(unc.time_s), kx, ky, kz, kr, om,
+            pu, pv, trig,
+        )  # fmt: skip
     amp = np.full(members, math.sqrt(2.0 / k))
     if not math.isinf(unc.tail_dof):
         # heavy tails: a per-member amplitude of a Gaussian scale mixture, E[s^2] = 1 (its

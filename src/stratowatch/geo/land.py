@@ -21,6 +21,7 @@ import numpy.typing as npt
 from numba import njit, prange
 
 from ..errors import InputError
+from ..threads import serial_below
 from .geodesy import EARTH_RADIUS
 
 __all__ = ["is_land", "distance_to_coast", "land_mask_bits"]
@@ -216,5 +217,7 @@ def distance_to_coast(
     la, lo = _check(lat, lon)
     if not max_distance > 0:
         raise InputError("max_distance must be positive", value=max_distance, expected="> 0 m")
-    flat = _coast(land_mask_bits(), la.ravel(), lo.ravel(), float(max_distance))
+    # a point's ring search takes microseconds to a millisecond: threads only for many points
+    with serial_below(la.size, 64):
+        flat = _coast(land_mask_bits(), la.ravel(), lo.ravel(), float(max_distance))
     return flat.reshape(la.shape)

@@ -13,6 +13,7 @@ from numba import njit, prange
 
 from ...errors import ConfigError, InputError
 from ...geo.geodesy import EARTH_RADIUS
+from ...threads import serial_below
 
 FloatArray = npt.NDArray[np.float64]
 Kind = Literal["climatology", "forecast", "analysis", "sounding", "profile", "constant", "calm"]
@@ -422,8 +423,10 @@ def sigma_points(
     t: FloatArray, lat: FloatArray, lon: FloatArray, alt: FloatArray, unc: tuple[Any, ...]
 ) -> tuple[FloatArray, FloatArray]:
     """`sigma_sc` over 1-D arrays of points (epoch s, deg, deg, m); ``unc`` =
-    `WindUncertainty.kernel_args()` (numba's parallel loops take its arrays one by one)."""
-    return _sigma_points(t, lat, lon, alt, *unc)
+    `WindUncertainty.kernel_args()` (numba's parallel loops take its arrays one by one;
+    one thread below ~2 ms of work, `threads.serial_below`)."""
+    with serial_below(t.shape[0], 16384):
+        return _sigma_points(t, lat, lon, alt, *unc)
 
 
 # ---------------------------------------------------------------------- constructors
