@@ -48,15 +48,16 @@ def _busy(n: int) -> Iterator[None]:
 @contextlib.contextmanager
 def _all_threads() -> Iterator[None]:
     """The baseline: `serial_below` never switches to one thread."""
-    import stratowatch.atmosphere.perturb as perturb
-    import stratowatch.atmosphere.uncertainty.model as model
-    import stratowatch.flight.integrate as integrate
+    import importlib
+
+    # (``stratowatch.flight.integrate`` as an attribute is the function of that name)
+    names = ("atmosphere.perturb", "atmosphere.uncertainty.model", "flight.integrate", "geo.land")
+    mods = [importlib.import_module(f"stratowatch.{n}") for n in names]
 
     @contextlib.contextmanager
     def never(work: float, minimum: float) -> Iterator[None]:
         yield
 
-    mods = (perturb, model, integrate)
     old = [m.serial_below for m in mods]
     for m in mods:
         m.serial_below = never  # type: ignore[attr-defined]
