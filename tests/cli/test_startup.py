@@ -7,6 +7,8 @@ import subprocess
 import sys
 
 HEAVY = ("numba", "xarray", "scipy", "shapely", "fastapi", "sqlalchemy", "dask", "pandas", "czml3")
+#: also loaded only by the command that uses it (KML output, geodesics)
+LIGHT_ONLY = ("simplekml", "pyproj")
 
 
 def _imported(*args: str) -> set[str]:
@@ -30,6 +32,8 @@ def test_help_imports_no_heavy_library() -> None:
     assert not heavy, f"`stratowatch --help` imports {heavy}"
     heavy = sorted(set(HEAVY) & _imported("engage", "--help"))
     assert not heavy, f"`stratowatch engage --help` imports {heavy}"
+    heavy = sorted(set(HEAVY + LIGHT_ONLY) & _imported("predict", "--help"))
+    assert not heavy, f"`stratowatch predict --help` imports {heavy}"
 
 
 def test_engage_help_defaults_are_the_library_defaults() -> None:

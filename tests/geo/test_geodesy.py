@@ -59,3 +59,30 @@ def test_broadcast_dateline_and_nan() -> None:
     la, lo = offset_m(0.0, 179.99, 2_000.0, 0.0)
     assert -180.0 <= float(lo) < -179.9
     assert np.isnan(distance_m(np.nan, 0.0, 1.0, 1.0))
+
+
+def test_pyproj_loads_on_first_geodesic_not_on_import() -> None:
+    """The wind and flight layers import this module for its constants; pyproj (~50-70 ms)
+    loads only when a geodesic is solved, and ``WGS84`` is then one shared `pyproj.Geod`."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "import stratowatch.atmosphere, stratowatch.geo.geodesy as g\n"
+        "assert 'pyproj' not in sys.modules, 'imported early'\n"
+        "s = float(g.distance_m(40.0, 0.0, 41.0, 1.0))\n"
+        "import pyproj\n"
+        "assert isinstance(g.WGS84, pyproj.Geod) and g.WGS84 is g.WGS84\n"
+        "assert g.WGS84.a == 6378137.0 and abs(1.0 / g.WGS84.f - 298.257223563) < 1e-9\n"
+        "print(repr(s))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert float(proc.stdout.strip()) == float(distance_m(40.0, 0.0, 41.0, 1.0))
+    with pytest.raises(AttributeError):
+        from stratowatch.geo import geodesy
+
+        _ = geodesy.NOT_A_NAME  # type: ignore[attr-defined]

@@ -143,3 +143,19 @@ def test_direct_scan_gives_the_kd_trees_answers() -> None:
     few = describe_points(lat[:20], lon[:20])
     many = describe_points(lat, lon)[:20]
     assert [d.as_dict() for d in few] == [d.as_dict() for d in many]
+
+
+def test_names_decoded_one_by_one_are_the_shipped_names() -> None:
+    """The gazetteer decodes only the names a description needs; each equals the shipped list
+    decoded whole (UTF-8, one a line), for every place."""
+    from importlib import resources
+
+    from stratowatch.geo import places
+
+    g = places._gazetteer()
+    src = resources.files("stratowatch.data").joinpath("geonames_names.npz")
+    with src.open("rb") as fh, np.load(fh) as d:
+        names = d["names"].tobytes().decode("utf-8").split("\n")
+    assert len(names) == g.lat.size == g.name_start.size - 1
+    assert [g.name(i) for i in range(len(names))] == names
+    assert any(not n.isascii() for n in names)  # multi-byte names are in the test

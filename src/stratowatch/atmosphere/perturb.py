@@ -389,7 +389,12 @@ def _mode_arrays(
     split into kx, ky, kz (/ length_m), kr (/ vertical_m), omega (/ time_s), the phases
     2 pi ``_member_uniforms(key_ph, ..., 2 k)`` (u then v) and their cosines and sines
     (4, count, k): the same numbers as drawing the two matrices and slicing them, without
-    the matrices."""
+    the matrices.
+
+    Each output is filled by its own branch-free loop whose counter state is computed from
+    the index (``base + (j + 1) * golden``, what adding ``golden`` j + 1 times gives modulo
+    2**64), so the compiler vectorizes them (SIMD); the arithmetic of every element is the
+    same, so are the values."""
     count = kx.shape[0]
     n = 5 * k
     for i in prange(count):
@@ -397,23 +402,29 @@ def _mode_arrays(
         _fill_normals(key_z, first + i, z)
         for j in range(k):
             kx[i, j] = z[j] / length_m
+        for j in range(k):
             ky[i, j] = z[k + j] / length_m
+        for j in range(k):
             kz[i, j] = z[2 * k + j] / length_m
+        for j in range(k):
             kr[i, j] = z[3 * k + j] / vertical_m
+        for j in range(k):
             om[i, j] = z[4 * k + j] / time_s
-        state = _mix64(key_ph ^ _mix64(np.uint64(first + i) * _GOLDEN + _GOLDEN))
-        for j in range(2 * k):
-            state = state + _GOLDEN
-            ph = 2.0 * np.pi * (float(_mix64(state) >> np.uint64(11)) * _INV_2_53)
+        base = _mix64(key_ph ^ _mix64(np.uint64(first + i) * _GOLDEN + _GOLDEN))
+        for j in range(k):  # the u phases: draws 0 .. k - 1
+            u01 = float(_mix64(base + np.uint64(j + 1) * _GOLDEN) >> np.uint64(11)) * _INV_2_53
+            ph = 2.0 * np.pi * u01
             s, c = fast_sincos(ph)
-            if j < k:
-                pu[i, j] = ph
-                trig[0, i, j] = c
-                trig[1, i, j] = s
-            else:
-                pv[i, j - k] = ph
-                trig[2, i, j - k] = c
-                trig[3, i, j - k] = s
+            pu[i, j] = ph
+            trig[0, i, j] = c
+            trig[1, i, j] = s
+        for j in range(k):  # the v phases: draws k .. 2 k - 1
+            u01 = float(_mix64(base + np.uint64(k + j + 1) * _GOLDEN) >> np.uint64(11)) * _INV_2_53
+            ph = 2.0 * np.pi * u01
+            s, c = fast_sincos(ph)
+            pv[i, j] = ph
+            trig[2, i, j] = c
+            trig[3, i, j] = s
 
 
 class PerturbedWind:

@@ -21,16 +21,20 @@ kernels keep their own metric terms in `flight.earth`.
 from __future__ import annotations
 
 import math
+import threading
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-from pyproj import Geod
+
+if TYPE_CHECKING:  # pyproj (~50 ms to import) loads when a geodesic is first solved
+    from pyproj import Geod
 
 __all__ = [
     "EARTH_RADIUS",
     "NMI",
     "FT",
-    "WGS84",
+    "WGS84",  # noqa: F822  (made on first use: module __getattr__)
     "distance_m",
     "inverse",
     "forward",
@@ -47,8 +51,26 @@ EARTH_RADIUS = 6_371_008.8  # m, IUGG mean radius R1
 NMI = 1852.0  # m per international nautical mile
 FT = 0.3048  # m per international foot
 
-WGS84 = Geod(ellps="WGS84")
-"""The WGS84 ellipsoid (a = 6378137 m, 1/f = 298.257223563) as a `pyproj.Geod`."""
+_GEOD: Geod | None = None
+_GEOD_LOCK = threading.Lock()
+
+
+def _wgs84() -> Geod:
+    """The WGS84 ellipsoid (a = 6378137 m, 1/f = 298.257223563) as a `pyproj.Geod`, made
+    on first use (the module attribute ``WGS84``)."""
+    global _GEOD
+    with _GEOD_LOCK:
+        if _GEOD is None:
+            from pyproj import Geod
+
+            _GEOD = Geod(ellps="WGS84")
+        return _GEOD
+
+
+def __getattr__(name: str) -> Any:
+    if name == "WGS84":
+        return _wgs84()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _flat(*args: npt.ArrayLike) -> tuple[tuple[int, ...], list[FloatArray]]:
@@ -72,7 +94,7 @@ def inverse(
         Geodesic distance (m). NaN inputs give NaN.
     """
     shape, (la1, lo1, la2, lo2) = _flat(lat1, lon1, lat2, lon2)
-    az12, az21, dist = WGS84.inv(lo1, la1, lo2, la2)
+    az12, az21, dist = _wgs84().inv(lo1, la1, lo2, la2)
     az2 = (np.asarray(az21, dtype=np.float64) + 360.0) % 360.0 - 180.0
     return (
         np.asarray(az12, dtype=np.float64).reshape(shape),
@@ -87,7 +109,7 @@ def forward(
     """Direct geodesic problem on WGS84: the point ``distance`` metres from (lat, lon) along the
     initial ``azimuth`` (degrees clockwise from north); arrays broadcast; lon in [-180, 180)."""
     shape, (la, lo, az, s) = _flat(lat, lon, azimuth, distance)
-    lo2, la2, _ = WGS84.fwd(lo, la, az, s)
+    lo2, la2, _ = _wgs84().fwd(lo, la, az, s)
     lo2 = (np.asarray(lo2, dtype=np.float64) + 180.0) % 360.0 - 180.0
     return np.asarray(la2, dtype=np.float64).reshape(shape), lo2.reshape(shape)
 

@@ -87,7 +87,10 @@ class _Gazetteer:
     pop: npt.NDArray[np.int32]
     country: npt.NDArray[np.int16]
     admin1: npt.NDArray[np.int16]
-    names: tuple[str, ...]
+    #: the places' names, UTF-8, one a line (decoded one by one: `name`)
+    name_blob: npt.NDArray[np.uint8]
+    #: start of each name in ``name_blob`` and, last, one past its end
+    name_start: npt.NDArray[np.int64]
     codes: tuple[str, ...]
     country_names: tuple[str, ...]
     admin1_names: tuple[str, ...]
@@ -95,6 +98,12 @@ class _Gazetteer:
     town_index: npt.NDArray[np.int64]
     city_index: npt.NDArray[np.int64]
     trees: dict[str, cKDTree] = field(default_factory=dict)
+
+    def name(self, i: int) -> str:
+        """Name of place ``i`` (decoding only the names asked for: a describe needs a few of
+        the ~150,000)."""
+        a, b = int(self.name_start[i]), int(self.name_start[i + 1]) - 1
+        return self.name_blob[a:b].tobytes().decode("utf-8")
 
     def _tree(self, which: str) -> cKDTree:
         with _LOCK:
@@ -166,7 +175,9 @@ def _gazetteer() -> _Gazetteer:
         if _GAZ is None:
             src = resources.files("stratowatch.data").joinpath("geonames_names.npz")
             with src.open("rb") as fh, np.load(fh) as d:
-                names = tuple(d["names"].tobytes().decode("utf-8").split("\n"))
+                blob = d["names"]
+                # "\n" never occurs inside a UTF-8 multi-byte sequence: names split on it
+                start = np.concatenate([[0], np.flatnonzero(blob == 10) + 1, [blob.size + 1]])
                 lat, lon = d["lat"], d["lon"]
                 pop = d["pop"]
                 _GAZ = _Gazetteer(
@@ -175,7 +186,8 @@ def _gazetteer() -> _Gazetteer:
                     pop=pop,
                     country=d["country"],
                     admin1=d["admin1"],
-                    names=names,
+                    name_blob=blob,
+                    name_start=start.astype(np.int64),
                     codes=tuple(str(c) for c in d["codes"]),
                     country_names=tuple(str(c) for c in d["country_names"]),
                     admin1_names=tuple(str(c) for c in d["admin1_names"]),
@@ -360,7 +372,7 @@ def _places(
         a = int(g.admin1[i])
         out.append(
             NamedPlace(
-                name=g.names[i],
+                name=g.name(int(i)),
                 admin1=g.admin1_names[a] if a >= 0 else "",
                 country_iso=iso,
                 country=_country_name(g, iso),

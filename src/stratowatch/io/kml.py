@@ -10,12 +10,13 @@ Polygons keep their holes; several parts become a ``MultiGeometry``; scalar prop
 from __future__ import annotations
 
 import math
-from typing import Any
-
-import simplekml
+from typing import TYPE_CHECKING, Any
 
 from ..timeutil import iso
 from .features import _epoch, _geometry_parts, _iter_features, _props, _scalars, _style, _times
+
+if TYPE_CHECKING:  # simplekml loads when a KML is written, not with every CLI command
+    import simplekml
 
 __all__ = ["features_to_kml", "KML_NS", "GX_NS"]
 
@@ -39,6 +40,7 @@ def _absolute(pts: list[tuple[float, float, float | None]]) -> bool:
 
 def features_to_kml(fc: dict[str, Any], *, name: str = "stratowatch") -> str:
     """The collection as a KML 2.2 document (string). See the module docstring."""
+    import simplekml
 
     kml = simplekml.Kml(name=str(fc.get("name", name)))
     styles: dict[tuple[str, float, float], simplekml.Style] = {}
