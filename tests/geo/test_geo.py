@@ -63,6 +63,20 @@ def test_country_at_known_points() -> None:
     assert list(codes) == ["US", "CA", "DE", "", ""]
 
 
+def test_shipped_country_polygons() -> None:
+    """The shipped Well-Known Binary polygons: all 177 Natural Earth 1:110m countries with their
+    names and populations (planar area in square degrees: Antarctica is the largest)."""
+    from stratowatch.geo.countries import countries
+
+    c = countries()
+    assert len(c.iso) == len(c.names) == len(c.population) == len(c.geoms) == 177
+    assert all(g.geom_type in ("Polygon", "MultiPolygon") and not g.is_empty for g in c.geoms)
+    us = c.index("US")
+    assert c.names[us] == "United States of America" and c.population[us] > 300_000_000
+    assert max(range(177), key=lambda k: c.geoms[k].area) == c.index("AQ")
+    assert c.geoms[c.index("FJ")].geom_type == "MultiPolygon"  # across the antimeridian
+
+
 def test_land_and_water() -> None:
     land = is_land([45.78, 33.55, 0.0, 48.86], [-108.5, -78.88, -30.0, 2.35])
     assert list(land) == [True, False, False, True]

@@ -1,7 +1,8 @@
 """Countries: which one a point is in, the nearest one, and national territory incl. the sea.
 
 Borders are Natural Earth 1:110m admin-0 countries v4.1.0 ([NaturalEarth]_, public domain), a
-compact copy derived by ``tools/build_geo.py`` and shipped in ``stratowatch/data``. At 1:110m a
+compact copy derived by ``tools/build_geo.py`` and shipped in ``stratowatch/data``
+(``ne_110m_countries.npz``: the polygons as Well-Known Binary, read in a few ms). At 1:110m a
 border is accurate to a few km, so answers within ~10 km of a border or coast are uncertain.
 
 The territorial sea is the belt up to 12 nautical miles from the baseline (UNCLOS Art. 3,
@@ -11,7 +12,6 @@ sea belongs to the nearest country's land, which ignores straight baselines and 
 
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import dataclass
 from importlib import resources
@@ -20,7 +20,6 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 from shapely import STRtree
-from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from .geodesy import NMI
@@ -66,20 +65,22 @@ def countries() -> Countries:
     global _COUNTRIES
     with _LOCK:
         if _COUNTRIES is None:
-            text = (
-                resources.files("stratowatch.data").joinpath("ne_110m_countries.json").read_text()
-            )
-            doc = json.loads(text)
-            feats = doc["features"]
-            geoms = tuple(
-                shape({"type": f["type"], "coordinates": f["coordinates"]}) for f in feats
-            )
+            src = resources.files("stratowatch.data").joinpath("ne_110m_countries.npz")
+            with src.open("rb") as fh, np.load(fh) as d:
+                blob = d["wkb"].tobytes()
+                start = d["wkb_start"].tolist()
+                iso = tuple(str(c) for c in d["iso"])
+                names = tuple(str(c) for c in d["name"])
+                pop = tuple(int(p) for p in d["pop"])
+            # OGC Well-Known Binary, one (multi)polygon per country (tools/build_geo.py)
+            wkb = [blob[a:b] for a, b in zip(start[:-1], start[1:], strict=True)]
+            geoms = tuple(shapely.from_wkb(wkb).tolist())
             for g in geoms:
                 shapely.prepare(g)
             _COUNTRIES = Countries(
-                iso=tuple(f["iso"] for f in feats),
-                names=tuple(f["name"] for f in feats),
-                population=tuple(int(f["pop"]) for f in feats),
+                iso=iso,
+                names=names,
+                population=pop,
                 geoms=geoms,
                 tree=STRtree(list(geoms)),
             )
