@@ -11,6 +11,8 @@ call to the next, so the vertical search tests that layer and its neighbours fir
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 from numba import njit, prange
@@ -36,13 +38,26 @@ FLAG_REGION = 8  # outside the lat/lon region (clamped to the edge)
 
 
 @njit(cache=True, inline="always")
+def _wrap(x: float, period: float) -> float:
+    """x modulo period in [0, period): Python's ``x % period`` without numba's call to its
+    fmod helper (the two agree exactly: x - k period is exact for the integer k, and the
+    rare k one too large, where x / period rounds up to an integer, is corrected)."""
+    r = x - period * math.floor(x / period)
+    if r < 0.0:
+        r += period
+    elif r >= period:
+        r -= period
+    return r
+
+
+@njit(cache=True, inline="always")
 def _axis(x: float, x0: float, dx: float, n: int, periodic: bool) -> tuple[int, int, float, int]:
     """Index pair and weight along a regular axis; flag 1 when clamped."""
     if n == 1:
         return 0, 0, 0.0, 0
     f = (x - x0) / dx
     if periodic:
-        f = f % n
+        f = _wrap(f, float(n))
         i = int(np.floor(f))
         w = f - i
         if i >= n:
@@ -146,7 +161,7 @@ def interp_point_k(
     wt = 0.0
     if nt > 1:
         if period > 0.0:
-            tt = t % period
+            tt = _wrap(t, period)
             if tt < times[0] or tt >= times[nt - 1]:
                 t0 = nt - 1
                 t1 = 0

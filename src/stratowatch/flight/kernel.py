@@ -90,6 +90,7 @@ END_WINDTIME = 4  # left the wind data's time span
 END_STEPS = 5  # step budget exhausted (a guard; should not happen)
 
 _TWO_PI = 2.0 * math.pi
+_NO_SC = (0.0, -1.0, 0.0, 0.0)  # `_advect_step`'s "sines and cosines not known"
 
 
 @njit(cache=True, fastmath=True)
@@ -249,7 +250,21 @@ def _advect_step(
     prev_dv: float,
     prev_dt: float,
     k_hint: int,
-) -> tuple[float, float, float, int, float, float, float, float, float, float, float]:
+    sc: tuple[float, float, float, float],
+) -> tuple[
+    float,
+    float,
+    float,
+    int,
+    float,
+    float,
+    float,
+    float,
+    float,
+    float,
+    float,
+    tuple[float, float, float, float],
+]:
     """One Heun step of a wind-borne balloon; (u1, v1) the base wind (without the ensemble
     perturbation, added here) and w1 the vertical rate at the start.
 
@@ -261,8 +276,17 @@ def _advect_step(
     the mode sums. Returns the new (lat, lon, h), the wind flags, the speed, the start
     perturbation (du, dv) for the next step, and the rates of latitude and longitude (deg/s)
     at the start and at the end (the start and predictor winds), for `_dense_fill`.
-    ``k_hint``: the wind level at the start (`interp_point_k`)."""
-    x0, y0, z0, sp, cp, sl, cl = geodetic_frame(lat, lon, h)
+    ``k_hint``: the wind level at the start (`interp_point_k`). ``sc``: (sin lat, cos lat,
+    sin lon, cos lon) of the start when known (the previous step's end computes them, and
+    returns its own: no trig calls at the start of a step), else ``cos lat`` < 0 (computed)."""
+    if sc[1] >= 0.0:
+        sp, cp, sl, cl = sc
+        nn = A_WGS84 / math.sqrt(1.0 - E2_WGS84 * sp * sp)
+        x0 = (nn + h) * cp * cl
+        y0 = (nn + h) * cp * sl
+        z0 = (nn * (1.0 - E2_WGS84) + h) * sp
+    else:
+        x0, y0, z0, sp, cp, sl, cl = geodetic_frame(lat, lon, h)
     sp0 = sp
     cp0 = cp
     du1 = 0.0
@@ -292,14 +316,14 @@ def _advect_step(
     by = u2 * cl - v2 * sp * sl + w2 * cp * sl
     bz = v2 * cp + w2 * sp
     h2 = 0.5 * dt
-    latn, lonn, spn, cpn, _, _ = ecef_to_frame(
+    latn, lonn, spn, cpn, sln, cln = ecef_to_frame(
         x0 + h2 * (ax + bx), y0 + h2 * (ay + by), z0 + h2 * (az + bz)
     )
     hn = h + h2 * (w1 + w2)
     speed = math.sqrt(u2 * u2 + v2 * v2 + w2 * w2)
     dlat0, dlon0 = _latlon_rates(sp0, cp0, h, u1, v1)
     dlat1, dlon1 = _latlon_rates(spn, cpn, hn, u2, v2)
-    return latn, lonn, hn, f2, speed, du1, dv1, dlat0, dlon0, dlat1, dlon1
+    return latn, lonn, hn, f2, speed, du1, dv1, dlat0, dlon0, dlat1, dlon1, (spn, cpn, sln, cln)
 
 
 @njit(cache=True, inline="always")
@@ -652,6 +676,7 @@ def run_members(
         pdv = 0.0
         pdt = 0.0
         kz = -1  # the wind level of the last base-wind lookup (a hint for the next)
+        sc = _NO_SC  # (sin, cos) of the latitude and longitude here, when known
         while True:
             kind = kinds[s]
             p = par[i, s]
@@ -714,7 +739,7 @@ def run_members(
                 w1 = _vrate(kind, p, t_stage, t, h)
                 # cells per second: east-west cells narrow as cos(latitude), so near a pole
                 # (where the flow turns within a few cells) the steps shorten with them
-                c_lat = max(math.cos(math.radians(lat)), 1e-3)
+                c_lat = max(sc[1] if sc[1] >= 0.0 else math.cos(math.radians(lat)), 1e-3)
                 sp = max(abs(u1) / c_lat, abs(v1))
                 if sp * dt > 0.75 * cell_m:
                     dt = 0.75 * cell_m / sp
@@ -740,10 +765,12 @@ def run_members(
                 pdu1 = bdu
                 pdv1 = bdv
                 rla0 = rlo0 = rla1 = rlo1 = 0.0
+                sc1 = _NO_SC
             else:
-                lat1, lon1, h1, f2, sp1, pdu1, pdv1, rla0, rlo0, rla1, rlo1 = _advect_step(
+                (lat1, lon1, h1, f2, sp1, pdu1, pdv1, rla0, rlo0, rla1, rlo1,
+                 sc1) = _advect_step(
                     kind, p, t_stage, t, lat, lon, h, dts, u1, v1, w1, m, grid, pert, use_pert,
-                    pdu, pdv, pdt, kz,
+                    pdu, pdv, pdt, kz, sc,
                 )  # fmt: skip
                 vx1 = vy1 = vz1 = 0.0
             nstep += 1
@@ -781,9 +808,9 @@ def run_members(
                             sp1 = math.sqrt(vx1 * vx1 + vy1 * vy1 + vz1 * vz1)
                         else:
                             (lat1, lon1, h1, f2, sp1, pdu1, pdv1, rla0, rlo0, rla1,
-                             rlo1) = _advect_step(
+                             rlo1, _) = _advect_step(
                                 kind, p, t_stage, t, lat, lon, h, dts * fr, u1, v1, w1, m, grid,
-                                pert, use_pert, pdu, pdv, pdt, kz,
+                                pert, use_pert, pdu, pdv, pdt, kz, sc,
                             )  # fmt: skip
                         if ground:
                             target = terrain_height(lat1, lon1, terr_elev, terr_p)
@@ -812,6 +839,7 @@ def run_members(
                 lat = lat1
                 lon = lon1
                 h = target
+                sc = _NO_SC
                 vx, vy, vz = vx1, vy1, vz1
                 speed = sp1
                 fl |= f2
@@ -841,6 +869,7 @@ def run_members(
             lat = lat1
             lon = lon1
             h = h1
+            sc = sc1
             vx, vy, vz = vx1, vy1, vz1
             speed = sp1
             fl |= f2
