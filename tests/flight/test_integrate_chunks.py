@@ -60,3 +60,45 @@ def test_float32_paths_are_the_float64_paths_rounded() -> None:
     assert r32.lat.dtype == np.float32
     np.testing.assert_array_equal(r32.lat, r64.lat.astype(np.float32))
     np.testing.assert_array_equal(r32.alt, r64.alt.astype(np.float32))
+
+
+def test_top_points_tracked_in_the_kernel_are_those_of_the_paths() -> None:
+    """``top_points=True`` without the paths: each member's highest output point, found as
+    the kernel integrates, is the one `core.tops.top_index` picks on the stored paths (highest
+    finite value, first of equal ones; compared in float32 for float32 paths), for members
+    that ascend, burst and land (NaN after), that float (every output equal: the start), in
+    one call and in chunks."""
+    from stratowatch.core.tops import top_index
+    from stratowatch.flight import Ascent
+
+    n = 9
+    alt = np.linspace(500.0, 20_000.0, n)
+    lat = np.linspace(40.0, 50.0, n)
+    stages = [
+        Stage(Ascent(5.0), until_above=24_000.0, dt_max=60.0),
+        Stage(ParachuteDescent(6.0), until_below=0.0, dt_max=600.0),
+    ]
+    kw = dict(duration=10 * 3600.0, out_step=300.0)
+    for st in (stages, [Stage(Float())]):
+        for dtype in (np.float64, np.float32):
+            ref = integrate(st, WIND, 0.0, lat, -100.0, alt, path_dtype=dtype, **kw)  # type: ignore[arg-type]
+            k = top_index(ref.alt)
+            if st is stages:  # the burst: inside the run, and some members land (NaN after)
+                assert np.all(k > 0) and np.any(np.isnan(ref.alt[:, -1]))
+            else:  # a float's outputs are all equal: the first, its start
+                assert np.all(k == 0)
+            rows = np.arange(n)
+            for chunk in (2, 100):
+                got = integrate(
+                    st, WIND, 0.0, lat, -100.0, alt, path_dtype=dtype, chunk=chunk,  # type: ignore[arg-type]
+                    keep_paths=False, top_points=True, **kw,
+                )  # fmt: skip
+                assert got.top is not None and got.lat.shape == (n, 1)
+                np.testing.assert_array_equal(got.lat[:, 0], ref.lat[:, 0])
+                np.testing.assert_array_equal(got.top[:, 0].astype(np.intp), k)
+                for j, name in enumerate(("lat", "lon", "alt"), start=1):
+                    np.testing.assert_array_equal(
+                        got.top[:, j].astype(dtype), getattr(ref, name)[rows, k]
+                    )
+    plain = integrate(stages, WIND, 0.0, lat, -100.0, alt, keep_paths=False, **kw)  # type: ignore[arg-type]
+    assert plain.top is None and plain.lat.shape == (n, 1)

@@ -105,3 +105,30 @@ def test_predict_without_out_keeps_no_paths_and_says_the_same(tmp_path: Path) ->
     obj, lines = runs["without"]
     assert obj["burst"]["alt_m"] > 20_000 and any(ln.startswith("median burst") for ln in lines)
     assert out.exists()
+
+
+def test_predict_max_step() -> None:
+    """--max-step reaches the integrator: shorter steps move a 48 h climatology float's median
+    end by about the step error of docs/prediction.md (km, not zero, not hundreds), and a
+    step that is not a positive number is a clear error."""
+    base = [
+        "predict", "--time", "2023-02-01T19:00Z", "--lat", "45.78", "--lon", "-108.5",
+        "--alt", "18300", "--hours", "48", "--members", "200", "--seed", "3", "--json",
+    ]  # fmt: skip
+    ends = {}
+    for step in ("3600", "600"):
+        res = runner.invoke(app, [*base, "--max-step", step])
+        assert res.exit_code == 0, res.output
+        ends[step] = _last_json(res.output)["end"]
+    from stratowatch.predict.regions import distance_km
+
+    d = float(
+        distance_km(
+            ends["3600"]["lat"], ends["3600"]["lon"], ends["600"]["lat"], ends["600"]["lon"]
+        )
+    )
+    assert 0.01 < d < 30.0
+    for bad in ("0", "-60", "nan"):
+        res = runner.invoke(app, [*base, "--max-step", bad])
+        assert res.exit_code != 0
+        assert "time step" in res.output and "Traceback" not in res.output

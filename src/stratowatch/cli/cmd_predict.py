@@ -153,6 +153,13 @@ def predict_cmd(
     time_sigma: float = typer.Option(0.0, "--time-sigma", help="Start time spread, s."),
     backward: bool = typer.Option(False, "--backward", help="Run back in time (origin)."),
     output_step: float = typer.Option(600.0, "--output-step", help="Path point spacing, s."),
+    max_step: float = typer.Option(
+        3600.0,
+        "--max-step",
+        help="Largest integration step of the float and descent stages, s (HYSPLIT's 1 h; "
+        "shorter steps cost more and move the median member's 48 h end by a few km: "
+        "docs/prediction.md, 'Integration error').",
+    ),
     out: str | None = typer.Option(
         None,
         "--out",
@@ -241,6 +248,7 @@ def predict_cmd(
             backward=backward,
             seed=seed,
             output_step_s=output_step,
+            dt_s=max_step,
         )
         pred = run_prediction(
             plan,

@@ -18,7 +18,17 @@ from ..atmosphere.wind import FLAG_ABOVE, WindField
 from ..errors import ConfigError, InputError
 from ..geo.terrain import TerrainModel, flat_terrain
 from ..threads import serial_below
-from .kernel import END_DONE, END_REGION, END_STEPS, END_TIME, END_WINDTIME, run_members
+from .kernel import (
+    END_DONE,
+    END_REGION,
+    END_STEPS,
+    END_TIME,
+    END_WINDTIME,
+    KEEP_PATHS,
+    KEEP_TOP32,
+    KEEP_TOP64,
+    run_members,
+)
 from .models import Stage
 from .windargs import KernelWind, kernel_wind
 
@@ -43,7 +53,9 @@ class RunResult:
     deg, m, m/s, s since the member's start). reason : (n,) ``END_*`` code; stage : (n,) index
     of the stage each member ended in; flags : (n,) OR of wind-domain flags; steps : (n,).
     warnings : the wind's own warnings (``meta_warnings``) and counts of members that flew
-    above the wind's top (``alt_max``, m) or stopped early.
+    above the wind's top (``alt_max``, m) or stopped early. top : (n, 4) each member's highest
+    output (output index, lat, lon, alt; compared in the path dtype) when `integrate` was asked
+    for ``top_points`` without its paths, else None.
     """
 
     lat: FloatArray
@@ -62,6 +74,7 @@ class RunResult:
     warnings: tuple[str, ...] = field(default_factory=tuple)
     meta_warnings: tuple[str, ...] = field(default_factory=tuple)
     alt_max: float = math.inf
+    top: FloatArray | None = None
 
 
 def _run_warnings(
@@ -110,6 +123,9 @@ def join_results(results: Sequence[RunResult]) -> RunResult:
         warnings=_run_warnings(first.meta_warnings, cat["flags"], cat["reason"], first.alt_max),
         meta_warnings=first.meta_warnings,
         alt_max=first.alt_max,
+        top=None
+        if any(r.top is None for r in results)
+        else np.concatenate([r.top for r in results if r.top is not None]),
     )
 
 
@@ -152,6 +168,7 @@ def integrate(
     progress: Callable[[int, int], None] | None = None,
     max_steps: int = 1_000_000,
     ground: float | TerrainModel | None = None,
+    top_points: bool = False,
 ) -> RunResult:
     """Integrate members through ``stages`` for at most ``duration`` seconds.
 
@@ -167,6 +184,9 @@ def integrate(
     params : (n, S, 4) per-member model parameters replacing the stages' own (``Model.params``).
     out_step : s between stored path points; ``keep_paths=False`` stores only the start.
     path_dtype : float64 (default) or float32 (half the memory, ~1 m) for the stored paths.
+    top_points : with ``keep_paths=False``, find each member's highest output point (at the
+        lead times ``k * out_step``, compared in ``path_dtype``) as the paths are integrated,
+        without storing them: ``RunResult.top``.
     chunk : members per kernel call (bounds memory); ``progress(done, total)`` after each.
     ground : where stages with ``until_ground`` end: a height (m above MSL), a
         `geo.terrain.TerrainModel` (the path ends where it meets the DEM's ground), or None
@@ -240,7 +260,9 @@ def integrate(
     on_ground = np.array([1 if st.until_ground else 0 for st in stages], dtype=np.int64)
     dt_max = np.array([st.dt_max for st in stages], dtype=np.float64)
     dz_max = np.array([st.dz_max for st in stages], dtype=np.float64)
-    n_out = int(math.floor(duration / out_step + 1e-9)) + 1 if keep_paths else 1
+    n_full = int(math.floor(duration / out_step + 1e-9)) + 1
+    track = top_points and not keep_paths
+    n_out = n_full if keep_paths or track else 1
     direction = -1.0 if backward else 1.0
     dtype = np.dtype(path_dtype)
     if dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
@@ -249,9 +271,14 @@ def integrate(
     # one kernel call in float64: it writes the result itself (no second copy); otherwise
     # every chunk writes one reused buffer, copied into its own rows whole (NaN after a
     # member stops: no fill needed). numpy allocates them: huge pages (see `run_members`)
+    keep = KEEP_PATHS
+    if track:
+        keep = KEEP_TOP32 if dtype == np.dtype(np.float32) else KEEP_TOP64
+    n_col = 1 if track else n_out  # the columns stored: the starts only when tracking tops
     direct = chunk >= n and dtype == np.float64
-    out = np.empty((3, n, n_out), dtype)
-    buf = out if direct else np.empty((3, min(chunk, n), n_out))
+    out = np.empty((3, n, n_col), dtype)
+    buf = out if direct else np.empty((3, min(chunk, n), n_col))
+    top = np.empty((n, 4)) if track else np.empty((0, 4))
     end = np.empty((n, 6))
     flags = np.empty(n, dtype=np.int8)
     reason = np.empty(n, dtype=np.int8)
@@ -263,7 +290,7 @@ def integrate(
     with serial_below(est_steps, 8192):
         for a in range(0, n, chunk):
             b = min(a + chunk, n)
-            o = buf if b - a == buf.shape[1] else np.empty((3, b - a, n_out))
+            o = buf if b - a == buf.shape[1] else np.empty((3, b - a, n_col))
             e, f, r, s, k = run_members(
                 tt[a:b],
                 la[a:b],
@@ -292,6 +319,8 @@ def integrate(
                 terr_elev,
                 terr_p,
                 o,
+                top[a:b] if track else top,
+                keep,
             )
             if not direct:
                 out[:, a:b] = o
@@ -320,4 +349,5 @@ def integrate(
         warnings=_run_warnings(meta_warnings, flags, reason, kw.meta.alt_max),
         meta_warnings=meta_warnings,
         alt_max=float(kw.meta.alt_max),
+        top=top if track else None,
     )

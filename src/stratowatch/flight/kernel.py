@@ -73,6 +73,9 @@ __all__ = [
     "END_REGION",
     "END_WINDTIME",
     "END_STEPS",
+    "KEEP_PATHS",
+    "KEEP_TOP32",
+    "KEEP_TOP64",
     "run_members",
 ]
 
@@ -90,7 +93,10 @@ END_WINDTIME = 4  # left the wind data's time span
 END_STEPS = 5  # step budget exhausted (a guard; should not happen)
 
 _TWO_PI = 2.0 * math.pi
-_NO_SC = (0.0, -1.0, 0.0, 0.0)  # `_advect_step`'s "sines and cosines not known"
+_NO_SC = (0.0, -1.0, 0.0, 0.0)
+KEEP_PATHS = 0  # `run_members` writes every output
+KEEP_TOP64 = 1  # only each member's highest output (float64 comparison)
+KEEP_TOP32 = 2  # the same, compared in float32 (paths that would be stored in float32)  # `_advect_step`'s "sines and cosines not known"
 
 
 @njit(cache=True, fastmath=True)
@@ -364,9 +370,12 @@ def _dense_fill(
     dlat1: float,
     dlon1: float,
     cubic: bool,
+    top: npt.NDArray[np.float64],
+    keep: int,
 ) -> int:
     """Write member i's outputs whose lead times fall inside the step from t (state lat, lon,
-    h) to t + dts (lat1, lon1, h1) and return the next output index.
+    h) to t + dts (lat1, lon1, h1) and return the next output index; or, ``keep`` not
+    `KEEP_PATHS`, keep only the highest of them in ``top[i]`` (see `_keep_top`).
 
     Dense output: the cubic Hermite interpolant of the step's end points and end rates on the
     step fraction s; the rates come as changes per step (rate times dts: w0, w1 in m of height,
@@ -410,11 +419,41 @@ def _dense_fill(
             elif lo <= -180.0:
                 lo += 360.0
             hh = h + h01 * (h1 - h) + h10 * w0 + h11 * w1
-        out[0, i, k_out] = la
-        out[1, i, k_out] = lo
-        out[2, i, k_out] = hh
+        if keep == KEEP_PATHS:
+            out[0, i, k_out] = la
+            out[1, i, k_out] = lo
+            out[2, i, k_out] = hh
+        else:
+            _keep_top(top, i, k_out, la, lo, hh, keep)
         k_out += 1
     return k_out
+
+
+@njit(cache=True, inline="always")
+def _keep_top(
+    top: npt.NDArray[np.float64], i: int, k: int, lat: float, lon: float, h: float, keep: int
+) -> None:
+    """Member i's highest output so far: ``top[i]`` = (output index, lat, lon, alt), replaced
+    by output k when its altitude is finite and higher, compared in float32 when ``keep`` is
+    `KEEP_TOP32` (as on paths stored in float32). The first of equal highs stays: the point
+    `core.tops.top_index` picks on the stored paths (highest finite value, first of ties)."""
+    if not (math.isfinite(h)) or k == 0:
+        if k == 0:
+            top[i, 0] = 0.0
+            top[i, 1] = lat
+            top[i, 2] = lon
+            top[i, 3] = h
+        return
+    best = top[i, 3]
+    if keep == KEEP_TOP32:
+        higher = np.float32(h) > np.float32(best) or not math.isfinite(best)
+    else:
+        higher = h > best or not math.isfinite(best)
+    if higher:
+        top[i, 0] = float(k)
+        top[i, 1] = lat
+        top[i, 2] = lon
+        top[i, 3] = h
 
 
 @njit(cache=True, inline="always")
@@ -607,6 +646,8 @@ def run_members(
     terr_elev: npt.NDArray[np.float32],
     terr_p: npt.NDArray[np.float64],
     out: npt.NDArray[np.float64],
+    top: npt.NDArray[np.float64],
+    keep: int,
 ) -> tuple[
     npt.NDArray[np.float64],
     npt.NDArray[np.int8],
@@ -634,7 +675,12 @@ def run_members(
         lead times (NaN after a member stops). The caller allocates it (numpy asks the kernel
         for transparent huge pages on large arrays, which numba's own allocator does not: a
         path array costs several times fewer page faults, and two threads faulting pages in
-        one process wait on each other) and may reuse it across calls.
+        one process wait on each other) and may reuse it across calls. With ``keep`` not
+        `KEEP_PATHS`: (3, n, 1), the starts only.
+    top : (n, 4), with ``keep`` `KEEP_TOP64` or `KEEP_TOP32`: filled here with each member's
+        highest output (output index, lat, lon, alt; `_keep_top`) instead of its paths: the
+        key points of a run that does not keep them, without writing (and faulting in) a path
+        array. (0, 4) with `KEEP_PATHS`.
 
     Returns
     -------
@@ -664,6 +710,8 @@ def run_members(
         out[0, i, 0] = lat
         out[1, i, 0] = lon
         out[2, i, 0] = h
+        if keep != KEEP_PATHS:
+            _keep_top(top, i, 0, lat, lon, h, keep)
         k_out = 1
         s = 0
         t_stage = t
@@ -833,7 +881,7 @@ def run_members(
                 k_out = _dense_fill(
                     out, i, k_out, n_out, t0[i], direction, out_step, t, dtf, lat, lon, h,
                     lat1, lon1, target, w1 * dtf, (2.0 * (h1 - h) - w1 * dtf), rla0 * dtf,
-                    rlo0 * dtf, rla1 * dtf, rlo1 * dtf, kind != KIND_BALLISTIC,
+                    rlo0 * dtf, rla1 * dtf, rlo1 * dtf, kind != KIND_BALLISTIC, top, keep,
                 )  # fmt: skip
                 t = t + dtf
                 lat = lat1
@@ -862,7 +910,7 @@ def run_members(
             k_out = _dense_fill(
                 out, i, k_out, n_out, t0[i], direction, out_step, t, t_new - t, lat, lon, h,
                 lat1, lon1, h1, w1 * dts, 2.0 * (h1 - h) - w1 * dts, rla0 * dts, rlo0 * dts,
-                rla1 * dts, rlo1 * dts, kind != KIND_BALLISTIC,
+                rla1 * dts, rlo1 * dts, kind != KIND_BALLISTIC, top, keep,
             )  # fmt: skip
             t = t_new
             pdu, pdv, pdt = pdu1, pdv1, dts
@@ -885,10 +933,11 @@ def run_members(
             if nstep >= max_steps:
                 why = END_STEPS
                 break
-        for k in range(k_out, n_out):  # no path after the member stopped
-            out[0, i, k] = np.nan
-            out[1, i, k] = np.nan
-            out[2, i, k] = np.nan
+        if keep == KEEP_PATHS:
+            for k in range(k_out, n_out):  # no path after the member stopped
+                out[0, i, k] = np.nan
+                out[1, i, k] = np.nan
+                out[2, i, k] = np.nan
         end[i, 0] = t
         end[i, 1] = lat
         end[i, 2] = lon

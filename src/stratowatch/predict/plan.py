@@ -232,24 +232,27 @@ class PredictPlan:
             until_below=until_below,
             params=params,
             out_step=self.output_step_s,
-            keep_paths=paths or top_points,
-            # paths only for the top points: the kernel's own float64 output (no copy),
-            # rounded to ``path_dtype`` where the points are picked
-            path_dtype=np.float64 if top_points and not paths else path_dtype,
+            keep_paths=paths,
+            path_dtype=path_dtype,
             chunk=n,
             ground=self.terrain,
+            # without the paths the kernel keeps each member's highest output point as it
+            # integrates (compared in ``path_dtype``, as `TopPoints.of_paths` would on the
+            # stored paths): no path array is written
+            top_points=top_points,
         )
         tops = None
-        if top_points and not paths:
-            tops = TopPoints.of_paths(
-                self.times(res.lat.shape[1]), res.lat, res.lon, res.alt, dtype=path_dtype
+        if top_points and not paths and res.top is not None:
+            k = res.top[:, 0].astype(np.intp)
+            n_full = int(math.floor(self.hours * 3600.0 / self.output_step_s + 1e-9)) + 1
+            dt_ = np.dtype(path_dtype)
+            tops = TopPoints(
+                time=self.times(n_full)[k],
+                lat=res.top[:, 1].astype(dt_).astype(np.float64),
+                lon=res.top[:, 2].astype(dt_).astype(np.float64),
+                alt=res.top[:, 3].astype(dt_).astype(np.float64),
             )
-            # the start column alone in ``path_dtype``, as ``paths=False`` keeps it (a copy:
-            # the paths go)
-            res = replace(
-                res, lat=res.lat[:, :1].astype(path_dtype), lon=res.lon[:, :1].astype(path_dtype),
-                alt=res.alt[:, :1].astype(path_dtype),
-            )  # fmt: skip
+            res = replace(res, top=None)  # kept as `tops`: not shipped twice
         return PredictChunk(
             first=int(first), result=res, top=top,
             t_min=float(np.min(t_start)), t_max=float(np.max(t_start)), paths=bool(paths),
