@@ -93,10 +93,10 @@ END_WINDTIME = 4  # left the wind data's time span
 END_STEPS = 5  # step budget exhausted (a guard; should not happen)
 
 _TWO_PI = 2.0 * math.pi
-_NO_SC = (0.0, -1.0, 0.0, 0.0)
+_NO_SC = (0.0, -1.0, 0.0, 0.0)  # `_advect_step`'s "sines and cosines not known"
 KEEP_PATHS = 0  # `run_members` writes every output
 KEEP_TOP64 = 1  # only each member's highest output (float64 comparison)
-KEEP_TOP32 = 2  # the same, compared in float32 (paths that would be stored in float32)  # `_advect_step`'s "sines and cosines not known"
+KEEP_TOP32 = 2  # the same, compared in float32 (paths that would be stored in float32)
 
 
 @njit(cache=True, fastmath=True)
@@ -437,12 +437,13 @@ def _keep_top(
     by output k when its altitude is finite and higher, compared in float32 when ``keep`` is
     `KEEP_TOP32` (as on paths stored in float32). The first of equal highs stays: the point
     `core.tops.top_index` picks on the stored paths (highest finite value, first of ties)."""
-    if not (math.isfinite(h)) or k == 0:
-        if k == 0:
-            top[i, 0] = 0.0
-            top[i, 1] = lat
-            top[i, 2] = lon
-            top[i, 3] = h
+    if k == 0:  # the start
+        top[i, 0] = 0.0
+        top[i, 1] = lat
+        top[i, 2] = lon
+        top[i, 3] = h
+        return
+    if not math.isfinite(h):
         return
     best = top[i, 3]
     if keep == KEEP_TOP32:
