@@ -244,10 +244,9 @@ class PredictPlan:
         tops = None
         if top_points and not paths and res.top is not None:
             k = res.top[:, 0].astype(np.intp)
-            n_full = int(math.floor(self.hours * 3600.0 / self.output_step_s + 1e-9)) + 1
             dt_ = np.dtype(path_dtype)
             tops = TopPoints(
-                time=self.times(n_full)[k],
+                time=self.times(int(k.max(initial=0)) + 1)[k],
                 lat=res.top[:, 1].astype(dt_).astype(np.float64),
                 lon=res.top[:, 2].astype(dt_).astype(np.float64),
                 alt=res.top[:, 3].astype(dt_).astype(np.float64),
