@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -67,7 +67,7 @@ def _wgs84() -> Geod:
         return _GEOD
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> Geod:
     if name == "WGS84":
         return _wgs84()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
