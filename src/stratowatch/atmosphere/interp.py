@@ -39,9 +39,11 @@ FLAG_REGION = 8  # outside the lat/lon region (clamped to the edge)
 
 @njit(cache=True, inline="always")
 def _wrap(x: float, period: float) -> float:
-    """x modulo period in [0, period): Python's ``x % period`` without numba's call to its
-    fmod helper (the two agree exactly: x - k period is exact for the integer k, and the
-    rare k one too large, where x / period rounds up to an integer, is corrected)."""
+    """x modulo period: Python's ``x % period`` without numba's call to its fmod helper (the
+    two agree exactly, tests/atmosphere/test_wrap.py: x - k period is exact for the integer
+    k, and the rare k one too large, where x / period rounds up to an integer, is corrected).
+    Like Python's, the result is in [0, period), or period itself when x is a hair below a
+    multiple (``_axis`` clamps that into the last cell)."""
     r = x - period * math.floor(x / period)
     if r < 0.0:
         r += period
