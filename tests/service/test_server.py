@@ -126,6 +126,19 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def _children(pid: int) -> list[int]:
+    """The live processes whose parent is ``pid`` (from /proc)."""
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            kids.append(int(stat.parent.name))
+    return kids
+
+
 def test_tracker_process_restarts_after_a_crash(live: tuple[Server, str, str]) -> None:
     """The live tracker runs in its own process; killed, it is started again, replays the
     store and goes on tracking what arrives."""
@@ -223,6 +236,9 @@ def test_kill9_mid_ingest_loses_and_duplicates_nothing(
     )
     tracker_pid = httpx.get(f"{srv.url}/healthz", timeout=30).json()["tracker"]["pid"]
     assert _alive(tracker_pid)
+    assert srv.proc is not None
+    children = _children(srv.proc.pid)  # the tracker and, with the job, the job workers
+    assert tracker_pid in children and (job is None or len(children) >= 2), children
     srv.kill9()  # mid-ingest: the clients are still posting
     stop.set()
     for t in clients:
@@ -233,6 +249,10 @@ def test_kill9_mid_ingest_loses_and_duplicates_nothing(
     while _alive(tracker_pid) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not _alive(tracker_pid), "the tracker process outlived the killed server"
+    # and so do the job workers, even one blocked handing its result to the dead server
+    while any(_alive(c) for c in children) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [c for c in children if _alive(c)], "a job worker outlived the killed server"
     srv2 = Server(db, log=log, env=LIMITS).start()
     try:
         stored = _fetch_ids(srv2.url, write)
