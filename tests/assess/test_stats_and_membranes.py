@@ -178,3 +178,33 @@ def test_plan_accepts_a_prediction_and_samples_its_members() -> None:
     assert plan.method["path_members"] == 12
     with pytest.raises(Exception, match="FlightPath or"):
         plan_engagement("not a path", wind)
+
+
+_BOOT_PROBE = """
+import hashlib, numpy as np
+from stratowatch.assess.stats import bootstrap_mean_interval
+rng = np.random.default_rng(0)
+h = hashlib.sha256()
+for e, r in ((57, 50), (5, 100), (57, 100)):
+    lo, hi = bootstrap_mean_interval(rng.pareto(1.5, size=(e, r)), seed=3)
+    h.update(lo.tobytes() + hi.tobytes())
+print(h.hexdigest())
+"""
+
+
+def test_bootstrap_interval_does_not_depend_on_blas_threads() -> None:
+    # a BLAS product sums in an order that follows its threads: the intervals (and the demo's
+    # summary) changed in the last digit with OPENBLAS_NUM_THREADS (failed before einsum)
+    import os
+    import subprocess
+    import sys
+
+    digests = set()
+    for threads in ("1", "2"):
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": threads}
+        done = subprocess.run(
+            [sys.executable, "-c", _BOOT_PROBE], env=env, capture_output=True, text=True,
+            timeout=120, check=True,
+        )  # fmt: skip
+        digests.add(done.stdout.strip())
+    assert len(digests) == 1

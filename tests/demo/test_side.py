@@ -95,3 +95,40 @@ def test_the_demo_is_the_same_with_and_without_the_second_process(tmp_path: Path
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
     stages = json.loads((tmp_path / "two" / "summary.json").read_text())["run"]["stages_s"]
     assert set(stages) == set(a.timings)
+
+
+_ORPHAN_PROBE = """
+import os, sys, time
+from stratowatch.demo.side import SideProcess
+side = SideProcess(enabled=True, method=sys.argv[1])
+print(side.submit(os.getpid).result()[0], flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_the_side_process_ends_when_the_demo_is_killed(method: str) -> None:
+    # kill -9 of the demo: its side worker must not live on (it failed before `lifeline`:
+    # blocked on its job queue, re-parented, for ever)
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _ORPHAN_PROBE, method], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    worker = int(proc.stdout.readline())
+    assert worker != proc.pid
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 15.0
+    alive = True
+    while alive and time.monotonic() < deadline:
+        try:
+            os.kill(worker, 0)
+            time.sleep(0.1)
+        except ProcessLookupError:
+            alive = False
+    if alive:
+        os.kill(worker, signal.SIGKILL)
+    assert not alive, f"the side worker ({method}) outlived the demo"

@@ -90,7 +90,8 @@ def bootstrap_mean_interval(
     :math:`a = \sum d_i^3 / (6 (\sum d_i^2)^{3/2})`, :math:`d_i = x_i - \bar x`, quantiles
     :math:`\Phi(z_0 + (z_0 + z_\alpha)/(1 - a(z_0 + z_\alpha)))`. ``"percentile"``: the
     plain percentile interval. All rows share the same resampling weights (multinomial counts
-    over the R columns), so the cost is one (E, R) x (R, B) product."""
+    over the R columns), so the cost is one (E, R) x (R, B) product, summed in the same order
+    whatever the BLAS threads."""
     x = np.atleast_2d(np.asarray(values, dtype=np.float64))
     n_e, n_r = x.shape
     if n_r < 1:
@@ -102,7 +103,10 @@ def bootstrap_mean_interval(
     z_value(confidence)  # validates
     rng = np.random.default_rng(seed)
     counts = rng.multinomial(n_r, np.full(n_r, 1.0 / n_r), size=resamples).astype(np.float64)
-    means = x @ counts.T / n_r  # (E, B)
+    # (E, B) resampled means by numpy's own loops, not BLAS: a BLAS product's summation order
+    # follows its thread count, and a last-bit change moves a mean across ``mean`` (z0) and the
+    # interval with it (seen: the demo's CI differed with OPENBLAS_NUM_THREADS=1)
+    means = np.einsum("er,br->eb", x, counts) / n_r
     a = (1.0 - confidence) / 2.0
     mean = x.mean(axis=1)
     if method == "percentile":

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
+from ..lifeline import die_with_parent
+
 __all__ = ["SideProcess", "side_wanted", "spare_core"]
 
 
@@ -136,8 +138,12 @@ class SideProcess:
             return
         try:
             method = method or _start_method()
+            # the worker ends with this process, even when it is killed (`lifeline`)
             self._pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context(method)
+                max_workers=1,
+                mp_context=multiprocessing.get_context(method),
+                initializer=die_with_parent,
+                initargs=(os.getpid(),),
             )
             self._pool.submit(_prepare)
         except Exception:  # noqa: BLE001 - e.g. a daemonic process may not have children

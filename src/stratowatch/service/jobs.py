@@ -11,19 +11,16 @@ deterministic given their seed), up to two attempts, then marked failed; jobs st
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import multiprocessing
 import os
-import signal
-import sys
 import threading
-import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from ..errors import StratowatchError
+from ..lifeline import die_with_parent
 from ..store import Store
 from .events import EventBus
 from .work import run_job
@@ -31,37 +28,6 @@ from .work import run_job
 __all__ = ["JobRunner"]
 
 log = logging.getLogger("stratowatch.service")
-
-
-def _die_with_parent(parent: int) -> None:
-    """Worker initializer: end this worker when the server process ``parent`` dies (even by
-    SIGKILL), so that no orphan keeps computing a job the restarted server runs again, or
-    waits for ever to hand its result to a server that is gone (it holds both ends of the
-    result pipe, so its write never fails: seen after `kill -9` in tests/service).
-
-    On Linux the kernel's parent-death signal, which fires when the *thread* that started
-    the worker ends, and which is never sent if the parent died before this runs; so also a
-    watchdog thread that exits as soon as the worker is re-parented."""
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent:  # the server died while this worker started
-        os._exit(1)
-    threading.Thread(
-        target=_watch_parent, args=(parent,), name="stratowatch-parent-watch", daemon=True
-    ).start()
-
-
-def _watch_parent(parent: int, every_s: float = 1.0) -> None:
-    """End this process (at once: its main thread may be blocked on the result pipe) when its
-    parent is no longer ``parent``."""
-    while True:
-        time.sleep(every_s)
-        if os.getppid() != parent:
-            os._exit(1)
 
 
 class JobRunner:
@@ -84,7 +50,7 @@ class JobRunner:
         return ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_die_with_parent,
+            initializer=die_with_parent,
             initargs=(os.getpid(),),
         )
 
