@@ -113,7 +113,8 @@
     app.setTime(follow ? app.tMax : app.t);
     // the view follows the data (all of it: tracks, forecast, footprints) until the user
     // moves the map; the fit button hands it back
-    if (autoFit && app.feats.length) app.fit();
+    // (without animation: a wheel during a zoom animation would be lost)
+    if (autoFit && app.feats.length) app.fit(false);
     if (!app.feats.length) el.label.textContent = "no data yet";
     live.refreshes++;
     updatedAt = Date.now();

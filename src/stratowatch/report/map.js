@@ -469,7 +469,9 @@
     this.counts.density = this.visible.density ? pts.length : 0;
   };
 
-  App.prototype.fit = function () {
+  // ``animate`` false: jump (a fit the user did not ask for: while Leaflet animates a zoom it
+  // drops any other, the user's wheel included)
+  App.prototype.fit = function (animate) {
     var self = this, fitSet = this.D.fit_layers && this.D.fit_layers.length ? this.D.fit_layers : null;
     var lats = [], lngs = [];
     this.feats.forEach(function (f) {
@@ -482,7 +484,7 @@
     if (!lats.length) { this.map.setView([20, this.lon0], 2); return; }
     var b = L.latLngBounds([Math.min.apply(null, lats), Math.min.apply(null, lngs)],
       [Math.max.apply(null, lats), Math.max.apply(null, lngs)]);
-    this.map.fitBounds(b, { padding: [18, 18], maxZoom: 9 });
+    this.map.fitBounds(b, { padding: [18, 18], maxZoom: 9, animate: animate !== false });
   };
 
   // ---------------------------------------------------------------- controls
