@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from ..flight.earth import meridian_radius, prime_vertical_radius
+from ..flight.earth import E2_WGS84, meridian_radius, prime_vertical_radius
 from ..geo.geodesy import EARTH_RADIUS, inverse, offset_m
 from ..geo.geodesy import distance_m as _distance_m
 
@@ -27,6 +27,7 @@ __all__ = [
     "R_EARTH",
     "K_REFRACTION",
     "enu_offset",
+    "enu_offset_screened",
     "offset_latlon",
     "advance",
     "sensor_angles",
@@ -47,6 +48,68 @@ def enu_offset(
     az, _, s = inverse(lat0, lon0, lat, lon)
     a = np.radians(az)
     return s * np.sin(a), s * np.cos(a)
+
+
+def _normal_section_offset(
+    lat0: FloatArray, lon0: FloatArray, lat: FloatArray, lon: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """`enu_offset` by the normal section instead of the geodesic: the chord between the two
+    points on the ellipsoid projected on the local east/north plane gives the azimuth of the
+    normal section through the target (within ~1e-7 rad of the geodesic's at 100 km, 1e-5 at
+    1,000 km: they differ by ~e^2 (s/N)^2 / 12 [Bowring1971]_), and the length is the arc
+    2 rho asin(c / 2 rho) of the chord c on the circle of Euler's radius of curvature rho in
+    that azimuth, 1 / rho = cos^2 a / M + sin^2 a / N [NIMA8350]_: relative error ~1e-8 at
+    100 km, ~1e-5 at 1,000 km, a few 1e-3 across an ocean. Arrays broadcast; no pyproj."""
+    p0 = np.radians(lat0)
+    l0 = np.radians(lon0)
+    p1 = np.radians(lat)
+    l1 = np.radians(lon)
+    sp0, cp0 = np.sin(p0), np.cos(p0)
+    sp1, cp1 = np.sin(p1), np.cos(p1)
+    n0 = prime_vertical_radius(lat0)
+    n1 = prime_vertical_radius(lat)
+    dl = l1 - l0
+    # ECEF difference, rotated so that the reference's meridian is the x-z plane
+    x = n1 * cp1 * np.cos(dl) - n0 * cp0
+    y = n1 * cp1 * np.sin(dl)
+    z = (1.0 - E2_WGS84) * (n1 * sp1 - n0 * sp0)
+    e = y
+    n = -sp0 * x + cp0 * z
+    u = cp0 * x + sp0 * z
+    h = np.hypot(e, n)
+    c = np.sqrt(h * h + u * u)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ca2 = np.where(h > 0.0, (n / h) ** 2, 1.0)
+        rho = 1.0 / (ca2 / meridian_radius(lat0) + (1.0 - ca2) / n0)
+        s = 2.0 * rho * np.arcsin(np.minimum(c / (2.0 * rho), 1.0))
+        k = np.where(h > 0.0, s / h, 0.0)
+    return e * k, n * k
+
+
+def enu_offset_screened(
+    lat0: npt.ArrayLike,
+    lon0: npt.ArrayLike,
+    lat: npt.ArrayLike,
+    lon: npt.ArrayLike,
+    exact_within: npt.ArrayLike,
+) -> tuple[FloatArray, FloatArray]:
+    """`enu_offset` of many pairs at once (a tracker's every row against every report), exact
+    where it decides anything: pairs closer than ``exact_within`` metres (broadcast with the
+    pairs, e.g. the gate's reach) get the WGS84 geodesic offsets of `enu_offset`; the others
+    the normal-section offsets of `_normal_section_offset` (numpy only, ~50x cheaper; within
+    ~1e-5 of the distance up to 1,000 km), which enter only far pairs' heavy-tailed
+    likelihoods. The screen keeps a 1 % + 10 m margin, far above its error there."""
+    args = [np.asarray(a, dtype=np.float64) for a in (lat0, lon0, lat, lon, exact_within)]
+    # the trigonometry on the inputs as given (a column of rows, a row of reports), the
+    # pairs only where they combine
+    e, n = _normal_section_offset(*args[:4])
+    e, n, *full = np.broadcast_arrays(e, n, *args)
+    near = ~(np.hypot(e, n) > 1.01 * full[4] + 10.0)  # NaN distances: exact (NaN out)
+    e = np.array(e)
+    n = np.array(n)
+    if near.any():
+        e[near], n[near] = enu_offset(*(a[near] for a in full[:4]))
+    return e, n
 
 
 def offset_latlon(
