@@ -94,6 +94,7 @@ def read_fixes_csv(
     """
     p = Path(path)
     out = _Rows(p, strict, keep_repeats)
+    stem, where = p.stem, str(p)
     for line, row in _csv_rows(p, out, _FIX_COLUMNS, ("time", "lat", "lon")):
         try:
             t = _time(row, "time", line)
@@ -128,10 +129,10 @@ def read_fixes_csv(
                     else sig_alt
                 ),
                 "kind": kind,
-                "source": (row.get("source") or "").strip() or p.stem,
+                "source": (row.get("source") or "").strip() or stem,
                 "text": (row.get("description") or "").strip(),
                 "line": line,
-                "path": str(p),
+                "path": where,
             }
         )
     return out.result()
@@ -245,6 +246,7 @@ def read_angles_csv(
     plots, the others angle-only sightings."""
     p = Path(path)
     out = _Rows(p, strict, keep_repeats)
+    stem, where = p.stem, str(p)
     required = ("time", "observer_lat", "observer_lon", "az_deg", "el_deg")
     for line, row in _csv_rows(p, out, _ANGLE_COLUMNS, required):
         try:
@@ -273,10 +275,10 @@ def read_angles_csv(
                 "range": rng,
                 "sigma_range": (100.0 if math.isnan(sig_r) else sig_r) if radar else math.nan,
                 "kind": "radar" if radar else "sighting",
-                "source": (row.get("source") or "").strip() or p.stem,
+                "source": (row.get("source") or "").strip() or stem,
                 "text": (row.get("description") or "").strip(),
                 "line": line,
-                "path": str(p),
+                "path": where,
             }
         )
     return out.result()

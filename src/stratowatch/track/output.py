@@ -284,31 +284,47 @@ def write_state_csv(
     with handle:
         w = csv.writer(handle)
         w.writerow(STATE_COLUMNS)
+        stamps: dict[float, str] = {}  # the tracks share their scans' times
+        line = obs.line.tolist()
+        source = [str(x) for x in obs.source.tolist()]
         for tr in result.tracks:
             if confirmed_only and tr.status != "confirmed":
                 continue
-            for k in range(len(tr)):
-                i = int(tr.obs_index[k])
+            # Python floats and ints (numpy's scalars format the same, several times slower)
+            cols = [
+                a.tolist()
+                for a in (
+                    tr.lat, tr.lon, tr.alt, tr.sigma_e, tr.sigma_n, tr.sigma_alt, tr.ve, tr.vn,
+                    tr.vz, tr.sigma_ve, tr.sigma_vn, tr.wind_u, tr.wind_v,
+                )
+            ]  # fmt: skip
+            times = tr.time.tolist()
+            for k, i in enumerate(tr.obs_index.tolist()):
+                t = times[k]
+                stamp = stamps.get(t)
+                if stamp is None:
+                    stamp = stamps[t] = iso(t)
+                (la, lo, al, se, sn, sa, ve, vn, vz, sve, svn, wu, wv) = (c[k] for c in cols)
                 w.writerow(
                     [
                         tr.track_id,
                         tr.status,
-                        iso(tr.time[k]),
-                        f"{tr.lat[k]:.6f}",
-                        f"{tr.lon[k]:.6f}",
-                        f"{tr.alt[k]:.1f}",
-                        f"{tr.sigma_e[k]:.1f}",
-                        f"{tr.sigma_n[k]:.1f}",
-                        f"{tr.sigma_alt[k]:.1f}",
-                        f"{tr.ve[k]:.2f}",
-                        f"{tr.vn[k]:.2f}",
-                        f"{tr.vz[k]:.2f}",
-                        f"{tr.sigma_ve[k]:.2f}",
-                        f"{tr.sigma_vn[k]:.2f}",
-                        f"{tr.wind_u[k]:.2f}",
-                        f"{tr.wind_v[k]:.2f}",
-                        int(obs.line[i]) if i >= 0 else "",
-                        str(obs.source[i]) if i >= 0 else "",
+                        stamp,
+                        f"{la:.6f}",
+                        f"{lo:.6f}",
+                        f"{al:.1f}",
+                        f"{se:.1f}",
+                        f"{sn:.1f}",
+                        f"{sa:.1f}",
+                        f"{ve:.2f}",
+                        f"{vn:.2f}",
+                        f"{vz:.2f}",
+                        f"{sve:.2f}",
+                        f"{svn:.2f}",
+                        f"{wu:.2f}",
+                        f"{wv:.2f}",
+                        int(line[i]) if i >= 0 else "",
+                        source[i] if i >= 0 else "",
                     ]
                 )
     return p
