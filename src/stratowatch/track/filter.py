@@ -251,9 +251,7 @@ class FilterBatch:
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Innovation y (M, 3), its covariance S (M, 3, 3) and measurement covariance R
         (M, 3, 3) of position report i against row ``rows[i]``. Reports without altitude get an
-        uninformative altitude row (use the 2 x 2 block for them). (It computed every row
-        against every report and kept the diagonal: M^2 geodesics for M pairs, a third of
-        the tracker's time at 100 objects.)"""
+        uninformative altitude row (use the 2 x 2 block for them)."""
         e, n = enu_offset(self.lat[rows], self.lon[rows], lat, lon)
         has_alt = np.isfinite(alt)
         du = np.where(has_alt, alt - self.alt[rows], 0.0)

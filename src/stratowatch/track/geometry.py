@@ -54,12 +54,13 @@ def _normal_section_offset(
     lat0: FloatArray, lon0: FloatArray, lat: FloatArray, lon: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
     """`enu_offset` by the normal section instead of the geodesic: the chord between the two
-    points on the ellipsoid projected on the local east/north plane gives the azimuth of the
-    normal section through the target (within ~1e-7 rad of the geodesic's at 100 km, 1e-5 at
-    1,000 km: they differ by ~e^2 (s/N)^2 / 12 [Bowring1971]_), and the length is the arc
-    2 rho asin(c / 2 rho) of the chord c on the circle of Euler's radius of curvature rho in
-    that azimuth, 1 / rho = cos^2 a / M + sin^2 a / N [NIMA8350]_: relative error ~1e-8 at
-    100 km, ~1e-5 at 1,000 km, a few 1e-3 across an ocean. Arrays broadcast; no pyproj."""
+    points on the ellipsoid, projected on the local east/north plane, points along the normal
+    section through the target (its azimuth differs from the geodesic's by a term of order
+    e^2 (s / N)^2), and the length is the arc 2 rho asin(c / 2 rho) of the chord c on the
+    circle of Euler's radius of curvature in that azimuth, 1 / rho = cos^2 a / M + sin^2 a / N
+    [NIMA8350]_. Against the geodesic (tests/track/test_geometry.py, 20,000 random pairs
+    between 80 S and 80 N): at most 14 mm off at 100 km, 14 m at 1,000 km, 0.04 % of the
+    distance at 5,000 km. Arrays broadcast; no pyproj."""
     p0 = np.radians(lat0)
     l0 = np.radians(lon0)
     p1 = np.radians(lat)
