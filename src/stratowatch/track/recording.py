@@ -55,11 +55,10 @@ class _Recording(_State):
                 )
 
 
-def _records_of(rts: FloatArray, seqs: IntArray) -> FloatArray:
+def _records_between(rts: FloatArray, lo: IntArray, hi: IntArray) -> FloatArray:
     """The smoother records (rows of the recorder's table sorted by record number, the
-    most-probable row first) of the record numbers ``seqs``."""
-    lo = np.searchsorted(rts[:, 0], seqs - 0.5)
-    hi = np.searchsorted(rts[:, 0], seqs + 0.5)
+    most-probable row first) of the record numbers whose rows in ``rts`` start at ``lo`` and
+    end before ``hi`` (``np.searchsorted`` of the numbers -/+ 0.5 in its first column)."""
     counts = hi - lo
     idx = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
     return rts[idx]

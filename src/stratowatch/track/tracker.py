@@ -55,7 +55,7 @@ from ..timeutil import to_epoch
 from .association import _Association
 from .config import TrackerConfig
 from .decision import STATUSES, Decision, TrackingResult
-from .recording import _records_of
+from .recording import _records_between
 from .smoother import smooth_track
 from .state import CONFIRMED, ENDED, TENTATIVE
 from .triangulate import sightings_to_fixes
@@ -205,22 +205,35 @@ class _Tracker(_Association):
         weights = self.rec.weight_table(K)
         o = self.obs
         bounds = np.searchsorted(table[:, 0], np.arange(len(self.status) + 1) - 0.5)
+        # per state row, for all tracks at once (a run makes thousands of short clutter tracks:
+        # per-track numpy calls were most of this): its report's source, kind and whether it
+        # carried an altitude, and where its smoother records lie
+        seq_all = table[:, 16].astype(np.int64)
+        obs_all = table[:, 15].astype(np.int64)
+        upd_all = obs_all >= 0
+        src_of = [str(x) for x in o.source.tolist()]
+        kind_of = [str(x) for x in o.kind.tolist()]
+        src_all = [src_of[i] if i >= 0 else "" for i in obs_all.tolist()]
+        kind_all = [kind_of[i] if i >= 0 else "" for i in obs_all.tolist()]
+        rep_all = np.zeros(len(table), dtype=bool)
+        rep_all[upd_all] = np.isfinite(o.alt[obs_all[upd_all]])
+        rep_cum = np.concatenate([[0], np.cumsum(rep_all)])
+        rec_lo = np.searchsorted(rts[:, 0], seq_all - 0.5)
+        rec_hi = np.searchsorted(rts[:, 0], seq_all + 0.5)
         tracks = []
         for tid in range(len(self.status)):
-            sel = table[bounds[tid] : bounds[tid + 1]]
-            if not len(sel):
+            a, b = int(bounds[tid]), int(bounds[tid + 1])
+            if a == b:
                 continue
-            seqs = sel[:, 16].astype(np.int64)
-            obs_i = sel[:, 15].astype(np.int64)
-            upd = obs_i >= 0
-            src = np.full(len(sel), "", dtype=object)
-            src[upd] = o.source[obs_i[upd]]
-            kind = np.full(len(sel), "", dtype=object)
-            kind[upd] = o.kind[obs_i[upd]]
-            reported = np.zeros(len(sel), dtype=bool)
-            reported[upd] = np.isfinite(o.alt[obs_i[upd]])
-            reported = np.logical_or.accumulate(reported)
-            recs = _records_of(rts, seqs)
+            sel = table[a:b]
+            seqs = seq_all[a:b]
+            obs_i = obs_all[a:b]
+            upd = upd_all[a:b]
+            src = src_all[a:b]
+            kind = kind_all[a:b]
+            # an altitude reported at or before each state (the running OR within the track)
+            reported = (rep_cum[a + 1 : b + 1] - rep_cum[a]) > 0
+            recs = _records_between(rts, rec_lo[a:b], rec_hi[a:b])
             w = wd = None
             hits = sel[:, 17].astype(np.int64)
             if self.track_bank[tid]:
@@ -235,8 +248,8 @@ class _Tracker(_Association):
             history = TrackHistory(
                 seq=seqs,
                 hits=hits,
-                source=tuple(str(x) for x in src),
-                kind=tuple(str(x) for x in kind),
+                source=tuple(src),
+                kind=tuple(kind),
                 reported_alt=reported,
                 alt_weights=w,
                 drift_weights=wd,
@@ -268,7 +281,7 @@ class _Tracker(_Association):
                     altitude=alt_est,
                     rts=_smoother_data(seqs, recs),
                     ended=not math.isnan(history.ended_time),
-                    kinds=tuple(sorted({history.kind[i] for i in np.flatnonzero(upd)})),
+                    kinds=tuple(sorted({k for k, u in zip(kind, upd.tolist(), strict=True) if u})),
                     history=history,
                 )
             )
