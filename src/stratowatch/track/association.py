@@ -126,7 +126,7 @@ class _Association(_Hypotheses):
             allowed = ok & (loglike > log_lam) if cfg.refuse_unlikely else ok
             # confirmed tracks choose first, tentative ones share what is left: a young
             # (clutter-born) track must not take a confirmed object's report
-            st = np.asarray(self.status, dtype=np.int64)[live]
+            st = np.array([self.status[i] for i in live.tolist()], dtype=np.int64)
             r_parts: list[IntArray] = []
             c_parts: list[IntArray] = []
             taken = np.zeros(M, dtype=bool)

@@ -39,7 +39,7 @@ class _Recording(_State):
             var = np.sum(w * (self.hyp[None, :] - mean[:, None]) ** 2, axis=1)
             alt[bank] = mean
             sigma_alt[bank] = np.sqrt(var + _spacing_var(self.hyp))
-        hits = np.asarray(self.hits, dtype=np.int64)[tracks]
+        hits = np.array([self.hits[i] for i in tracks.tolist()], dtype=np.int64)
         seq = self.rec.add(self.batch, rows, tracks, obs_index, hits, alt, sigma_alt)
         if bank.any():
             self.rec.add_weights(seq[bank], w, wd)

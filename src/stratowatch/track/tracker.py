@@ -87,7 +87,7 @@ class _Tracker(_Association):
         if live.size:
             # a track silent for longer than max_coast is over before this scan is associated
             # (not only after it: a long gap without any scan must not revive it)
-            last = np.asarray(self.last_update, dtype=np.float64)[live]
+            last = np.array([self.last_update[i] for i in live.tolist()], dtype=np.float64)
             stale = live[t_scan - last > cfg.max_coast]
             for tid in stale.tolist():
                 self.status[tid] = ENDED
