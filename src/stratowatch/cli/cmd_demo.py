@@ -162,6 +162,10 @@ def print_summary(summary: dict[str, Any], files: dict[str, Path]) -> None:
             title=f"Where inside {hs['own_territory']} territory Ec < {hs['threshold']:g} "
             f"(windows every {hs['every_min']:g} min)",
             title_justify="left",
+            # "meet limit" counts windows by the criterion (own territory, Ec's upper bound),
+            # while "min Ec" is the point estimate: say so under the table
+            caption=f"meet limit: {hs['criterion']}; min Ec: the lowest point estimate",
+            caption_justify="left",
         )
         for col in ("region", "windows", "meet limit", "first", "last", "min Ec"):
             t.add_column(col, justify="left" if col in ("region", "first", "last") else "right")
