@@ -88,3 +88,24 @@ def test_empty_and_smooth_config() -> None:
     live = LiveTracker(wind="calm")
     up = live.add(make_observations([]))
     assert up.added == 0 and live.result().tracks == ()
+
+
+def test_a_checkpoint_shares_the_records_it_cannot_change(ns95: Observations) -> None:
+    # a checkpoint (a deep copy of the tracker) shares what is only appended to, the recorded
+    # states and the decisions, with lists of its own; copying them every checkpoint made the
+    # live tracker's cost grow with its history. The working state is copied.
+    import copy
+
+    live = LiveTracker(wind="climatology", checkpoint_every=1000)
+    live.add(ns95.take(np.arange(60)))
+    tr = live._tracker
+    cp = copy.deepcopy(tr, {id(live.wind): live.wind})
+    assert cp.rec.chunks is not tr.rec.chunks and cp.decisions is not tr.decisions
+    assert all(a is b for a, b in zip(cp.rec.chunks, tr.rec.chunks, strict=True))
+    assert all(a is b for a, b in zip(cp.decisions, tr.decisions, strict=True))
+    assert cp.obs is tr.obs and cp.wind is tr.wind
+    assert cp.batch is not tr.batch and cp.batch.P is not tr.batch.P
+    assert cp.status is not tr.status
+    n_chunks, n_decisions = len(cp.rec.chunks), len(cp.decisions)
+    live.add(ns95.take(np.arange(60, len(ns95))))
+    assert (len(cp.rec.chunks), len(cp.decisions)) == (n_chunks, n_decisions)  # untouched

@@ -3,6 +3,9 @@ per-track bookkeeping and the recorded states (`_Recorder`)."""
 
 from __future__ import annotations
 
+import copy
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 from scipy.special import chdtri
@@ -111,9 +114,27 @@ class _Recorder:
             return np.zeros((0, 18))
         return np.concatenate(self.chunks)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Recorder:
+        # the chunks are never changed once appended: a copy (a live tracker's checkpoint)
+        # shares them and gets lists of its own to append to (copying every recorded state
+        # at every checkpoint made the live tracker's cost grow with its history)
+        new = _Recorder()
+        new.chunks = list(self.chunks)
+        new.rts_chunks = list(self.rts_chunks)
+        new.weight_chunks = list(self.weight_chunks)
+        new.n = self.n
+        return new
+
 
 class _State:
-    """Arrays and lists shared by association, hypotheses and recording."""
+    """Arrays and lists shared by association, hypotheses and recording.
+
+    A deep copy (`track.live`'s checkpoints) copies the working state but shares what is
+    only ever added to or replaced, never changed: the observations (a new batch replaces
+    them with a longer copy), the wind, the configuration, the decisions (frozen records in
+    a list of the copy's own) and the recorded states (`_Recorder.__deepcopy__`)."""
+
+    _SHARED = ("obs", "wind", "cfg")
 
     def __init__(self, obs: Observations, wind: WindField, cfg: TrackerConfig) -> None:
         self.obs = obs
@@ -146,6 +167,19 @@ class _State:
         # importing scipy.stats: 0.4 s of every `track` command's start)
         self.gate2 = float(chdtri(2, 1.0 - cfg.gate_probability))
         self.gate3 = float(chdtri(3, 1.0 - cfg.gate_probability))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _State:
+        cls = self.__class__
+        new = cls.__new__(cls)
+        memo[id(self)] = new
+        for key, value in self.__dict__.items():
+            if key in self._SHARED:
+                new.__dict__[key] = value
+            elif key == "decisions":
+                new.__dict__[key] = list(value)
+            else:
+                new.__dict__[key] = copy.deepcopy(value, memo)
+        return new
 
     # --- tracks ------------------------------------------------------------------------------
     def live_tracks(self) -> IntArray:
