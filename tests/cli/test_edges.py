@@ -124,7 +124,7 @@ def test_check_memory_limit_and_estimate() -> None:
 
     need, steps = estimate_predict_bytes(1000, 48.0, 600.0)
     assert steps == 289
-    assert need == 1000 * (6_000 + 48 * 289)
+    assert need == 1000 * (400 + 6_000 + 48 * 289)  # all 1,000 in flight at once
     check_memory(need, what="x", hints=["y"], available=10 * need)
     with pytest.raises(ConfigError, match="limit is 8.0 MB"):
         check_memory(9_000_000, what="x", hints=["y"], available=10_000_000)
@@ -133,10 +133,14 @@ def test_check_memory_limit_and_estimate() -> None:
     from stratowatch.scale.ensemble import MAX_CHUNK
 
     assert PATH_CHUNK_MEMBERS == MAX_CHUNK
+    import os
+
     big, _ = estimate_predict_bytes(10_000_000, 48.0, 600.0)
     lean, _ = estimate_predict_bytes(10_000_000, 48.0, 600.0, paths=False)
-    assert big == 10_000_000 * (6_000 + 48 * 289)
-    assert 10_000_000 * 6_000 < lean < big / 3
+    in_flight = MAX_CHUNK * (os.cpu_count() or 1)
+    assert big == 10_000_000 * (400 + 48 * 289) + in_flight * 6_000
+    assert lean == 10_000_000 * 400 + in_flight * (6_000 + 48 * 289)
+    assert lean < big / 25  # without --out, 10 million members fit where their paths do not
     assert estimate_predict_bytes(1000, 48.0, 600.0, paths=False)[0] == need
 
 

@@ -56,10 +56,13 @@ LONG_HOURS = 240.0
 MEMORY_FRACTION = 0.8
 #: a wind valid more than this many days from the run's time needs --allow-stale-wind
 STALE_DAYS = 3.0
-#: measured peak memory of `stratowatch predict` (docs/cli.md): a fixed cost per member (its
-#: perturbed wind, flight parameters, end state) and per member and output step (the path's
-#: lat/lon/alt float64 arrays and the summaries' working copies)
-PREDICT_BYTES_PER_MEMBER = 6_000
+#: peak memory of `stratowatch predict`: a cost per member of the whole ensemble (end state,
+#: key points, flight parameters: measured 2026-12-01, 48 h without --out, 100,000 -> 400,000
+#: members added 102 MB of peak RSS, 340 bytes a member), one per member of the chunks in
+#: flight (their wind modes, 48 modes x 9 arrays x 8 bytes, and work arrays) and one per
+#: member and output step of the paths kept (lat/lon/alt float64 and the summaries' copies)
+PREDICT_BYTES_PER_MEMBER = 400
+PREDICT_BYTES_PER_CHUNK_MEMBER = 6_000
 PREDICT_BYTES_PER_MEMBER_STEP = 48
 
 
@@ -254,8 +257,13 @@ def estimate_predict_bytes(
     ``paths=False``: the members' paths are not kept (each chunk drops its own after taking
     its key points), so only the chunks being integrated at once hold paths."""
     steps = int(math.ceil(hours * 3600.0 / max(output_step_s, 1e-9))) + 1
-    with_paths = members if paths else min(members, PATH_CHUNK_MEMBERS * (os.cpu_count() or 1))
-    need = members * PREDICT_BYTES_PER_MEMBER + with_paths * PREDICT_BYTES_PER_MEMBER_STEP * steps
+    in_flight = min(members, PATH_CHUNK_MEMBERS * (os.cpu_count() or 1))
+    with_paths = members if paths else in_flight
+    need = (
+        members * PREDICT_BYTES_PER_MEMBER
+        + in_flight * PREDICT_BYTES_PER_CHUNK_MEMBER
+        + with_paths * PREDICT_BYTES_PER_MEMBER_STEP * steps
+    )
     return int(need), steps
 
 
