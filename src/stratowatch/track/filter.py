@@ -248,9 +248,9 @@ class FilterBatch:
         sigma_h: FloatArray,
         sigma_alt: FloatArray,
         time_sigma: FloatArray,
-    ) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """Innovation y (M, 3), its covariance S (M, 3, 3) and measurement covariance R
-        (M, 3, 3) of position report i against row ``rows[i]``. Reports without altitude get an
+    ) -> tuple[FloatArray, FloatArray]:
+        """Innovation y (M, 3) and measurement covariance R (M, 3, 3) of position report i
+        against row ``rows[i]`` (`update` forms the innovation covariance). Reports without altitude get an
         uninformative altitude row (use the 2 x 2 block for them)."""
         e, n = enu_offset(self.lat[rows], self.lon[rows], lat, lon)
         has_alt = np.isfinite(alt)
@@ -263,8 +263,7 @@ class FilterBatch:
         # time uncertainty of the report: position smears along the velocity, sigma_t * v
         vel = self.velocity(rows)  # (M, 3)
         R = R + (time_sigma**2)[:, None, None] * (vel[:, :, None] * vel[:, None, :])
-        S = self.P[rows][:, :3, :3] + R
-        return y, S, R
+        return y, R
 
     def update(
         self,
@@ -340,7 +339,7 @@ class FilterBatch:
             if not sel.any():
                 continue
             r = rows[sel]
-            y, _, R = self.position_innovation(
+            y, R = self.position_innovation(
                 r, lat[sel], lon[sel], alt[sel], sigma_h[sel], sigma_alt[sel], time_sigma[sel]
             )
             yk = y[:, :k]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from ..flight.earth import E2_WGS84, meridian_radius, prime_vertical_radius
+from ..flight.earth import A_WGS84, E2_WGS84, meridian_radius, prime_vertical_radius
 from ..geo.geodesy import EARTH_RADIUS, inverse, offset_m
 from ..geo.geodesy import distance_m as _distance_m
 
@@ -67,8 +67,12 @@ def _normal_section_offset(
     l1 = np.radians(lon)
     sp0, cp0 = np.sin(p0), np.cos(p0)
     sp1, cp1 = np.sin(p1), np.cos(p1)
-    n0 = prime_vertical_radius(lat0)
-    n1 = prime_vertical_radius(lat)
+    # the radii of curvature from these sines (the formulas of `flight.earth`'s
+    # prime_vertical_radius and meridian_radius, without their own sines again)
+    w0 = 1.0 - E2_WGS84 * sp0 * sp0
+    n0 = A_WGS84 / np.sqrt(w0)
+    m0 = A_WGS84 * (1.0 - E2_WGS84) / w0**1.5
+    n1 = A_WGS84 / np.sqrt(1.0 - E2_WGS84 * sp1 * sp1)
     dl = l1 - l0
     # ECEF difference, rotated so that the reference's meridian is the x-z plane
     x = n1 * cp1 * np.cos(dl) - n0 * cp0
@@ -81,7 +85,7 @@ def _normal_section_offset(
     c = np.sqrt(h * h + u * u)
     with np.errstate(invalid="ignore", divide="ignore"):
         ca2 = np.where(h > 0.0, (n / h) ** 2, 1.0)
-        rho = 1.0 / (ca2 / meridian_radius(lat0) + (1.0 - ca2) / n0)
+        rho = 1.0 / (ca2 / m0 + (1.0 - ca2) / n0)
         s = 2.0 * rho * np.arcsin(np.minimum(c / (2.0 * rho), 1.0))
         k = np.where(h > 0.0, s / h, 0.0)
     return e * k, n * k
